@@ -1,0 +1,183 @@
+//! The executor traits: [`Executor`] (what every backend is), [`JobExecutor`] (the
+//! in-process level), [`Submit`] (Python's `submit`, built once on it) and [`Shutdown`].
+
+use crate::{Future, Job, promise};
+
+/// What every executor is, whatever it runs calls on: it has a size and can be shut down.
+///
+/// The two levels build on it: [`JobExecutor`] (in-process: runs boxed closures) and
+/// [`CallExecutor`] (portable: runs `fn(A) -> T` calls with serde values). Object-safe.
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::{Executor, InlineExecutor, Shutdown};
+///
+/// let executor: &dyn Executor = &InlineExecutor::new();
+/// assert_eq!(executor.max_workers(), 1);
+/// executor.shutdown(Shutdown::new());
+/// ```
+///
+/// [`CallExecutor`]: crate::CallExecutor
+pub trait Executor: Send + Sync {
+    /// How many calls can run at once. `map` sizes its default window from it.
+    fn max_workers(&self) -> usize;
+
+    /// Stops accepting calls; see [`Shutdown`] for the options. Calling it again is harmless.
+    /// Afterwards every submission gives a future failed with [`Error::Shutdown`].
+    ///
+    /// [`Error::Shutdown`]: crate::Error::Shutdown
+    fn shutdown(&self, how: Shutdown);
+}
+
+/// The in-process level: an executor that runs boxed jobs. Object-safe, so `&dyn JobExecutor`
+/// works; [`Submit::submit`] is built on it once for every backend.
+///
+/// # Examples
+///
+/// A complete backend that runs each call on a new thread:
+///
+/// ```
+/// use cfut_core::{Executor, Job, JobExecutor, Shutdown, Submit};
+///
+/// struct ThreadPerCall;
+/// impl Executor for ThreadPerCall {
+///     fn max_workers(&self) -> usize { usize::MAX }
+///     fn shutdown(&self, _how: Shutdown) {}
+/// }
+/// impl JobExecutor for ThreadPerCall {
+///     fn execute(&self, job: Job) {
+///         std::thread::spawn(move || job.run());
+///     }
+/// }
+///
+/// assert_eq!(ThreadPerCall.submit(|| 1 + 1).result(), Ok(2));
+/// ```
+pub trait JobExecutor: Executor {
+    /// Takes responsibility for `job`: run it, or cancel or reject it (see [`Job`]). Must not
+    /// block for long and must not run the job inline unless the executor is documented to.
+    fn execute(&self, job: Job);
+}
+
+/// Python's `submit`, for every [`JobExecutor`] (including `&dyn JobExecutor`).
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::{InlineExecutor, JobExecutor, Submit};
+///
+/// let executor: &dyn JobExecutor = &InlineExecutor::new();
+/// let name = String::from("cfut");
+/// let future = executor.submit(move || name.len());
+/// assert_eq!(future.result(), Ok(4));
+/// ```
+pub trait Submit: JobExecutor {
+    /// Schedules `call` and returns the future of its result. A panic in `call` fails only
+    /// this future, with [`Error::Panicked`]; after shutdown the future fails with
+    /// [`Error::Shutdown`].
+    ///
+    /// [`Error::Panicked`]: crate::Error::Panicked
+    /// [`Error::Shutdown`]: crate::Error::Shutdown
+    fn submit<F, T>(&self, call: F) -> Future<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (promise, future) = promise();
+        self.execute(Job::with_promise(promise, call));
+        future
+    }
+}
+
+impl<E: JobExecutor + ?Sized> Submit for E {}
+
+/// How to shut an executor down: Python's `shutdown(wait=True, cancel_futures=False)` as a
+/// value, so the call site says what it means.
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::Shutdown;
+///
+/// let python_default = Shutdown::new();
+/// assert!(python_default.waits() && !python_default.cancels_pending());
+/// let abort = Shutdown::new().cancel_pending(true).wait(false);
+/// assert!(!abort.waits() && abort.cancels_pending());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Shutdown {
+    wait: bool,
+    cancel_pending: bool,
+}
+
+impl Shutdown {
+    /// Python's default: wait for every submitted call (running and queued) to finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cfut_core::Shutdown::new(), cfut_core::Shutdown::default());
+    /// ```
+    pub const fn new() -> Self {
+        Shutdown {
+            wait: true,
+            cancel_pending: false,
+        }
+    }
+
+    /// Whether `shutdown` blocks until the running (and not cancelled) calls finished and the
+    /// workers are gone. Default `true`. Without waiting, the calls still run in the
+    /// background.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!cfut_core::Shutdown::new().wait(false).waits());
+    /// ```
+    pub const fn wait(self, wait: bool) -> Self {
+        Shutdown { wait, ..self }
+    }
+
+    /// Whether calls not yet started are cancelled (their futures become cancelled, which
+    /// `wait` and `as_completed` see as done). Default `false`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(cfut_core::Shutdown::new().cancel_pending(true).cancels_pending());
+    /// ```
+    pub const fn cancel_pending(self, cancel: bool) -> Self {
+        Shutdown {
+            cancel_pending: cancel,
+            ..self
+        }
+    }
+
+    /// See [`wait`](Self::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(cfut_core::Shutdown::new().waits());
+    /// ```
+    pub const fn waits(self) -> bool {
+        self.wait
+    }
+
+    /// See [`cancel_pending`](Self::cancel_pending).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!cfut_core::Shutdown::new().cancels_pending());
+    /// ```
+    pub const fn cancels_pending(self) -> bool {
+        self.cancel_pending
+    }
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}

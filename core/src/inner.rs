@@ -1,0 +1,351 @@
+//! The completion state machine shared by a [`Future`] and its [`Promise`].
+//!
+//! # Implementation description
+//!
+//! One allocation per future holds an atomic state word, a mutex-protected list of the
+//! parties to tell on completion (done-callbacks, any-of-N waiters, an async waker, and the
+//! count of threads blocked on the condition variable), and a write-once outcome cell.
+//!
+//! The state word moves one way: `0` (pending) → `RUNNING` → `RESOLVED` → `DONE`, or
+//! `0` → `RESOLVED | CANCELLED` → `DONE`. The `RESOLVED` bit is claimed with a
+//! compare-and-swap, so exactly one party (completer or canceller) wins and becomes the
+//! *resolver*; it alone writes the outcome cell, runs the callbacks (outside the lock, with a
+//! shared reference to the outcome) and finally sets `DONE` under the lock, after which it
+//! never touches the cell again. Everyone else reads the cell only after observing `DONE`
+//! with `Acquire`, and only the unique [`Future`] handle, through `&mut`, takes the value out.
+//! Callbacks registered while the resolver is running callbacks are appended to the list and
+//! run by the resolver, so each runs exactly once and in registration order.
+//!
+//! Waiters block on the condition variable only after re-checking `DONE` under the lock, and
+//! the resolver sets `DONE` under that same lock, so no wake-up is lost; it notifies only when
+//! the sleeper count is non-zero, so completing a future nobody waits for costs no syscall.
+//!
+//! [`Future`]: crate::Future
+//! [`Promise`]: crate::Promise
+
+use std::task::Waker;
+
+use crate::Error;
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicU8, Ordering};
+use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::unwind;
+use crate::waiter::WaiterShared;
+
+/// `set_running_or_notify_cancel` succeeded.
+pub(crate) const RUNNING: u8 = 1;
+/// The outcome is fixed and written; callbacks may still be running.
+pub(crate) const RESOLVED: u8 = 2;
+/// Callbacks ran and waiters were told: the future is done.
+pub(crate) const DONE: u8 = 4;
+/// The outcome is a cancellation.
+pub(crate) const CANCELLED: u8 = 8;
+/// The outcome is an error (a cancellation is one too).
+pub(crate) const FAILED: u8 = 16;
+
+/// A done-callback: sees the outcome by reference.
+pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'static>;
+
+/// The cancellation error handed to callbacks of a cancelled future.
+static CANCELLED_ERROR: Error = Error::Cancelled;
+
+pub(crate) struct Inner<T> {
+    state: AtomicU8,
+    parties: Mutex<Parties<T>>,
+    condvar: Condvar,
+    outcome: UnsafeCell<Option<Result<T, Error>>>,
+}
+
+/// Who to tell when the future completes. Guarded by `Inner::parties`.
+struct Parties<T> {
+    callbacks: Vec<Callback<T>>,
+    watchers: Vec<(Arc<WaiterShared>, usize)>,
+    waker: Option<Waker>,
+    sleepers: usize,
+}
+
+// SAFETY: the outcome cell is written once by the resolver (the unique winner of the
+// `RESOLVED` compare-and-swap) and read by it before it publishes `DONE`; afterwards it is only
+// read through `&Future` (whose `Sync` impl requires `T: Sync`) or taken through the unique
+// `&mut Future`. Every other field is a synchronization primitive. So sharing an `Inner<T>`
+// between threads only ever moves a `T` from one thread to another: `T: Send` suffices.
+unsafe impl<T: Send> Send for Inner<T> {}
+// SAFETY: see the `Send` impl above.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+impl<T> Inner<T> {
+    pub(crate) fn new() -> Self {
+        Self::with_state(0, None)
+    }
+
+    /// A future that is already done with `outcome`.
+    pub(crate) fn resolved(outcome: Result<T, Error>) -> Self {
+        let mut state = RESOLVED | DONE;
+        match &outcome {
+            Err(Error::Cancelled) => state |= CANCELLED | FAILED,
+            Err(_) => state |= FAILED,
+            Ok(_) => {}
+        }
+        Self::with_state(state, Some(outcome))
+    }
+
+    fn with_state(state: u8, outcome: Option<Result<T, Error>>) -> Self {
+        Inner {
+            state: AtomicU8::new(state),
+            parties: Mutex::new(Parties {
+                callbacks: Vec::new(),
+                watchers: Vec::new(),
+                waker: None,
+                sleepers: 0,
+            }),
+            condvar: Condvar::new(),
+            outcome: UnsafeCell::new(outcome),
+        }
+    }
+
+    /// The state word. `Acquire`: a reader that sees `DONE` may read the outcome cell.
+    pub(crate) fn state(&self) -> u8 {
+        // ORDERING: pairs with the `Release` in `finish`, which publishes the outcome.
+        self.state.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.state() & DONE != 0
+    }
+
+    /// Pending → running. `false` if the future was cancelled (or resolved) first.
+    pub(crate) fn set_running(&self) -> bool {
+        // ORDERING: the claim only needs to be atomic against `cancel`'s claim; no data is
+        // published by it.
+        match self
+            .state
+            .compare_exchange(0, RUNNING, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(current) => current == RUNNING,
+        }
+    }
+
+    /// The user's `cancel()`: succeeds only while pending; `true` also if already cancelled.
+    pub(crate) fn cancel(&self) -> bool {
+        // ORDERING: as in `set_running`; the outcome is published later by `finish`.
+        match self.state.compare_exchange(
+            0,
+            RESOLVED | CANCELLED | FAILED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                self.write_outcome(Err(Error::Cancelled));
+                self.finish();
+                true
+            }
+            Err(current) => current & CANCELLED != 0,
+        }
+    }
+
+    /// Completes the future unless it is already resolved. With `cancel`, the outcome is a
+    /// cancellation even if the call was running (an executor cancelling what it will not run).
+    pub(crate) fn resolve(&self, outcome: Result<T, Error>, cancel: bool) -> bool {
+        let mut flags = RESOLVED;
+        if cancel {
+            flags |= CANCELLED | FAILED;
+        } else if outcome.is_err() {
+            flags |= FAILED;
+        }
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current & RESOLVED != 0 {
+                return false;
+            }
+            // ORDERING: the winner of this exchange owns the outcome cell until `finish`
+            // publishes it with `Release`.
+            match self.state.compare_exchange_weak(
+                current,
+                current | flags,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => current = actual,
+            }
+        }
+        let outcome = if cancel { Err(Error::Cancelled) } else { outcome };
+        self.write_outcome(outcome);
+        self.finish();
+        true
+    }
+
+    fn write_outcome(&self, outcome: Result<T, Error>) {
+        // SAFETY: only the resolver calls this, once, right after winning the `RESOLVED`
+        // exchange; no reader touches the cell before `DONE` is published.
+        self.outcome.with_mut(|cell| unsafe { *cell = Some(outcome) });
+    }
+
+    /// Runs the callbacks, then publishes `DONE` and tells every waiter. Resolver only.
+    fn finish(&self) {
+        loop {
+            let mut parties = self.parties.lock();
+            if parties.callbacks.is_empty() {
+                // ORDERING: `Release` publishes the outcome to every `Acquire` reader of the
+                // state word. The store happens under the lock so that a waiter that re-checks
+                // `DONE` under the lock and then sleeps is counted in `sleepers` before we
+                // look at it.
+                self.state.fetch_or(DONE, Ordering::Release);
+                let watchers = std::mem::take(&mut parties.watchers);
+                let waker = parties.waker.take();
+                let sleepers = parties.sleepers;
+                drop(parties);
+                if sleepers > 0 {
+                    self.condvar.notify_all();
+                }
+                for (waiter, token) in watchers {
+                    waiter.notify(token);
+                }
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                return;
+            }
+            let callbacks = std::mem::take(&mut parties.callbacks);
+            drop(parties);
+            for callback in callbacks {
+                self.call(callback);
+            }
+        }
+    }
+
+    /// Runs one callback on the outcome. Caller: the resolver before `DONE`, or a holder of
+    /// `&Future` after it.
+    fn call(&self, callback: Callback<T>) {
+        let cancelled = self.state() & CANCELLED != 0;
+        // SAFETY: the cell is only written before this point (by the resolver, which is either
+        // this thread or published it through `DONE`), and only taken through `&mut Future`,
+        // which cannot coexist with the `&Future` or resolver role of the caller.
+        self.outcome.with(|cell| {
+            let outcome = unsafe { &*cell };
+            let view = match outcome {
+                _ if cancelled => Err(&CANCELLED_ERROR),
+                Some(Ok(value)) => Ok(value),
+                Some(Err(error)) => Err(error),
+                None => Err(&Error::Consumed),
+            };
+            unwind::run_reporting("done-callback", || callback(view));
+        });
+    }
+
+    pub(crate) fn add_callback(&self, callback: Callback<T>) {
+        if !self.is_done() {
+            let mut parties = self.parties.lock();
+            if !self.is_done() {
+                parties.callbacks.push(callback);
+                return;
+            }
+        }
+        self.call(callback);
+    }
+
+    /// Takes the outcome. The caller holds the unique handle mutably and has seen `DONE`.
+    pub(crate) fn take(&self) -> Result<T, Error> {
+        let state = self.state();
+        debug_assert!(state & DONE != 0, "take before done");
+        if state & CANCELLED != 0 {
+            return Err(Error::Cancelled);
+        }
+        // SAFETY: `DONE` was observed with `Acquire`, so the resolver is finished with the
+        // cell; the caller holds the only `Future` handle mutably, so no reader is active.
+        self.outcome
+            .with_mut(|cell| unsafe { (*cell).take() })
+            .unwrap_or(Err(Error::Consumed))
+    }
+
+    /// Blocks until done. No busy waiting: sleeps on the condition variable.
+    pub(crate) fn block(&self) {
+        if self.is_done() {
+            return;
+        }
+        let mut parties = self.parties.lock();
+        while !self.is_done() {
+            parties = self.sleep(parties, None);
+        }
+    }
+
+    /// Blocks until done or until `timeout` has passed; `true` if done.
+    #[cfg(not(cfut_loom))]
+    pub(crate) fn block_timeout(&self, timeout: std::time::Duration) -> bool {
+        use std::time::Instant;
+        if self.is_done() {
+            return true;
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        let mut parties = self.parties.lock();
+        while !self.is_done() {
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left,
+                    _ => return false,
+                },
+                // A timeout too large to represent is a wait without a deadline.
+                None => {
+                    parties = self.sleep(parties, None);
+                    continue;
+                }
+            };
+            parties = self.sleep(parties, Some(left));
+        }
+        true
+    }
+
+    fn sleep<'a>(
+        &'a self,
+        mut parties: MutexGuard<'a, Parties<T>>,
+        timeout: Option<std::time::Duration>,
+    ) -> MutexGuard<'a, Parties<T>> {
+        parties.sleepers += 1;
+        let mut parties = match timeout {
+            None => self.condvar.wait(parties),
+            Some(timeout) => self.condvar.wait_timeout(parties, timeout).0,
+        };
+        parties.sleepers -= 1;
+        parties
+    }
+
+    /// Registers `waker` unless done; `true` if done (the caller should take the outcome).
+    pub(crate) fn register_waker(&self, waker: &Waker) -> bool {
+        if self.is_done() {
+            return true;
+        }
+        let mut parties = self.parties.lock();
+        if self.is_done() {
+            return true;
+        }
+        match &parties.waker {
+            Some(old) if old.will_wake(waker) => {}
+            _ => parties.waker = Some(waker.clone()),
+        }
+        false
+    }
+
+    /// Tells `waiter` (with `token`) when this future is done — at once if it already is.
+    pub(crate) fn watch(&self, waiter: &Arc<WaiterShared>, token: usize) {
+        if !self.is_done() {
+            let mut parties = self.parties.lock();
+            if !self.is_done() {
+                parties.watchers.push((Arc::clone(waiter), token));
+                return;
+            }
+        }
+        waiter.notify(token);
+    }
+
+    /// Forgets every registration of `waiter` on this future.
+    pub(crate) fn unwatch(&self, waiter: &Arc<WaiterShared>) {
+        if self.is_done() {
+            return;
+        }
+        let mut parties = self.parties.lock();
+        parties
+            .watchers
+            .retain(|(registered, _)| !Arc::ptr_eq(registered, waiter));
+    }
+}

@@ -1,0 +1,86 @@
+//! The core of cfut: one [`Future`] for every backend, its [`Promise`], the [`Error`] type
+//! and the executor traits.
+//!
+//! This crate is Python's `concurrent.futures._base` in Rust. An *executor* runs *calls*;
+//! submitting one gives a [`Future`], an appointment slip for a result that is not ready yet.
+//! Every backend — the thread pool (`cfut-threads`), the process pool (`cfut-processes`),
+//! the [`InlineExecutor`] here — completes the same future through its [`Promise`], so the
+//! combinators (`map`, `as_completed`, `wait` in `cfut-combinators`) work on all of them, mixed.
+//!
+//! Executors come at two levels:
+//! - *in-process*, [`JobExecutor`]: runs boxed closures; [`Submit::submit`] is built on it;
+//! - *portable*, [`CallExecutor`]: runs `fn(A) -> T` with serde ([`Portable`]) values — what a
+//!   process or cluster backend can do. Every in-process executor has it for free.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use cfut_core::{promise, Error, InlineExecutor, State, Submit};
+//!
+//! // An executor: submit a call, get a future.
+//! let executor = InlineExecutor::new();
+//! assert_eq!(executor.submit(|| 2_u32.pow(8)).result(), Ok(256));
+//!
+//! // The state machine by hand: pending, running, finished.
+//! let (producer, mut future) = promise::<String>();
+//! assert_eq!(future.state(), State::Pending);
+//! let worker = std::thread::spawn(move || {
+//!     producer.run(|| "computed elsewhere".to_owned());
+//! });
+//! worker.join().unwrap();
+//! assert_eq!(future.result_timeout(Duration::from_secs(5)).as_deref(), Ok("computed elsewhere"));
+//!
+//! // Cancelled before it started: done, and `result` says so.
+//! let (_producer, future) = promise::<()>();
+//! assert!(future.cancel());
+//! assert_eq!(future.result(), Err(Error::Cancelled));
+//! ```
+//!
+//! # Guarantees
+//!
+//! - *Happens-before*: everything the call did happens before `result`, `wait`, `.await` or a
+//!   done-callback observes its completion.
+//! - *Panics*: a panicking call fails only its own future, with [`Error::Panicked`].
+//! - *Nothing lost*: a [`Promise`] dropped without a result completes its future with
+//!   [`Error::Abandoned`]; a [`Job`] dropped unrun does the same.
+//! - *No busy waiting*: blocked callers sleep; completing a future nobody waits on makes no
+//!   system call.
+//! - *Cancelled is done*: a cancelled future wakes `wait`/`as_completed` waiters (CPython
+//!   hides user-cancelled futures from them and can hang, gh-92001; we fix that on purpose).
+//!
+//! This crate is not `no_std`: blocking waits need the operating system's thread parking, and
+//! a `no_std` build would offer only the non-blocking half of the API.
+//!
+//! The synchronization is model-checked with loom (`RUSTFLAGS="--cfg cfut_loom"`).
+
+#![warn(missing_docs)]
+#![doc(test(no_crate_inject, attr(deny(warnings), allow(dead_code, unused_variables))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
+
+mod call;
+mod error;
+mod executor;
+mod future;
+mod help;
+mod inline;
+mod inner;
+mod job;
+mod loom;
+mod promise;
+mod unwind;
+mod waiter;
+
+#[cfg(all(test, cfut_loom))]
+mod tests;
+
+pub use crate::call::{CallExecutor, Portable, run_batch};
+pub use crate::error::{Error, Exit};
+pub use crate::executor::{Executor, JobExecutor, Shutdown, Submit};
+pub use crate::future::{AnyFuture, Future, State};
+pub use crate::help::{WaitHelper, WaitHelperGuard, install_wait_helper};
+pub use crate::inline::InlineExecutor;
+pub use crate::job::Job;
+pub use crate::promise::{Promise, promise};
+pub use crate::waiter::Waiter;

@@ -1,0 +1,3 @@
+//! cfut-processes — not built yet; see the crate description in the workspace README.
+
+#![warn(missing_docs)]
