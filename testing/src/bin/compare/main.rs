@@ -36,9 +36,7 @@ fn main() {
                     .filter(|&n| n >= 1)
                     .unwrap_or_else(|| usage("--runs needs a positive number"))
             }
-            "threads" | "combinators" | "processes" | "all" if suite.is_none() => {
-                suite = Some(arg)
-            }
+            "threads" | "combinators" | "processes" | "all" if suite.is_none() => suite = Some(arg),
             other => usage(&format!("unexpected argument {other:?}")),
         }
     }
