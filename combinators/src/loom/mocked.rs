@@ -1,0 +1,5 @@
+//! loom's model-checked primitives.
+
+pub(crate) mod sync {
+    pub(crate) use ::loom::sync::Arc;
+}

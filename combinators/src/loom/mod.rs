@@ -1,0 +1,16 @@
+//! Private synchronization facade (STYLE.md §6.6).
+//!
+//! The only shared state of this crate is the mapped function, shared by every call of a
+//! `map` through an [`Arc`](sync::Arc); blocking goes through cfut-core's `Waiter` and
+//! `Future`. `RUSTFLAGS="--cfg cfut_loom"` swaps the `Arc` for loom's. Private on purpose: a
+//! public facade would become API.
+
+#[cfg(not(cfut_loom))]
+mod std;
+#[cfg(not(cfut_loom))]
+pub(crate) use self::std::*;
+
+#[cfg(cfut_loom)]
+mod mocked;
+#[cfg(cfut_loom)]
+pub(crate) use self::mocked::*;

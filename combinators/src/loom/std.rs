@@ -1,0 +1,5 @@
+//! The real primitives.
+
+pub(crate) mod sync {
+    pub(crate) use std::sync::Arc;
+}

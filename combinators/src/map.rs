@@ -1,0 +1,557 @@
+//! `map`: Python's `Executor.map`, lazy and windowed by default.
+//!
+//! * [`Map`], the iterator of results in input order, and its options;
+//! * [`MapExt`], `executor.map(closure, inputs)` for every in-process executor;
+//! * [`CallMapExt`], `executor.map_calls(function, inputs)` for every portable executor;
+//! * [`MapError`], an element's failure or the map's deadline.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::num::NonZeroUsize;
+
+use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable};
+
+use crate::loom::sync::Arc;
+use crate::submitter::{CallSubmitter, ClosureSubmitter, Submitter};
+
+/// Python's `Executor.map` for every in-process executor ([`JobExecutor`]): runs `call` on
+/// each input and yields the results in input order.
+///
+/// Implemented for every [`JobExecutor`] (thread pools, the inline executor, `&dyn
+/// JobExecutor`); see [`Map`] for the options (window, eager mode, chunks, deadline).
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::InlineExecutor;
+/// use cfut_combinators::MapExt;
+///
+/// let executor = InlineExecutor::new();
+/// let squares: Vec<u64> = executor.map(|x: u64| x * x, 1..=4).map(Result::unwrap).collect();
+/// assert_eq!(squares, [1, 4, 9, 16]);
+///
+/// // Several inputs: zip them (the shortest wins, as in Python).
+/// let sums: Vec<_> = executor
+///     .map(|(a, b): (i32, i32)| a + b, [1, 2, 3].into_iter().zip([10, 20]))
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(sums, [11, 22]);
+/// ```
+pub trait MapExt: JobExecutor {
+    /// Maps `call` over `inputs` on this executor. Nothing is submitted until the first
+    /// `next()` (or [`Map::eager`]); see [`Map`].
+    ///
+    /// # Examples
+    ///
+    /// See [`MapExt`].
+    fn map<'a, A, T, F, I>(&'a self, call: F, inputs: I) -> Map<'a, A, T>
+    where
+        F: Fn(A) -> T + Send + Sync + 'static,
+        A: Send + 'static,
+        T: Send + 'static,
+        I: IntoIterator<Item = A>,
+        I::IntoIter: 'a,
+    {
+        let submitter = ClosureSubmitter {
+            executor: self,
+            call: Arc::new(call),
+        };
+        Map::new(Box::new(submitter), self.max_workers(), inputs.into_iter())
+    }
+}
+
+impl<E: JobExecutor + ?Sized> MapExt for E {}
+
+/// Python's `Executor.map` at the portable level ([`CallExecutor`]): a plain function (or
+/// non-capturing closure) over serde values, so the same code runs on threads or processes.
+/// With [`Map::chunksize`], one call carries a chunk of inputs, and results stay per element.
+///
+/// It is named `map_calls` so that it never clashes with [`MapExt::map`] on executors that
+/// have both levels (every in-process executor).
+///
+/// # Examples
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use cfut_core::InlineExecutor;
+/// use cfut_combinators::CallMapExt;
+///
+/// fn invert(x: i32) -> i32 { 60 / x }
+///
+/// let executor = InlineExecutor::new();
+/// let results: Vec<_> = executor
+///     .map_calls(invert, [1, 0, 3])
+///     .chunksize(NonZeroUsize::new(3).unwrap())
+///     .collect();
+/// assert_eq!(results[0], Ok(60));
+/// assert!(results[1].is_err(), "a panic fails only its own element");
+/// assert_eq!(results[2], Ok(20));
+/// ```
+pub trait CallMapExt: CallExecutor {
+    /// Maps `call` over `inputs` on this executor; see [`Map`].
+    ///
+    /// # Examples
+    ///
+    /// See [`CallMapExt`].
+    fn map_calls<'a, A, T, I>(&'a self, call: fn(A) -> T, inputs: I) -> Map<'a, A, T>
+    where
+        A: Portable,
+        T: Portable,
+        I: IntoIterator<Item = A>,
+        I::IntoIter: 'a,
+    {
+        let submitter = CallSubmitter {
+            executor: self,
+            call,
+        };
+        Map::new(Box::new(submitter), self.max_workers(), inputs.into_iter())
+    }
+}
+
+impl<E: CallExecutor + ?Sized> CallMapExt for E {}
+
+/// Maps `call` over `inputs` on `executor`: the free-function form of [`MapExt::map`].
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::InlineExecutor;
+///
+/// let executor = InlineExecutor::new();
+/// let lengths: Vec<_> = cfut_combinators::map(&executor, |s: &str| s.len(), ["a", "bcd"])
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(lengths, [1, 3]);
+/// ```
+pub fn map<'a, E, A, T, F, I>(executor: &'a E, call: F, inputs: I) -> Map<'a, A, T>
+where
+    E: JobExecutor + ?Sized,
+    F: Fn(A) -> T + Send + Sync + 'static,
+    A: Send + 'static,
+    T: Send + 'static,
+    I: IntoIterator<Item = A>,
+    I::IntoIter: 'a,
+{
+    MapExt::map(executor, call, inputs)
+}
+
+/// Why an element of a [`Map`] has no value.
+///
+/// An element's own failure ([`MapError::Call`]) is never confused with the map's deadline
+/// ([`MapError::Deadline`]), even when the call itself timed out (CPython's gh-155852).
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::{Error, InlineExecutor};
+/// use cfut_combinators::{MapError, MapExt};
+///
+/// let results: Vec<_> = InlineExecutor::new().map(|x: u8| 10 / x, [2, 0]).collect();
+/// assert_eq!(results[0], Ok(5));
+/// assert!(matches!(&results[1], Err(MapError::Call(Error::Panicked { .. }))));
+/// assert_eq!(MapError::Deadline.to_string(), "the map's deadline passed");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MapError {
+    /// This element's call failed (panicked, was cancelled, its worker died, …). The map goes
+    /// on with the next element (CPython main, gh-108518).
+    Call(Error),
+    /// The map's deadline passed before this element finished. The element's call and every
+    /// later one were cancelled (those already running run to completion, their results
+    /// discarded), and the map ends.
+    Deadline,
+}
+
+impl MapError {
+    /// The element's own error, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    /// use cfut_combinators::MapError;
+    ///
+    /// assert_eq!(MapError::Call(Error::Cancelled).into_call_error(), Some(Error::Cancelled));
+    /// assert_eq!(MapError::Deadline.into_call_error(), None);
+    /// ```
+    pub fn into_call_error(self) -> Option<Error> {
+        match self {
+            MapError::Call(error) => Some(error),
+            MapError::Deadline => None,
+        }
+    }
+}
+
+impl From<Error> for MapError {
+    fn from(error: Error) -> Self {
+        MapError::Call(error)
+    }
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapError::Call(error) => write!(f, "a mapped call failed: {error}"),
+            MapError::Deadline => f.write_str("the map's deadline passed"),
+        }
+    }
+}
+
+impl std::error::Error for MapError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MapError::Call(error) => Some(error),
+            MapError::Deadline => None,
+        }
+    }
+}
+
+/// A unit of submitted work: one call, or one chunk of `len` calls.
+enum Unit<T> {
+    One(Future<T>),
+    Chunk(Future<Vec<Result<T, Error>>>, usize),
+}
+
+impl<T> Unit<T> {
+    fn cancel(&self) {
+        match self {
+            Unit::One(future) => future.cancel(),
+            Unit::Chunk(future, _) => future.cancel(),
+        };
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn wait_until(&self, deadline: std::time::Instant) -> bool {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match self {
+            Unit::One(future) => future.wait_timeout(left),
+            Unit::Chunk(future, _) => future.wait_timeout(left),
+        }
+    }
+}
+
+/// The default window: enough queued calls to keep every worker busy while the consumer
+/// sleeps, bounded so that an endless input stays cheap.
+fn default_window(max_workers: usize) -> usize {
+    max_workers.saturating_mul(4).clamp(16, 1024)
+}
+
+/// The results of a `map`, in input order: [`MapExt::map`], [`CallMapExt::map_calls`].
+///
+/// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
+/// most [`window`](Self::window) units (calls, or chunks) are in flight — submitted and not
+/// yet yielded — so an endless input works and memory stays bounded. Each `next()` tops the
+/// window up from the input, then waits for the oldest unit. [`eager`](Self::eager) gives
+/// Python's behaviour instead: every input consumed and submitted at once.
+///
+/// **Errors**: each element is `Ok(value)` or `Err(MapError::Call(error))`, and the map goes
+/// on after an error (CPython main, gh-108518). With a [`timeout`](Self::timeout), once the
+/// deadline (measured from the `map` call) passes while waiting, the element yields
+/// `Err(MapError::Deadline)`, every call not yet yielded is cancelled, and the map ends.
+///
+/// **Dropping** the map cancels every call it submitted that has not started (running calls
+/// finish; their results are dropped), and consumes no more input. A yielded value is no
+/// longer referenced by the map.
+///
+/// # Examples
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use cfut_core::InlineExecutor;
+/// use cfut_combinators::MapExt;
+///
+/// let executor = InlineExecutor::new();
+/// // An endless input: only what the window needs is consumed.
+/// let first: Vec<u64> = executor
+///     .map(|n: u64| n * 2, 0..)
+///     .window(NonZeroUsize::new(2).unwrap())
+///     .take(3)
+///     .map(Result::unwrap)
+///     .collect();
+/// assert_eq!(first, [0, 2, 4]);
+/// ```
+pub struct Map<'a, A, T> {
+    /// `None` once exhausted, or after the deadline.
+    inputs: Option<Box<dyn Iterator<Item = A> + 'a>>,
+    submitter: Box<dyn Submitter<A, T> + 'a>,
+    queue: VecDeque<Unit<T>>,
+    /// Results of the chunk being yielded.
+    current: VecDeque<Result<T, Error>>,
+    window: usize,
+    chunksize: usize,
+    eager: bool,
+    finished: bool,
+    #[cfg(not(cfut_loom))]
+    started: std::time::Instant,
+    #[cfg(not(cfut_loom))]
+    deadline: Option<std::time::Instant>,
+}
+
+impl<'a, A, T> Map<'a, A, T> {
+    fn new(
+        submitter: Box<dyn Submitter<A, T> + 'a>,
+        max_workers: usize,
+        inputs: impl Iterator<Item = A> + 'a,
+    ) -> Self {
+        Map {
+            inputs: Some(Box::new(inputs)),
+            submitter,
+            queue: VecDeque::new(),
+            current: VecDeque::new(),
+            window: default_window(max_workers),
+            chunksize: 1,
+            eager: false,
+            finished: false,
+            #[cfg(not(cfut_loom))]
+            started: std::time::Instant::now(),
+            #[cfg(not(cfut_loom))]
+            deadline: None,
+        }
+    }
+
+    /// At most `window` units (calls, or chunks with [`chunksize`](Self::chunksize)) in
+    /// flight. Default: four per worker of the executor, at least 16 and at most 1024.
+    /// (Python's `buffersize`; a zero window cannot be written.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use cfut_core::InlineExecutor;
+    /// use cfut_combinators::MapExt;
+    ///
+    /// let executor = InlineExecutor::new();
+    /// let mut consumed = 0;
+    /// let inputs = std::iter::from_fn(|| { consumed += 1; Some(consumed) });
+    /// let mut map = executor.map(|x: i32| x, inputs).window(NonZeroUsize::new(3).unwrap());
+    /// assert_eq!(map.next(), Some(Ok(1)));
+    /// drop(map);
+    /// assert_eq!(consumed, 3, "the first next() filled the window of 3");
+    /// ```
+    pub fn window(mut self, window: NonZeroUsize) -> Self {
+        self.window = window.get();
+        self
+    }
+
+    /// Python's default behaviour: consume the whole input and submit every call now.
+    /// Never returns on an endless input.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::InlineExecutor;
+    /// use cfut_combinators::MapExt;
+    ///
+    /// let executor = InlineExecutor::new();
+    /// let mut consumed = 0;
+    /// let inputs = std::iter::from_fn(|| (consumed < 5).then(|| { consumed += 1; consumed }));
+    /// let map = executor.map(|x: i32| x * 10, inputs).eager();
+    /// drop(map);
+    /// assert_eq!(consumed, 5);
+    /// ```
+    pub fn eager(mut self) -> Self {
+        self.eager = true;
+        self.fill();
+        self
+    }
+
+    /// Groups `chunksize` inputs into one call, with one result per element (a panic fails
+    /// only its element). Default 1. The window then counts chunks. Fewer, larger units
+    /// amortize the per-call cost of small calls — and of a process boundary.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use cfut_core::InlineExecutor;
+    /// use cfut_combinators::MapExt;
+    ///
+    /// let executor = InlineExecutor::new();
+    /// let out: Vec<_> = executor
+    ///     .map(|x: u8| x + 1, 0..10)
+    ///     .chunksize(NonZeroUsize::new(4).unwrap())
+    ///     .map(Result::unwrap)
+    ///     .collect();
+    /// assert_eq!(out, (1..=10).collect::<Vec<u8>>());
+    /// ```
+    pub fn chunksize(mut self, chunksize: NonZeroUsize) -> Self {
+        self.chunksize = chunksize.get();
+        self
+    }
+
+    /// Sets a deadline `timeout` after the `map` call (Python's `timeout`). When it passes
+    /// while an element is awaited, that element yields `Err(MapError::Deadline)`, every call
+    /// not yet yielded is cancelled and the map ends. Elements already done are still
+    /// yielded after the deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cfut_core::InlineExecutor;
+    /// use cfut_combinators::MapExt;
+    ///
+    /// let executor = InlineExecutor::new();
+    /// let out: Vec<_> = executor.map(|x: u8| x, [1, 2]).timeout(Duration::from_secs(5)).collect();
+    /// assert_eq!(out, [Ok(1), Ok(2)]);
+    /// ```
+    #[cfg(not(cfut_loom))]
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.deadline = self.started.checked_add(timeout);
+        self
+    }
+
+    /// Shows a progress bar (count, rate and, for inputs of known length, ETA) on stderr
+    /// while iterating, if stderr is a terminal; silent otherwise. Only available when the
+    /// `indicatif` feature is activated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::InlineExecutor;
+    /// use cfut_combinators::MapExt;
+    ///
+    /// let executor = InlineExecutor::new();
+    /// assert_eq!(executor.map(|x: u8| x, 0..3).progress().count(), 3);
+    /// ```
+    #[cfg(feature = "indicatif")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "indicatif")))]
+    pub fn progress(self) -> crate::Progress<Self> {
+        let total = match self.size_hint() {
+            (low, Some(high)) if low == high => Some(low as u64),
+            _ => None,
+        };
+        crate::Progress::new(self, total)
+    }
+
+    /// Submits inputs until the window is full (everything, in eager mode).
+    fn fill(&mut self) {
+        let Some(inputs) = self.inputs.as_mut() else {
+            return;
+        };
+        while self.eager || self.queue.len() < self.window {
+            let unit = if self.chunksize == 1 {
+                match inputs.next() {
+                    Some(arg) => Unit::One(self.submitter.one(arg)),
+                    None => {
+                        self.inputs = None;
+                        return;
+                    }
+                }
+            } else {
+                let args: Vec<A> = inputs.by_ref().take(self.chunksize).collect();
+                if args.is_empty() {
+                    self.inputs = None;
+                    return;
+                }
+                let len = args.len();
+                Unit::Chunk(self.submitter.chunk(args), len)
+            };
+            self.queue.push_back(unit);
+        }
+    }
+
+    /// Ends the map: cancels every call not yielded, consumes no more input.
+    fn finish(&mut self) {
+        self.finished = true;
+        self.inputs = None;
+        self.current.clear();
+        for unit in self.queue.drain(..) {
+            unit.cancel();
+        }
+    }
+
+    /// `false` if the deadline passed before `unit` was done.
+    fn wait_for(&self, unit: &Unit<T>) -> bool {
+        #[cfg(not(cfut_loom))]
+        if let Some(deadline) = self.deadline {
+            return unit.wait_until(deadline);
+        }
+        match unit {
+            Unit::One(future) => future.wait(),
+            Unit::Chunk(future, _) => future.wait(),
+        }
+        true
+    }
+}
+
+impl<A, T> Iterator for Map<'_, A, T> {
+    type Item = Result<T, MapError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            if let Some(outcome) = self.current.pop_front() {
+                return Some(outcome.map_err(MapError::Call));
+            }
+            self.fill();
+            let Some(unit) = self.queue.pop_front() else {
+                self.finished = true;
+                return None;
+            };
+            if !self.wait_for(&unit) {
+                unit.cancel();
+                self.finish();
+                return Some(Err(MapError::Deadline));
+            }
+            match unit {
+                Unit::One(future) => return Some(future.result().map_err(MapError::Call)),
+                Unit::Chunk(future, len) => match future.result() {
+                    Ok(results) => self.current = results.into(),
+                    // The whole chunk failed (cancelled, shut down, worker died): the error
+                    // is each element's.
+                    Err(error) => self.current = std::iter::repeat_n(error, len).map(Err).collect(),
+                },
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.finished {
+            return (0, Some(0));
+        }
+        let queued = self.current.len()
+            + self
+                .queue
+                .iter()
+                .map(|unit| match unit {
+                    Unit::One(_) => 1,
+                    Unit::Chunk(_, len) => *len,
+                })
+                .sum::<usize>();
+        match &self.inputs {
+            None => (queued, Some(queued)),
+            Some(inputs) => {
+                let (low, high) = inputs.size_hint();
+                (
+                    queued.saturating_add(low),
+                    high.and_then(|h| h.checked_add(queued)),
+                )
+            }
+        }
+    }
+}
+
+impl<A, T> std::iter::FusedIterator for Map<'_, A, T> {}
+
+impl<A, T> Drop for Map<'_, A, T> {
+    /// Cancels every call submitted and not started (Python's `close()` of the generator).
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl<A, T> fmt::Debug for Map<'_, A, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("in_flight", &self.queue.len())
+            .field("window", &self.window)
+            .field("chunksize", &self.chunksize)
+            .field("eager", &self.eager)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
