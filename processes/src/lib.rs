@@ -1,3 +1,114 @@
-//! cfut-processes — not built yet; see the crate description in the workspace README.
+//! Python's `ProcessPoolExecutor` in Rust: calls run in worker processes that are
+//! re-executions of the running binary.
+//!
+//! A *call* is a plain function or non-capturing closure `fn(A) -> T` whose argument and
+//! result are serde values ([`Portable`]). [`ProcessPoolExecutor::submit`] sends it to a
+//! *worker* — the same executable started again, never a `fork` of the (multi-threaded)
+//! parent, like Python's `spawn` start method — and gives back the [`Future`] every cfut
+//! executor gives, so `map`, `as_completed` and `wait` from `cfut-combinators` work on it,
+//! mixed with thread-pool futures. Code written against [`CallExecutor`] runs unchanged on
+//! threads or processes.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::num::NonZeroUsize;
+//! use cfut_core::{Error, Exit};
+//! use cfut_processes::ProcessPoolExecutor;
+//!
+//! fn collatz_steps(mut n: u64) -> u32 {
+//!     let mut steps = 0;
+//!     while n != 1 {
+//!         n = if n % 2 == 0 { n / 2 } else { 3 * n + 1 };
+//!         steps += 1;
+//!     }
+//!     steps
+//! }
+//!
+//! let pool = ProcessPoolExecutor::new(2)?;
+//! assert_eq!(pool.submit(collatz_steps, 27).result(), Ok(111));
+//!
+//! let steps: Vec<u32> = pool
+//!     .map(collatz_steps, 1..=6, NonZeroUsize::new(3).unwrap())
+//!     .collect::<Result<_, _>>()
+//!     .unwrap();
+//! assert_eq!(steps, [0, 1, 7, 2, 5, 8]);
+//!
+//! // A worker that dies fails only its own call; the pool replaces it.
+//! let crash = pool.submit(|code: i32| -> () { std::process::exit(code) }, 3);
+//! assert_eq!(crash.result(), Err(Error::WorkerDied(Exit::Code(3))));
+//! assert_eq!(pool.submit(collatz_steps, 2).result(), Ok(1));
+//! # Ok::<(), cfut_processes::BuildError>(())
+//! ```
+//!
+//! # Set-up: none on Linux
+//!
+//! A worker must not run the program's `main` (nor, in a test binary, the test harness). On
+//! Linux this crate registers a constructor that runs before `main` in every binary linking
+//! it: in a worker it serves calls and exits, elsewhere it returns at once. So programs,
+//! examples, integration tests (with or without the default harness) and doctests need no
+//! set-up line. Where constructors do not run, call [`init`] as the first line of `main`.
+//!
+//! # How a call travels
+//!
+//! - The function travels as its offset from an anchor inside the executable: parent and
+//!   worker are the same file. At start-up the parent sends its build identity (executable
+//!   file identity, crate and protocol versions) and the worker refuses to serve on a
+//!   mismatch, which breaks the pool with a clear [`Error::Broken`] — never undefined
+//!   behaviour. Functions must live in the executable itself (not a shared library): others
+//!   fail with [`Error::Serialization`] at submission.
+//! - Argument and result are [postcard]-encoded (a compact, maintained serde binary format)
+//!   in length-prefixed frames over one long-lived Unix socket pair per worker: no file
+//!   descriptor per call, so a hundred thousand calls in flight cost only memory.
+//! - Workers inherit standard output and error; their standard input is `/dev/null`.
+//!
+//! # Guarantees
+//!
+//! - A panic fails its call with [`Error::Panicked`] (message and location); the worker
+//!   lives on.
+//! - A worker that dies mid-call fails only that call, with [`Error::WorkerDied`] carrying
+//!   the exit status or signal; calls queued behind it are re-queued, the worker replaced.
+//! - A value that fails to encode or decode, in either direction, fails its call with
+//!   [`Error::Serialization`]; the worker lives on. A malformed frame from a worker fails the
+//!   call it ran with [`Error::Serialization`], and the worker is killed and replaced.
+//! - An initializer that panics or exits breaks the pool: calls fail with
+//!   [`Error::Broken`]; no replacement worker is started, so there is no respawn loop.
+//! - After `shutdown` with waiting, or drop, no worker process is left (alive or zombie) and
+//!   no file descriptor of the pool stays open.
+//!
+//! Linux only: workers are started from `/proc/self/exe`.
+//!
+//! [postcard]: https://docs.rs/postcard
+//! [`Portable`]: cfut_core::Portable
+//! [`Future`]: cfut_core::Future
+//! [`CallExecutor`]: cfut_core::CallExecutor
+//! [`Error::Broken`]: cfut_core::Error::Broken
+//! [`Error::Panicked`]: cfut_core::Error::Panicked
+//! [`Error::WorkerDied`]: cfut_core::Error::WorkerDied
+//! [`Error::Serialization`]: cfut_core::Error::Serialization
 
 #![warn(missing_docs)]
+#![doc(test(
+    no_crate_inject,
+    attr(deny(warnings), allow(dead_code, unused_variables))
+))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
+
+mod builder;
+mod error;
+mod image;
+mod loom;
+mod manager;
+mod map;
+mod pool;
+mod state;
+mod task;
+mod wire;
+mod worker;
+
+pub use crate::builder::Builder;
+pub use crate::error::BuildError;
+pub use crate::map::Map;
+pub use crate::pool::ProcessPoolExecutor;
+pub use crate::worker::init;

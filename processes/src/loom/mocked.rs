@@ -1,0 +1,47 @@
+//! loom's model-checked primitives, with the poison-free `lock()` of the std side.
+//!
+//! The process pool itself cannot run under loom (it starts processes); this side exists so
+//! that the crate compiles in the workspace's loom build.
+
+pub(crate) mod sync {
+    pub(crate) use ::loom::sync::Arc;
+    // loom has no `OnceLock`; the values cached in it (the executable's address range and
+    // build identity) are computed from immutable facts, so std's is used unmodelled.
+    pub(crate) use std::sync::OnceLock;
+
+    pub(crate) type MutexGuard<'a, T> = ::loom::sync::MutexGuard<'a, T>;
+
+    #[derive(Debug)]
+    pub(crate) struct Mutex<T>(::loom::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Self(::loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().unwrap()
+        }
+    }
+
+    #[derive(Debug)]
+    pub(crate) struct Condvar(::loom::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn new() -> Self {
+            Self(::loom::sync::Condvar::new())
+        }
+
+        pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            self.0.wait(guard).unwrap()
+        }
+
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
+        }
+    }
+}
+
+pub(crate) mod thread {
+    pub(crate) use ::loom::thread::{Builder, JoinHandle, ThreadId, current};
+}

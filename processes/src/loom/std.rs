@@ -1,0 +1,45 @@
+//! The real primitives, shaped like loom's API.
+
+pub(crate) mod sync {
+    use std::sync::PoisonError;
+    pub(crate) use std::sync::{Arc, OnceLock};
+
+    /// A mutex whose `lock` never reports poisoning: no critical section in this crate runs
+    /// user code (calls, callbacks and promise completions all happen outside the lock).
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+
+    pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Self(std::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
+
+    /// A condition variable paired with [`Mutex`], poison-free like it.
+    #[derive(Debug, Default)]
+    pub(crate) struct Condvar(std::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn new() -> Self {
+            Self(std::sync::Condvar::new())
+        }
+
+        pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+            self.0.wait(guard).unwrap_or_else(PoisonError::into_inner)
+        }
+
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
+        }
+    }
+}
+
+pub(crate) mod thread {
+    pub(crate) use std::thread::{Builder, JoinHandle, ThreadId, current};
+}

@@ -1,0 +1,628 @@
+//! The manager thread: starts workers, feeds them calls, reads their results, notices their
+//! deaths, enforces call timeouts, and tears everything down at shutdown.
+//!
+//! # Implementation description
+//!
+//! One thread per pool owns every worker's socket and process handle; the shared state only
+//! holds the queue of pending calls and the flags. Each turn of the loop:
+//!
+//! 1. under the lock: hand pending calls to ready workers (marking their futures running —
+//!    from then on they cannot be cancelled), decide how many workers to start, and decide
+//!    whether to finish;
+//! 2. outside the lock: start workers, write queued frames (non-blocking), `poll` the worker
+//!    sockets and the wake-up socket (with the nearest call deadline as timeout), read and
+//!    complete results, bury dead workers, kill workers whose call timed out.
+//!
+//! A worker first gets one call. Only when the pool is at `max_workers` and more calls wait
+//! than workers does it get more, up to `MAX_DEPTH`, so that many tiny calls travel in
+//! batches (one `send`/`recv` for many frames) while long calls are spread out. The worker
+//! answers in order, so the first unanswered call of a worker is the one it runs; when a
+//! worker dies only that call fails, and the calls queued behind it go back to the front of
+//! the pending queue.
+
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use cfut_core::{Error, Exit};
+
+use crate::loom::sync::Arc;
+use crate::loom::thread;
+use crate::state::{Phase, Shared, State};
+use crate::task::PendingCall;
+use crate::wire;
+use crate::worker::WORKER_ENV;
+
+/// At most this many calls are queued in one worker at saturation.
+const MAX_DEPTH: usize = 128;
+
+/// Starts the manager thread. Called with the lock held, on the first submission.
+pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> io::Result<()> {
+    let (wake_tx, wake_rx) = UnixStream::pair()?;
+    let for_thread = Arc::clone(shared);
+    let handle = thread::Builder::new()
+        .name("cfut-process-manager".to_owned())
+        .spawn(move || Manager::new(for_thread, wake_rx).run())?;
+    state.wake = Some(wake_tx);
+    state.phase = Phase::Running;
+    state.join = Some(handle);
+    Ok(())
+}
+
+struct Manager {
+    shared: Arc<Shared>,
+    wake: UnixStream,
+    workers: Vec<Worker>,
+    /// A start failed while other workers lived: wait for one of them to free up first.
+    start_blocked: bool,
+}
+
+struct Worker {
+    child: Child,
+    pid: u32,
+    socket: UnixStream,
+    ready: bool,
+    out: Vec<u8>,
+    sent: usize,
+    inbox: wire::Inbox,
+    in_flight: VecDeque<PendingCall>,
+    /// When the first call in flight started (it is the one running).
+    head_since: Instant,
+    /// Calls this worker may still take (`max_tasks_per_child`).
+    budget: Option<usize>,
+    next_id: u64,
+    death: Option<Death>,
+}
+
+#[derive(Debug)]
+enum Death {
+    /// The socket closed: the process exited or was killed.
+    Closed,
+    /// The worker sent bytes that are not a valid frame.
+    Malformed(String),
+    /// The running call exceeded the pool's call timeout.
+    TimedOut,
+    /// The worker refused to serve (identity mismatch or initializer failure).
+    Refused(String),
+}
+
+impl Worker {
+    /// Ready, alive and allowed more calls.
+    fn accepts(&self) -> bool {
+        self.ready && self.death.is_none() && self.budget != Some(0)
+    }
+
+    /// Takes the next not-cancelled pending call; `false` if none.
+    fn take(&mut self, pending: &mut VecDeque<PendingCall>) -> bool {
+        while let Some(mut call) = pending.pop_front() {
+            if !call.slot.set_running() {
+                // Cancelled while pending: its future is already done.
+                continue;
+            }
+            call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&self.next_id.to_le_bytes());
+            self.next_id += 1;
+            self.out.extend_from_slice(&call.frame);
+            if self.in_flight.is_empty() {
+                self.head_since = Instant::now();
+            }
+            self.in_flight.push_back(call);
+            if let Some(budget) = &mut self.budget {
+                *budget -= 1;
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Writes queued bytes without blocking. A failed write means the worker died; the
+    /// closed socket will say so.
+    fn flush(&mut self) {
+        while self.sent < self.out.len() {
+            match wire::send(self.socket.as_fd(), &self.out[self.sent..], true) {
+                Ok(n) => self.sent += n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    self.sent = self.out.len();
+                }
+            }
+        }
+        self.out.clear();
+        self.sent = 0;
+    }
+
+    /// Receives everything available and handles the complete frames.
+    fn receive(&mut self) {
+        loop {
+            match self.inbox.fill(self.socket.as_fd(), true) {
+                Ok(0) => {
+                    self.frames();
+                    if self.death.is_none() {
+                        self.death = Some(Death::Closed);
+                    }
+                    return;
+                }
+                Ok(_) => {
+                    self.frames();
+                    if self.death.is_some() {
+                        return;
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    self.death.get_or_insert(Death::Closed);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Handles every complete frame in the inbox; checks each header as soon as it arrives.
+    fn frames(&mut self) {
+        while self.death.is_none() {
+            let data = self.inbox.data();
+            let Some((length, kind)) = wire::header(data) else {
+                return;
+            };
+            let expected = if self.ready {
+                kind == wire::RESULT
+            } else {
+                kind == wire::READY || kind == wire::REFUSED
+            };
+            if !expected || length == 0 {
+                self.death = Some(Death::Malformed(format!(
+                    "unexpected frame kind {kind:#04x} ({length} bytes)"
+                )));
+                return;
+            }
+            if kind == wire::RESULT {
+                let Some(head) = self.in_flight.front() else {
+                    self.death = Some(Death::Malformed("a result for no call".to_owned()));
+                    return;
+                };
+                if length < 1 + 8 + 1 {
+                    self.death = Some(Death::Malformed(format!(
+                        "a result frame of {length} bytes"
+                    )));
+                    return;
+                }
+                if let Some(id) = wire::u64_at(data, wire::ID_AT) {
+                    let want = wire::u64_at(&head.frame, wire::ID_AT).unwrap_or(0);
+                    if id != want {
+                        self.death = Some(Death::Malformed(format!(
+                            "a result for call {id} while call {want} runs"
+                        )));
+                        return;
+                    }
+                }
+            }
+            if data.len() < 4 + length {
+                return;
+            }
+            let body = &data[wire::HEADER..4 + length];
+            match kind {
+                wire::READY => self.ready = true,
+                wire::REFUSED => {
+                    self.death = Some(Death::Refused(String::from_utf8_lossy(body).into_owned()));
+                }
+                _ => {
+                    let status = body[8];
+                    let payload = &body[9..];
+                    let call = self.in_flight.pop_front().expect("checked above");
+                    // Completing runs the future's callbacks here, outside the state lock.
+                    call.slot.complete(status, payload);
+                    if !self.in_flight.is_empty() {
+                        self.head_since = Instant::now();
+                    }
+                }
+            }
+            self.inbox.consume(4 + length);
+        }
+    }
+
+    /// Waits for the process, first killing it or giving it time as `how` says.
+    fn reap(&mut self, how: Reap) -> ExitStatus {
+        match how {
+            Reap::Kill => {
+                let _ = self.child.kill();
+            }
+            Reap::Closing => {}
+            Reap::Exited => {
+                // The socket closed: the process is exiting. Give it a moment to become
+                // reapable before concluding that it closed the socket and lives on.
+                let mut pause = Duration::from_micros(20);
+                let mut waited = Duration::ZERO;
+                loop {
+                    if let Ok(Some(status)) = self.child.try_wait() {
+                        return status;
+                    }
+                    if waited >= Duration::from_secs(2) {
+                        let _ = self.child.kill();
+                        break;
+                    }
+                    std::thread::sleep(pause);
+                    waited += pause;
+                    pause = (pause * 2).min(Duration::from_millis(10));
+                }
+            }
+        }
+        loop {
+            match self.child.wait() {
+                Ok(status) => return status,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return ExitStatus::from_raw(-1),
+            }
+        }
+    }
+}
+
+/// How to reap a worker.
+#[derive(Clone, Copy, Debug)]
+enum Reap {
+    /// Kill it first (timeout, malformed frame).
+    Kill,
+    /// Its socket closed on its own: it is exiting (or closed the socket and must be killed).
+    Exited,
+    /// We closed our end: it exits once its current call (if any) is done.
+    Closing,
+}
+
+fn exit_of(status: ExitStatus) -> Exit {
+    if let Some(code) = status.code() {
+        Exit::Code(code)
+    } else if let Some(signal) = status.signal() {
+        Exit::Signal(signal)
+    } else {
+        Exit::Unknown
+    }
+}
+
+impl Manager {
+    fn new(shared: Arc<Shared>, wake: UnixStream) -> Self {
+        Manager {
+            shared,
+            wake,
+            workers: Vec::new(),
+            start_blocked: false,
+        }
+    }
+
+    fn run(mut self) {
+        self.shared.state.lock().manager_thread = Some(thread::current().id());
+        let mut failed: Vec<(PendingCall, Error)> = Vec::new();
+        loop {
+            let (to_start, finish) = self.plan(&mut failed);
+            for (call, error) in failed.drain(..) {
+                call.slot.fail(error);
+            }
+            if finish {
+                break;
+            }
+            for _ in 0..to_start {
+                self.start_worker();
+            }
+            for worker in &mut self.workers {
+                worker.flush();
+            }
+            self.wait();
+            for worker in &mut self.workers {
+                if worker.death.is_none() {
+                    worker.receive();
+                }
+            }
+            self.check_timeouts();
+            self.bury();
+            self.retire();
+        }
+        self.teardown();
+    }
+
+    /// The locked part of a turn: hand out calls, count the workers to start, decide whether
+    /// to finish.
+    fn plan(&mut self, failed: &mut Vec<(PendingCall, Error)>) -> (usize, bool) {
+        let max = self.shared.config.max_workers;
+        let mut state = self.shared.state.lock();
+        state.sleeping = false;
+        state.woken = false;
+        if let Some(Error::Broken { .. }) = &state.closed {
+            let error = state.closed.clone().expect("checked");
+            failed.extend(state.pending.drain(..).map(|call| (call, error.clone())));
+        }
+        // One call per idle worker first.
+        for worker in self
+            .workers
+            .iter_mut()
+            .filter(|w| w.accepts() && w.in_flight.is_empty())
+        {
+            if !worker.take(&mut state.pending) {
+                break;
+            }
+        }
+        // At saturation, queue more per worker so that tiny calls travel in batches.
+        if !state.pending.is_empty()
+            && self.workers.len() >= max
+            && self.workers.iter().all(|w| w.ready)
+        {
+            let accepting = self.workers.iter().filter(|w| w.accepts()).count();
+            if accepting > 0 {
+                let depth = 1 + (state.pending.len() / accepting).min(MAX_DEPTH - 1);
+                for worker in self.workers.iter_mut().filter(|w| w.accepts()) {
+                    while worker.in_flight.len() < depth && worker.accepts() {
+                        if !worker.take(&mut state.pending) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let mut to_start = 0;
+        if !state.pending.is_empty()
+            && state.forced.is_none()
+            && !matches!(state.closed, Some(Error::Broken { .. }))
+            && !self.start_blocked
+        {
+            let starting = self.workers.iter().filter(|w| !w.ready).count();
+            to_start = state
+                .pending
+                .len()
+                .saturating_sub(starting)
+                .min(max.saturating_sub(self.workers.len()));
+        }
+        let finish = state.stopping
+            && state.pending.is_empty()
+            && to_start == 0
+            && self.workers.iter().all(|w| w.in_flight.is_empty());
+        if !finish {
+            state.sleeping = true;
+        }
+        (to_start, finish)
+    }
+
+    fn start_worker(&mut self) {
+        match self.spawn() {
+            Ok(worker) => {
+                let mut state = self.shared.state.lock();
+                state.pids.push(worker.pid);
+                state.started += 1;
+                if let Some(signal) = state.forced {
+                    // SAFETY: `kill` has no memory effects; the child is ours and unreaped.
+                    unsafe { libc::kill(worker.pid as libc::pid_t, signal) };
+                }
+                drop(state);
+                self.workers.push(worker);
+            }
+            Err(error) => {
+                if self.workers.is_empty() {
+                    self.break_pool(format!("a worker process could not be started: {error}"));
+                } else {
+                    self.start_blocked = true;
+                }
+            }
+        }
+    }
+
+    fn spawn(&self) -> io::Result<Worker> {
+        let config = &self.shared.config;
+        let (ours, theirs) = UnixStream::pair()?;
+        let child = Command::new(&config.executable)
+            .arg0("cfut-process-worker")
+            .env(WORKER_ENV, "1")
+            .stdin(Stdio::from(OwnedFd::from(theirs)))
+            .spawn()?;
+        let mut out = Vec::with_capacity(64 * 1024);
+        let start = wire::begin(&mut out, wire::SETUP);
+        out.extend_from_slice(&config.identity.to_le_bytes());
+        match config.initializer {
+            Some(initializer) => {
+                out.push(1);
+                out.extend_from_slice(&crate::image::offset(initializer as usize).to_le_bytes());
+            }
+            None => {
+                out.push(0);
+                out.extend_from_slice(&0_u64.to_le_bytes());
+            }
+        }
+        wire::end(&mut out, start).expect("a small frame");
+        Ok(Worker {
+            pid: child.id(),
+            child,
+            socket: ours,
+            ready: false,
+            out,
+            sent: 0,
+            inbox: wire::Inbox::new(),
+            in_flight: VecDeque::new(),
+            head_since: Instant::now(),
+            budget: config.max_tasks_per_child.map(|n| n.get()),
+            next_id: 0,
+            death: None,
+        })
+    }
+
+    /// Sleeps until a worker socket or the wake-up socket is ready, or the nearest call
+    /// deadline passes.
+    fn wait(&mut self) {
+        let mut fds = Vec::with_capacity(1 + self.workers.len());
+        fds.push(libc::pollfd {
+            fd: self.wake.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        for worker in &self.workers {
+            let mut events = libc::POLLIN;
+            if !worker.out.is_empty() {
+                events |= libc::POLLOUT;
+            }
+            fds.push(libc::pollfd {
+                fd: worker.socket.as_raw_fd(),
+                events,
+                revents: 0,
+            });
+        }
+        let timeout = match self.shared.config.call_timeout {
+            Some(limit) => self
+                .workers
+                .iter()
+                .filter(|w| !w.in_flight.is_empty())
+                .map(|w| (w.head_since + limit).saturating_duration_since(Instant::now()))
+                .min()
+                .map_or(-1, |left| {
+                    libc::c_int::try_from(left.as_millis() + 1).unwrap_or(libc::c_int::MAX)
+                }),
+            None => -1,
+        };
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        if ready > 0 && fds[0].revents != 0 {
+            let mut sink = [0_u8; 64];
+            while let Ok(n) = wire::recv(self.wake.as_fd(), &mut sink, true) {
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn check_timeouts(&mut self) {
+        let Some(limit) = self.shared.config.call_timeout else {
+            return;
+        };
+        let now = Instant::now();
+        for worker in &mut self.workers {
+            if worker.death.is_none()
+                && !worker.in_flight.is_empty()
+                && now >= worker.head_since + limit
+            {
+                worker.death = Some(Death::TimedOut);
+            }
+        }
+    }
+
+    /// Removes dead workers: fails the call each was running, puts the calls queued behind
+    /// it back at the front of the pending queue, reaps the process.
+    fn bury(&mut self) {
+        let mut index = 0;
+        while index < self.workers.len() {
+            if self.workers[index].death.is_none() {
+                index += 1;
+                continue;
+            }
+            let mut worker = self.workers.swap_remove(index);
+            let death = worker.death.take().expect("checked");
+            let mut state = self.shared.state.lock();
+            state.pids.retain(|&pid| pid != worker.pid);
+            let stopping_by_force = state.forced.is_some();
+            let mut requeue = std::mem::take(&mut worker.in_flight);
+            let head = requeue.pop_front();
+            while let Some(call) = requeue.pop_back() {
+                state.pending.push_front(call);
+            }
+            drop(state);
+            let how = if matches!(death, Death::Closed) {
+                Reap::Exited
+            } else {
+                Reap::Kill
+            };
+            let status = worker.reap(how);
+            self.start_blocked = false;
+            let exit = exit_of(status);
+            if !worker.ready && !stopping_by_force {
+                let reason = match &death {
+                    Death::Refused(reason) => reason.clone(),
+                    Death::Malformed(what) => {
+                        format!("a worker sent a malformed frame during start-up: {what}")
+                    }
+                    Death::TimedOut | Death::Closed => {
+                        let hint = if self.shared.config.initializer.is_some() {
+                            " (in or before the initializer)"
+                        } else {
+                            ""
+                        };
+                        format!("a worker process exited during start-up{hint} with {exit}")
+                    }
+                };
+                self.break_pool(reason);
+            }
+            if let Some(call) = head {
+                let error = match death {
+                    Death::TimedOut => Error::TimedOut,
+                    Death::Malformed(what) => Error::Serialization {
+                        message: format!(
+                            "worker process {} sent a malformed frame ({what}); it was killed and \
+                             will be replaced",
+                            worker.pid
+                        ),
+                    },
+                    Death::Closed | Death::Refused(_) => Error::WorkerDied(exit),
+                };
+                call.slot.fail(error);
+            }
+        }
+    }
+
+    /// Closes the socket of idle workers that reached `max_tasks_per_child`; they exit.
+    fn retire(&mut self) {
+        let mut index = 0;
+        while index < self.workers.len() {
+            let worker = &self.workers[index];
+            if worker.budget == Some(0) && worker.in_flight.is_empty() && worker.death.is_none() {
+                let mut worker = self.workers.swap_remove(index);
+                self.shared
+                    .state
+                    .lock()
+                    .pids
+                    .retain(|&pid| pid != worker.pid);
+                // Closing our end is the worker's signal to exit.
+                let _ = worker.socket.shutdown(std::net::Shutdown::Both);
+                worker.reap(Reap::Closing);
+                self.start_blocked = false;
+            } else {
+                index += 1;
+            }
+        }
+    }
+
+    /// Marks the pool broken: pending calls and later submissions fail with `reason`.
+    fn break_pool(&mut self, reason: String) {
+        let error = Error::Broken { reason };
+        let failed: Vec<PendingCall> = {
+            let mut state = self.shared.state.lock();
+            if !matches!(state.closed, Some(Error::Broken { .. })) {
+                state.closed = Some(error.clone());
+            }
+            state.stopping = true;
+            state.pending.drain(..).collect()
+        };
+        for call in failed {
+            call.slot.fail(error.clone());
+        }
+    }
+
+    fn teardown(mut self) {
+        for worker in &mut self.workers {
+            let _ = worker.socket.shutdown(std::net::Shutdown::Both);
+        }
+        let workers = std::mem::take(&mut self.workers);
+        {
+            let mut state = self.shared.state.lock();
+            state
+                .pids
+                .retain(|pid| !workers.iter().any(|w| w.pid == *pid));
+        }
+        for mut worker in workers {
+            worker.reap(Reap::Closing);
+            for call in worker.in_flight.drain(..) {
+                call.slot.fail(Error::Abandoned);
+            }
+        }
+        let mut state = self.shared.state.lock();
+        state.phase = Phase::Finished;
+        state.sleeping = false;
+        state.wake = None;
+        drop(state);
+        self.shared.finished.notify_all();
+    }
+}

@@ -1,0 +1,117 @@
+//! The state a pool handle and its manager thread share.
+//!
+//! # The wake-up protocol
+//!
+//! The manager thread sleeps in `poll(2)` on the worker sockets and on a wake-up socket. A
+//! submitter that queues a call writes one byte to the wake-up socket only if the manager
+//! said, under the lock, that it is going to sleep (`sleeping`) and nobody has written since
+//! (`woken`). The manager clears both flags under the lock when it wakes, *before* it looks
+//! at the queue, so a call queued after that look always finds `sleeping` set again and
+//! writes; a byte written is never lost (it stays in the socket until drained), so the worst
+//! case is one spurious turn of the loop. Bytes are written at most once per sleep, so the
+//! socket never fills up (CPython's gh-105829 was a full wake-up pipe blocking `submit`).
+
+use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cfut_core::Error;
+
+use crate::loom::sync::{Condvar, Mutex};
+use crate::loom::thread::{JoinHandle, ThreadId};
+use crate::task::PendingCall;
+
+/// The pool's settings, fixed at build time.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) initializer: Option<fn()>,
+    pub(crate) max_tasks_per_child: Option<NonZeroUsize>,
+    pub(crate) call_timeout: Option<Duration>,
+    pub(crate) executable: PathBuf,
+    pub(crate) identity: u64,
+}
+
+/// What the handle and the manager share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) state: Mutex<State>,
+    /// Signalled when the manager finishes.
+    pub(crate) finished: Condvar,
+}
+
+/// Where the manager thread is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    NotStarted,
+    Running,
+    Finished,
+}
+
+/// Guarded by `Shared::state`.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Calls not yet taken by a worker: still cancellable.
+    pub(crate) pending: VecDeque<PendingCall>,
+    /// Why new calls are refused (shut down or broken), once they are.
+    pub(crate) closed: Option<Error>,
+    /// The manager should finish once nothing is pending or running.
+    pub(crate) stopping: bool,
+    /// `terminate_workers`/`kill_workers` happened: start no more workers.
+    pub(crate) forced: Option<i32>,
+    pub(crate) phase: Phase,
+    pub(crate) manager_thread: Option<ThreadId>,
+    pub(crate) join: Option<JoinHandle<()>>,
+    /// The manager is (about to be) asleep in `poll`.
+    pub(crate) sleeping: bool,
+    /// A wake-up byte was written since the manager last woke.
+    pub(crate) woken: bool,
+    pub(crate) wake: Option<UnixStream>,
+    /// Live (not yet reaped) worker processes.
+    pub(crate) pids: Vec<u32>,
+    /// How many worker processes were ever started.
+    pub(crate) started: usize,
+}
+
+impl State {
+    pub(crate) fn new() -> Self {
+        State {
+            pending: VecDeque::new(),
+            closed: None,
+            stopping: false,
+            forced: None,
+            phase: Phase::NotStarted,
+            manager_thread: None,
+            join: None,
+            sleeping: false,
+            woken: false,
+            wake: None,
+            pids: Vec::new(),
+            started: 0,
+        }
+    }
+
+    /// Wakes the manager if it sleeps (see the module docs).
+    pub(crate) fn wake(&mut self) {
+        if self.sleeping && !self.woken {
+            self.woken = true;
+            if let Some(wake) = &self.wake {
+                // A failed write (the manager already gone) needs no wake-up.
+                let _ = crate::wire::send(wake.as_fd(), &[1], true);
+            }
+        }
+    }
+
+    /// Sends `signal` to every live worker. Their pids are not reused meanwhile: the manager
+    /// removes a pid from `pids` under this lock before it reaps the process.
+    pub(crate) fn signal_workers(&self, signal: i32) {
+        for &pid in &self.pids {
+            // SAFETY: `kill` has no memory effects; `pid` is an unreaped child of ours.
+            unsafe { libc::kill(pid as libc::pid_t, signal) };
+        }
+    }
+}
