@@ -10,7 +10,6 @@
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::{Duration, Instant};
 
 use crate::task::{self, Trampoline};
 use crate::{image, wire};
@@ -24,9 +23,6 @@ const EXIT_NO_CHANNEL: i32 = 97;
 const EXIT_REFUSED: i32 = 98;
 /// Exit status of a worker that received a frame it does not understand.
 const EXIT_PROTOCOL: i32 = 99;
-
-/// Unflushed results are sent at the latest this long after the first of them was ready.
-const FLUSH_AFTER: Duration = Duration::from_micros(200);
 
 /// Runs the worker loop if this process is a worker of a [`ProcessPoolExecutor`], and never
 /// returns then; otherwise returns at once.
@@ -123,7 +119,6 @@ fn serve() -> i32 {
         channel,
         inbox: wire::Inbox::new(),
         out: Vec::with_capacity(64 * 1024),
-        oldest_unsent: None,
     };
     worker.run()
 }
@@ -132,7 +127,6 @@ struct Worker {
     channel: UnixStream,
     inbox: wire::Inbox,
     out: Vec<u8>,
-    oldest_unsent: Option<Instant>,
 }
 
 enum Next {
@@ -234,8 +228,10 @@ impl Worker {
                 wire::end(&mut self.out, start).expect("a small frame");
             }
             self.inbox.consume(4 + length);
-            let oldest = *self.oldest_unsent.get_or_insert_with(Instant::now);
-            if oldest.elapsed() >= FLUSH_AFTER && self.flush().is_err() {
+            // Sent before the next call starts: once in the socket, a result survives the
+            // worker, so if a later call kills it, the parent knows exactly which call died
+            // (the first unanswered one) and that the ones queued behind it never started.
+            if self.flush().is_err() {
                 return 0;
             }
         }
@@ -261,7 +257,6 @@ impl Worker {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.oldest_unsent = None;
         if self.out.is_empty() {
             return Ok(());
         }
