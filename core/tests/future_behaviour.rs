@@ -332,6 +332,7 @@ const BLOCKED_FOR: Duration = Duration::from_millis(200);
 /// fraction of the wall time on the CPU; a spinning one spends most of it (at least half,
 /// even on a loaded two-core machine). The margin is a factor of four.
 fn assert_did_not_spin(what: &str, (wall, cpu): (Duration, Duration)) {
+    println!("{what}: blocked for {wall:?}, used {cpu:?} of CPU");
     assert!(
         cpu * 4 < wall,
         "{what}: blocked for {wall:?} but used {cpu:?} of CPU"
