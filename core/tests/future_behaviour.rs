@@ -851,3 +851,24 @@ fn waiter_shared_by_two_threads_wakes_both() {
         );
     }
 }
+
+/// Inside its own done-callback a future is not done yet (`DONE` is published only after
+/// every callback ran), so a callback that waits on its own future — CPython's usual
+/// `f.result()` inside a callback, or a `wait`/`as_completed` over a set that includes it —
+/// blocks forever; here the timed wait shows it (it times out instead of returning at once).
+#[test]
+#[ignore = "design question for the lead: a future is not done inside its own callbacks"]
+fn future_is_done_inside_its_own_callback() {
+    let (producer, future) = promise::<u32>();
+    let future = Arc::new(future);
+    let seen = Arc::new(Mutex::new(None));
+    let itself = Arc::clone(&future);
+    let sink = Arc::clone(&seen);
+    future.add_done_callback(move |_| {
+        let done = itself.is_done();
+        let waited = itself.wait_timeout(Duration::from_millis(50));
+        *sink.lock().unwrap() = Some((done, waited));
+    });
+    assert!(producer.set_result(1));
+    assert_eq!(*seen.lock().unwrap(), Some((true, true)));
+}
