@@ -1,0 +1,233 @@
+//! [`ThreadPoolExecutor`], the handle users hold.
+
+use std::fmt;
+
+use cfut_core::{Executor, Future, Job, JobExecutor, Shutdown, Submit};
+
+use crate::loom::sync::Arc;
+use crate::registry::Registry;
+use crate::{BuildError, ThreadPoolBuilder, worker};
+
+/// Python's `concurrent.futures.ThreadPoolExecutor`, on a work-stealing scheduler.
+///
+/// [`submit`](Self::submit) a closure, get a [`Future`] of its result. Up to
+/// [`max_workers`](Self::max_workers) threads run the calls; they start lazily (one per
+/// submission while no worker is idle) and sleep when there is nothing to do.
+///
+/// The handle is not `Clone`: like Python's executor object it is the one owner of the pool.
+/// Share it by reference (it is `Sync`) or in an `Arc`. Dropping it is leaving Python's `with`
+/// block: no new calls are accepted, then the drop waits until every submitted call has
+/// finished and the threads have exited — except when the handle is dropped on one of the
+/// pool's own threads (inside a call), where waiting would wait for itself: then the drop
+/// only shuts the pool down, and the threads finish the queued calls and exit by themselves.
+///
+/// It implements the core traits [`Executor`], [`JobExecutor`] and so [`Submit`] and
+/// `CallExecutor`: everything in `cfut-combinators` works on it.
+///
+/// # Examples
+///
+/// ```
+/// use cfut_threads::ThreadPoolExecutor;
+///
+/// let pool = ThreadPoolExecutor::new(4)?;
+/// let futures: Vec<_> = (1..=10_u64).map(|n| pool.submit(move || n * n)).collect();
+/// let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+/// assert_eq!(total, 385);
+/// # Ok::<(), cfut_threads::BuildError>(())
+/// ```
+///
+/// Waiting inside the pool does not deadlock it: a task that submits a child and waits for it
+/// runs the child itself if no other thread took it (CPython deadlocks here).
+///
+/// ```
+/// use std::sync::Arc;
+/// use cfut_threads::ThreadPoolExecutor;
+///
+/// let pool = Arc::new(ThreadPoolExecutor::new(1)?);
+/// let inner = Arc::clone(&pool);
+/// let parent = pool.submit(move || inner.submit(|| 20).result().unwrap() + 1);
+/// assert_eq!(parent.result(), Ok(21));
+/// # Ok::<(), cfut_threads::BuildError>(())
+/// ```
+pub struct ThreadPoolExecutor {
+    registry: Arc<Registry>,
+}
+
+impl ThreadPoolExecutor {
+    pub(crate) fn from_registry(registry: Arc<Registry>) -> Self {
+        ThreadPoolExecutor { registry }
+    }
+
+    /// A pool of at most `max_workers` threads, with the other options at their defaults.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] if `max_workers` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
+    /// assert_eq!(pool.submit(|| 2_u32.pow(8)).result(), Ok(256));
+    /// assert!(cfut_threads::ThreadPoolExecutor::new(0).is_err());
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn new(max_workers: usize) -> Result<Self, BuildError> {
+        ThreadPoolBuilder::new().max_workers(max_workers).build()
+    }
+
+    /// A builder for the other options: thread names, initializer, stack size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cfut_threads::ThreadPoolExecutor::builder().max_workers(1).build()?;
+    /// assert_eq!(pool.max_workers(), 1);
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn builder() -> ThreadPoolBuilder {
+        ThreadPoolBuilder::new()
+    }
+
+    /// Schedules `call` and returns the future of its result (Python's `submit`).
+    ///
+    /// From outside the pool the call goes to the shared queue; from one of the pool's own
+    /// threads, to that thread's deque (where a waiting parent can run it). A panic in `call`
+    /// fails only this future, with [`Error::Panicked`]; after [`shutdown`](Self::shutdown)
+    /// the future fails with [`Error::Shutdown`]; on a broken pool with [`Error::Broken`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::{Error, Shutdown};
+    ///
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
+    /// let failing = pool.submit(|| -> u8 { panic!("bad input") });
+    /// assert!(matches!(failing.result(), Err(Error::Panicked { message, .. }) if message == "bad input"));
+    /// assert_eq!(pool.submit(|| 1).result(), Ok(1), "the pool lives on");
+    /// pool.shutdown(Shutdown::new());
+    /// assert_eq!(pool.submit(|| 1).result(), Err(Error::Shutdown));
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    ///
+    /// [`Error::Panicked`]: cfut_core::Error::Panicked
+    /// [`Error::Shutdown`]: cfut_core::Error::Shutdown
+    /// [`Error::Broken`]: cfut_core::Error::Broken
+    pub fn submit<F, T>(&self, call: F) -> Future<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        Submit::submit(self, call)
+    }
+
+    /// Python's `shutdown(wait, cancel_futures)`: stop accepting calls; with
+    /// [`Shutdown::cancel_pending`], cancel every call not yet started (those futures are done
+    /// and cancelled); with [`Shutdown::wait`] (the default), block until the other calls have
+    /// finished and the threads have exited (joined). Calling it again is harmless.
+    ///
+    /// Called on one of the pool's own threads, it does not wait for that thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Shutdown;
+    ///
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(1)?;
+    /// let (release, gate) = std::sync::mpsc::channel::<()>();
+    /// let running = pool.submit(move || gate.recv().is_ok());
+    /// let queued = pool.submit(|| 2);
+    /// while !running.is_running() { std::thread::yield_now(); }
+    /// pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
+    /// assert!(queued.is_cancelled());
+    /// release.send(()).unwrap();
+    /// assert_eq!(running.result(), Ok(true));
+    /// pool.shutdown(Shutdown::new()); // twice is harmless; this one joins the thread
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) {
+        self.registry.shutdown(how);
+    }
+
+    /// The most threads this pool runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cfut_threads::ThreadPoolExecutor::new(3)?.max_workers(), 3);
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn max_workers(&self) -> usize {
+        self.registry.config.max_workers
+    }
+
+    /// How many threads the pool has started so far (they live until shutdown). Threads
+    /// start lazily: sequential submit-then-wait calls use one thread; `n` calls that block
+    /// start `min(n, max_workers)` threads (CPython's `test_idle_thread_reuse` and
+    /// `test_saturation`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(4)?;
+    /// assert_eq!(pool.threads_started(), 0);
+    /// pool.submit(|| ()).result().unwrap();
+    /// assert_eq!(pool.threads_started(), 1);
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn threads_started(&self) -> usize {
+        self.registry.threads_started()
+    }
+
+    /// How many started threads are idle right now (looking for work or asleep): a snapshot,
+    /// for tests and monitoring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
+    /// assert_eq!(pool.idle_workers(), 0);
+    /// pool.submit(|| ()).result().unwrap();
+    /// while pool.idle_workers() == 0 { std::thread::yield_now(); }
+    /// assert_eq!(pool.idle_workers(), 1);
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn idle_workers(&self) -> usize {
+        self.registry.sleep.idle_workers()
+    }
+}
+
+impl Executor for ThreadPoolExecutor {
+    fn max_workers(&self) -> usize {
+        ThreadPoolExecutor::max_workers(self)
+    }
+
+    fn shutdown(&self, how: Shutdown) {
+        ThreadPoolExecutor::shutdown(self, how);
+    }
+}
+
+impl JobExecutor for ThreadPoolExecutor {
+    fn execute(&self, job: Job) {
+        Registry::execute(&self.registry, job);
+    }
+}
+
+impl Drop for ThreadPoolExecutor {
+    /// Leaving Python's `with` block: shut down, then wait for every submitted call — unless
+    /// this is one of the pool's own threads, which cannot wait for itself.
+    fn drop(&mut self) {
+        let on_own_thread = worker::current_index(&self.registry).is_some();
+        self.registry.shutdown(Shutdown::new().wait(!on_own_thread));
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPoolExecutor")
+            .field("max_workers", &self.max_workers())
+            .field("threads_started", &self.threads_started())
+            .field("idle_workers", &self.idle_workers())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,263 @@
+//! The [`Registry`]: everything the workers of one pool share — the queues, the sleep state,
+//! the admission gate, the threads — and the submit and shutdown paths.
+
+use cfut_core::{Error, Job, Shutdown};
+
+use crate::gate::{Closed, Gate};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::loom::thread::{self, JoinHandle};
+use crate::queue::{Injector, Local, Stealer};
+use crate::sleep::Sleep;
+use crate::worker;
+
+/// A per-thread start hook (Python's `initializer`).
+pub(crate) type Initializer = Box<dyn Fn() + Send + Sync + 'static>;
+
+/// The options a pool is built with.
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) thread_name_prefix: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) initializer: Option<Initializer>,
+}
+
+/// A worker's two deques: `local` for calls submitted by its own tasks (the only ones it
+/// runs while waiting for a future), `batch` for calls it took from the injector in bulk.
+pub(crate) struct Deques {
+    pub(crate) local: Local<Job>,
+    pub(crate) batch: Local<Job>,
+}
+
+/// The shared state of one pool. See the crate docs for the design.
+pub(crate) struct Registry {
+    pub(crate) gate: Gate,
+    pub(crate) sleep: Sleep,
+    pub(crate) injector: Injector<Job>,
+    /// The stealing ends of worker `i`'s deques, `(local, batch)`, at index `i`.
+    stealers: Box<[(Stealer<Job>, Stealer<Job>)]>,
+    /// Worker `i`'s deques until its thread starts and takes them.
+    deques: Mutex<Vec<Option<Deques>>>,
+    /// Threads started so far (never more than `max_workers`).
+    started: AtomicUsize,
+    /// Join handles, by worker index.
+    threads: Mutex<Vec<Option<JoinHandle<()>>>>,
+    /// Worker threads that have not exited yet; `exited` is signalled when it drops.
+    live: Mutex<usize>,
+    exited: Condvar,
+    broken_reason: Mutex<Option<String>>,
+    pub(crate) config: Config,
+}
+
+impl Registry {
+    pub(crate) fn new(config: Config) -> Self {
+        let workers = config.max_workers;
+        let mut deques = Vec::with_capacity(workers);
+        let mut stealers = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let pair = Deques {
+                local: Local::new_lifo(),
+                batch: Local::new_fifo(),
+            };
+            stealers.push((pair.local.stealer(), pair.batch.stealer()));
+            deques.push(Some(pair));
+        }
+        Registry {
+            gate: Gate::new(),
+            sleep: Sleep::new(workers),
+            injector: Injector::new(),
+            stealers: stealers.into_boxed_slice(),
+            deques: Mutex::new(deques),
+            started: AtomicUsize::new(0),
+            threads: Mutex::new((0..workers).map(|_| None).collect()),
+            live: Mutex::new(0),
+            exited: Condvar::new(),
+            broken_reason: Mutex::new(None),
+            config,
+        }
+    }
+
+    /// How many worker threads were started (at most `max_workers`; they never retire).
+    pub(crate) fn threads_started(&self) -> usize {
+        // ORDERING: a statistic; it synchronizes nothing.
+        self.started.load(Ordering::Relaxed)
+    }
+
+    /// Python's submit path: admit, queue (locally when on one of our workers), make sure an
+    /// idle worker will see it, else start a thread if below `max_workers`.
+    pub(crate) fn execute(this: &Arc<Self>, job: Job) {
+        let pass = match this.gate.enter() {
+            Ok(pass) => pass,
+            Err(closed) => return this.reject(job, closed),
+        };
+        if let Err(job) = worker::push_local(this, job) {
+            this.injector.push(job);
+        }
+        if !this.sleep.notify_work() {
+            Self::start_thread(this);
+        }
+        drop(pass);
+    }
+
+    /// From a worker: queued work may have no idle worker to take it. Wakes one, or starts a
+    /// thread if none is idle and fewer than `max_workers` run.
+    pub(crate) fn wake_or_start(this: &Arc<Self>) {
+        if !this.sleep.notify_work() {
+            Self::start_thread_for_queued(this);
+        }
+    }
+
+    /// From a worker: starts a thread for queued calls if fewer than `max_workers` run (and
+    /// the pool still accepts work; after shutdown the running workers finish the queue).
+    pub(crate) fn start_thread_for_queued(this: &Arc<Self>) {
+        // ORDERING: a hint to skip the gate; `start_thread` re-checks under the gate.
+        if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
+            return;
+        }
+        if let Ok(pass) = this.gate.enter() {
+            Self::start_thread(this);
+            drop(pass);
+        }
+    }
+
+    fn reject(&self, job: Job, closed: Closed) {
+        match closed {
+            Closed::Shutdown => job.reject(Error::Shutdown),
+            Closed::Broken => {
+                let reason = self.broken_reason.lock().clone().unwrap_or_default();
+                job.reject(Error::Broken { reason });
+            }
+        }
+    }
+
+    /// Starts one more worker if fewer than `max_workers` were started. Called by admitted
+    /// submitters only, so that shutdown finds every handle registered.
+    fn start_thread(this: &Arc<Self>) {
+        // ORDERING: the counter only hands out distinct indices; the deques and the handle
+        // are published through mutexes.
+        let claimed = this
+            .started
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < this.config.max_workers).then_some(n + 1)
+            });
+        let Ok(index) = claimed else { return };
+        let deques = this.deques.lock()[index]
+            .take()
+            .expect("each index is claimed once");
+        let registry = Arc::clone(this);
+        let mut builder =
+            thread::Builder::new().name(format!("{}-{index}", this.config.thread_name_prefix));
+        if let Some(size) = this.config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        *this.live.lock() += 1;
+        // The new thread counts as searching from now on: it is about to look for work, so
+        // submitters need not start yet another thread for the work it will take.
+        this.sleep.add_searcher();
+        match builder.spawn(move || worker::main(registry, index, deques)) {
+            Ok(handle) => this.threads.lock()[index] = Some(handle),
+            Err(error) => {
+                this.sleep.remove_searcher();
+                this.thread_exited();
+                if index == 0 {
+                    // No thread can run the queued calls: fail them rather than lose them.
+                    this.break_pool(format!("could not start a worker thread: {error}"));
+                } else {
+                    eprintln!(
+                        "cfut-threads: could not start worker thread {index} ({error}); \
+                         continuing with the threads already running"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Called by every worker thread (and failed start) as its very last action.
+    pub(crate) fn thread_exited(&self) {
+        let mut live = self.live.lock();
+        *live -= 1;
+        drop(live);
+        self.exited.notify_all();
+    }
+
+    /// Is there any queued call a worker could take?
+    pub(crate) fn has_work(&self) -> bool {
+        !self.injector.is_empty()
+            || self
+                .stealers
+                .iter()
+                .any(|(local, batch)| !local.is_empty() || !batch.is_empty())
+    }
+
+    /// Steals one call from any worker but `thief`, starting after it.
+    pub(crate) fn steal_from_others(&self, thief: usize) -> Option<Job> {
+        let count = self.stealers.len();
+        (1..count).find_map(|offset| {
+            let (local, batch) = &self.stealers[(thief + offset) % count];
+            local.steal().or_else(|| batch.steal())
+        })
+    }
+
+    /// Takes every queued call out, handing each to `each`.
+    fn drain(&self, mut each: impl FnMut(Job)) {
+        while let Some(job) = self.injector.steal() {
+            each(job);
+        }
+        for (local, batch) in self.stealers.iter() {
+            while let Some(job) = local.steal().or_else(|| batch.steal()) {
+                each(job);
+            }
+        }
+    }
+
+    /// An initializer failed: refuse new calls and fail every queued one with the broken
+    /// error (CPython's `BrokenThreadPool`).
+    pub(crate) fn break_pool(&self, reason: String) {
+        *self.broken_reason.lock() = Some(reason.clone());
+        self.gate.close(true);
+        self.drain(|job| {
+            job.reject(Error::Broken {
+                reason: reason.clone(),
+            })
+        });
+    }
+
+    /// Python's `shutdown(wait, cancel_futures)`. Harmless when repeated.
+    pub(crate) fn shutdown(&self, how: Shutdown) {
+        self.gate.close(false);
+        if how.cancels_pending() {
+            self.drain(Job::cancel);
+        }
+        self.gate.terminate();
+        self.sleep.wake_all();
+        if how.waits() {
+            self.join_workers();
+        }
+    }
+
+    /// Joins every worker thread except the calling one (a task may shut its own pool down),
+    /// then waits until they all have exited (another shutdown may have taken the handles).
+    fn join_workers(&self) {
+        let me = worker::current_index(self);
+        let handles: Vec<_> = {
+            let mut threads = self.threads.lock();
+            threads
+                .iter_mut()
+                .enumerate()
+                .filter(|&(index, _)| Some(index) != me)
+                .filter_map(|(_, handle)| handle.take())
+                .collect()
+        };
+        for handle in handles {
+            // Workers catch every panic of user code; an error here is a bug in this crate.
+            if handle.join().is_err() {
+                eprintln!("cfut-threads: a worker thread panicked outside a call");
+            }
+        }
+        let mine = usize::from(me.is_some());
+        let mut live = self.live.lock();
+        while *live > mine {
+            live = self.exited.wait(live);
+        }
+    }
+}

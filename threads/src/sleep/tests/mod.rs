@@ -1,0 +1,3 @@
+//! loom models of the sleep protocol (only under `cfg(all(test, cfut_loom))`).
+
+mod loom_sleep;

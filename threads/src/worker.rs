@@ -1,0 +1,161 @@
+//! A worker thread: its main loop, its place in a thread-local (so that submissions from its
+//! tasks go to its own deque), and the [`WaitHelper`] that runs its own queued calls while one
+//! of its tasks waits for a future.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cfut_core::{Job, WaitHelper, install_wait_helper};
+
+use crate::loom::sync::Arc;
+use crate::loom::thread_local;
+use crate::registry::{Deques, Registry};
+use crate::unwind;
+
+#[cfg(not(cfut_loom))]
+thread_local! {
+    /// The worker running on this thread, if it is one.
+    static CURRENT: RefCell<Option<Rc<WorkerThread>>> = const { RefCell::new(None) };
+}
+
+// loom's `thread_local!` does not accept a `const` initializer.
+#[cfg(cfut_loom)]
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<WorkerThread>>> = RefCell::new(None);
+}
+
+/// The state of one worker, owned by its thread.
+struct WorkerThread {
+    registry: Arc<Registry>,
+    index: usize,
+    deques: Deques,
+}
+
+/// Pushes `job` onto the current thread's local deque if the thread is a worker of
+/// `registry`; gives the job back otherwise.
+pub(crate) fn push_local(registry: &Registry, job: Job) -> Result<(), Job> {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(worker) if std::ptr::eq(&*worker.registry, registry) => {
+            worker.deques.local.push(job);
+            Ok(())
+        }
+        _ => Err(job),
+    })
+}
+
+/// The index of the current thread if it is a worker of `registry`.
+pub(crate) fn current_index(registry: &Registry) -> Option<usize> {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(worker) if std::ptr::eq(&*worker.registry, registry) => Some(worker.index),
+        _ => None,
+    })
+}
+
+/// The body of worker thread `index`.
+pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
+    if let Some(initializer) = &registry.config.initializer {
+        if let Err(payload) = unwind::halt_unwinding(initializer) {
+            let message = unwind::panic_message(&*payload);
+            // CPython logs "Exception in initializer:" at CRITICAL level.
+            eprintln!("cfut-threads: the initializer of worker {index} panicked: {message}");
+            registry.sleep.remove_searcher();
+            registry.break_pool(format!(
+                "a thread initializer failed, the thread pool is not usable anymore: {message}"
+            ));
+            registry.thread_exited();
+            return;
+        }
+    }
+    let worker = Rc::new(WorkerThread {
+        registry: Arc::clone(&registry),
+        index,
+        deques,
+    });
+    CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
+    let helper = install_wait_helper(Rc::clone(&worker) as Rc<dyn WaitHelper>);
+    worker.run();
+    drop(helper);
+    CURRENT.with(|current| current.borrow_mut().take());
+    drop(worker);
+    registry.thread_exited();
+}
+
+impl WorkerThread {
+    /// The main loop. The thread starts counted as searching (its starter counted it).
+    fn run(&self) {
+        let registry = &*self.registry;
+        let mut job = self.search();
+        while let Some(current) = job {
+            run(current);
+            job = match self.find_work() {
+                Some(next) => Some(next),
+                None => {
+                    registry.sleep.add_searcher();
+                    self.search()
+                }
+            };
+        }
+    }
+
+    /// Searches (then sleeps) as an idle worker until there is work or the pool terminates.
+    fn search(&self) -> Option<Job> {
+        let registry = &self.registry;
+        registry.sleep.search(
+            self.index,
+            || self.find_work(),
+            || registry.has_work(),
+            || registry.gate.is_terminated(),
+            || Registry::start_thread_for_queued(registry),
+        )
+    }
+
+    /// Own submissions first (newest first), then the batch taken earlier, then the
+    /// injector (taking a batch), then the other workers.
+    fn find_work(&self) -> Option<Job> {
+        let registry = &*self.registry;
+        self.deques
+            .local
+            .pop()
+            .or_else(|| self.deques.batch.pop())
+            .or_else(|| {
+                let job = registry.injector.steal_batch_and_pop(&self.deques.batch)?;
+                if !self.deques.batch.is_empty() {
+                    // More than we can run at once: let an idle worker share the batch.
+                    Registry::wake_or_start(&self.registry);
+                }
+                Some(job)
+            })
+            .or_else(|| registry.steal_from_others(self.index))
+    }
+}
+
+impl WaitHelper for WorkerThread {
+    /// Runs this worker's own queued calls — children its tasks submitted — while the awaited
+    /// future is pending; never work taken from the injector or from other workers, so a
+    /// waiting task is never re-entered by an unrelated call (rayon #592).
+    fn help_while(&self, pending: &dyn Fn() -> bool) {
+        while pending() {
+            match self.deques.local.pop() {
+                Some(job) => run(job),
+                None => break,
+            }
+        }
+        if self.registry.has_work() {
+            // This thread is about to block while calls are queued (maybe in its own batch):
+            // make sure an idle worker, or a new one, takes them; they might be what the
+            // awaited future depends on.
+            Registry::wake_or_start(&self.registry);
+        }
+    }
+}
+
+/// Runs one job. Jobs made by `Submit::submit` never unwind; a bare `Job::new` may, and must
+/// not take the worker down with it.
+fn run(job: Job) {
+    if let Err(payload) = unwind::halt_unwinding(|| job.run()) {
+        eprintln!(
+            "cfut-threads: a job without a future panicked: {} (the worker lives on)",
+            unwind::panic_message(&*payload)
+        );
+    }
+}

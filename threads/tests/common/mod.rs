@@ -1,0 +1,77 @@
+//! Helpers shared by the integration tests (declared `pub mod common` so that each test file
+//! may use only some of them without dead-code warnings).
+
+use std::time::Duration;
+
+use cfut_core::{Error, Future};
+
+/// Generous bound for anything that should finish: a hang fails the test instead.
+pub const LONG: Duration = Duration::from_secs(30);
+
+/// The future's outcome, failing the test if it takes longer than [`LONG`].
+pub fn outcome<T>(mut future: Future<T>) -> Result<T, Error> {
+    match future.result_timeout(LONG) {
+        Err(Error::TimedOut) => panic!("future not done within {LONG:?}: a hang"),
+        other => other,
+    }
+}
+
+/// Polls `condition` until true, failing the test after [`LONG`].
+pub fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + LONG;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Runs `f` on a helper thread and fails the test if it does not return within [`LONG`].
+pub fn bounded<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(LONG)
+        .unwrap_or_else(|_| panic!("{what} did not return within {LONG:?}: a hang"))
+}
+
+/// A one-shot gate tasks can block on: `open` releases every waiter.
+#[derive(Clone, Debug, Default)]
+pub struct Latch(std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+impl Latch {
+    pub fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    /// Blocks until opened; `false` if not opened within [`LONG`].
+    pub fn wait(&self) -> bool {
+        let guard = self.0.0.lock().unwrap();
+        let (guard, _) = self
+            .0
+            .1
+            .wait_timeout_while(guard, LONG, |open| !*open)
+            .unwrap();
+        *guard
+    }
+}
+
+/// Names of the live threads of this process whose name starts with `prefix`.
+pub fn live_threads_named(prefix: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc/self/task") {
+        for entry in entries.flatten() {
+            if let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) {
+                let comm = comm.trim_end().to_owned();
+                if comm.starts_with(prefix) {
+                    names.push(comm);
+                }
+            }
+        }
+    }
+    names
+}

@@ -1,0 +1,101 @@
+//! CPython's initializer cases (Lib/test/test_concurrent_futures/test_init.py, reference
+//! §7.9).
+#![cfg(not(cfut_loom))] // real threads only; loom builds run the models in src/sleep/tests
+
+pub mod common;
+
+use std::cell::Cell;
+
+use cfut_core::Error;
+use cfut_threads::ThreadPoolExecutor;
+use common::{Latch, eventually, outcome};
+
+thread_local!(static INITIALIZED: Cell<bool> = const { Cell::new(false) });
+
+// test_init.py InitializerMixin.test_initializer: the initializer runs in each worker before
+// its calls (2 workers, both used).
+#[test]
+fn test_initializer() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(2)
+        .initializer(|| INITIALIZED.with(|flag| flag.set(true)))
+        .build()
+        .unwrap();
+    let release = Latch::default();
+    let futures: Vec<_> = (0..2)
+        .map(|_| {
+            let gate = release.clone();
+            pool.submit(move || {
+                let seen = INITIALIZED.with(Cell::get);
+                gate.wait();
+                seen
+            })
+        })
+        .collect();
+    eventually("both workers started", || pool.threads_started() == 2);
+    release.open();
+    for future in futures {
+        assert_eq!(outcome(future), Ok(true));
+    }
+    assert!(
+        !INITIALIZED.with(Cell::get),
+        "the initializer ran on the workers only"
+    );
+}
+
+// test_init.py FailingInitializerMixin.test_initializer: a failing initializer breaks the
+// pool: the submitted call fails with the broken error, and so does every later submission.
+#[test]
+fn test_failing_initializer() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(2)
+        .initializer(|| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            panic!("error in initializer");
+        })
+        .build()
+        .unwrap();
+    let first = pool.submit(|| 1);
+    match outcome(first) {
+        Err(Error::Broken { reason }) => assert!(
+            reason.contains("initializer failed") && reason.contains("error in initializer"),
+            "{reason}"
+        ),
+        other => panic!("expected a broken pool, got {other:?}"),
+    }
+    let later = pool.submit(|| 2);
+    assert!(matches!(outcome(later), Err(Error::Broken { .. })));
+}
+
+// test_init.py (queued calls): every call queued when the pool breaks fails with the broken
+// error; none is lost.
+#[test]
+fn failing_initializer_fails_every_queued_call() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(1)
+        .initializer(|| panic!("no"))
+        .build()
+        .unwrap();
+    let futures: Vec<_> = (0..20).map(|i| pool.submit(move || i)).collect();
+    for future in futures {
+        assert!(matches!(outcome(future), Err(Error::Broken { .. })));
+    }
+}
+
+// Extra: invalid builder options give clear errors, never a crash.
+#[test]
+fn invalid_options_are_errors() {
+    let nul = ThreadPoolExecutor::builder()
+        .thread_name_prefix("bad\0name")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        nul.to_string(),
+        "thread_name_prefix must not contain a NUL byte"
+    );
+    let stack = ThreadPoolExecutor::builder()
+        .stack_size(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(stack.to_string(), "stack_size must be greater than 0");
+}
