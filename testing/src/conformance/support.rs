@@ -1,0 +1,104 @@
+//! What every check uses: failing with the check's name, waiting with a limit, and keeping
+//! the workers of an executor busy.
+
+use std::time::{Duration, Instant};
+
+use cfut_core::{Error, Executor, Future, State};
+
+use super::{Options, Outcome};
+
+/// Panics with a message that names the check.
+macro_rules! ensure {
+    ($check:expr, $condition:expr, $($message:tt)+) => {
+        if !$condition {
+            $crate::conformance::support::fail($check, &format!($($message)+));
+        }
+    };
+}
+pub(crate) use ensure;
+
+/// Fails the check `check`.
+#[track_caller]
+pub(crate) fn fail(check: &str, message: &str) -> ! {
+    panic!("conformance check `{check}` failed: {message}")
+}
+
+/// Waits (at most the options' limit) for `future` and takes its outcome; fails the check if
+/// it is not done by then: the executor lost or hung the call.
+pub(crate) fn finish<T>(
+    check: &str,
+    options: &Options,
+    mut future: Future<T>,
+    what: &str,
+) -> Result<T, Error> {
+    if !future.wait_timeout(options.limit()) {
+        fail(
+            check,
+            &format!(
+                "{what} was not done after {:?} (state {:?}): the executor lost or hung the call",
+                options.limit(),
+                future.state()
+            ),
+        );
+    }
+    match future.try_result() {
+        Some(outcome) => outcome,
+        None => fail(check, &format!("{what} reported done but had no outcome")),
+    }
+}
+
+/// Skips checks that need a pending call on executors that cannot have one or that are too
+/// large to fill; otherwise the number of blocking calls that fills every worker.
+pub(crate) fn blockers_needed<E: Executor + ?Sized>(
+    executor: &E,
+    options: &Options,
+) -> Result<usize, Outcome> {
+    if options.is_inline() {
+        return Err(Outcome::Skipped(
+            "the executor runs calls inline: no call is ever pending",
+        ));
+    }
+    let workers = executor.max_workers();
+    if workers > options.blocker_limit() {
+        return Err(Outcome::Skipped(
+            "max_workers() is above Options::max_blockers: the workers cannot all be blocked",
+        ));
+    }
+    Ok(workers)
+}
+
+/// Waits until every one of `blockers` is running, failing the check if one finishes first
+/// or they are not all started within the limit.
+pub(crate) fn wait_running<T>(check: &str, options: &Options, blockers: &[Future<T>]) {
+    let start = Instant::now();
+    loop {
+        let running = blockers
+            .iter()
+            .filter(|blocker| blocker.state() == State::Running)
+            .count();
+        if let Some(done) = blockers.iter().position(Future::is_done) {
+            fail(
+                check,
+                &format!(
+                    "blocking call {done} finished ({:?}) before its gate opened",
+                    blockers[done].state()
+                ),
+            );
+        }
+        if running == blockers.len() {
+            return;
+        }
+        if start.elapsed() > options.limit() {
+            fail(
+                check,
+                &format!(
+                    "only {running} of {} blocking calls (one per max_workers()) were running \
+                     after {:?}: does max_workers() overstate how many calls run at once?",
+                    blockers.len(),
+                    options.limit()
+                ),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
