@@ -231,18 +231,21 @@ impl<T> Unit<T> {
     }
 }
 
-/// The default window: enough queued calls to keep every worker busy while the consumer
-/// sleeps, bounded so that an endless input stays cheap.
+/// The default window: large enough that the workers never run dry between two refills (a
+/// worker that runs out of calls parks, and waking it costs far more than a small call), and
+/// bounded so that an endless input stays cheap: 1024 calls per worker, at least 1024 and at
+/// most 65 536.
 fn default_window(max_workers: usize) -> usize {
-    max_workers.saturating_mul(4).clamp(16, 1024)
+    max_workers.saturating_mul(1024).clamp(1024, 65_536)
 }
 
 /// The results of a `map`, in input order: [`MapExt::map`], [`CallMapExt::map_calls`].
 ///
 /// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
 /// most [`window`](Self::window) units (calls, or chunks) are in flight — submitted and not
-/// yet yielded — so an endless input works and memory stays bounded. Each `next()` tops the
-/// window up from the input, then waits for the oldest unit. [`eager`](Self::eager) gives
+/// yet yielded — so an endless input works and memory stays bounded. Each `next()` waits for
+/// the oldest unit; whenever half the window or less is in flight, it first tops the window
+/// up from the input (refilling in batches keeps the workers busy). [`eager`](Self::eager) gives
 /// Python's behaviour instead: every input consumed and submitted at once.
 ///
 /// **Errors**: each element is `Ok(value)` or `Err(MapError::Call(error))`, and the map goes
@@ -311,8 +314,10 @@ impl<'a, A, T> Map<'a, A, T> {
     }
 
     /// At most `window` units (calls, or chunks with [`chunksize`](Self::chunksize)) in
-    /// flight. Default: four per worker of the executor, at least 16 and at most 1024.
-    /// (Python's `buffersize`; a zero window cannot be written.)
+    /// flight. Default: 1024 per worker of the executor ([`Executor::max_workers`]), at least
+    /// 1024 and at most 65 536. (Python's `buffersize`; a zero window cannot be written.)
+    ///
+    /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///
     /// # Examples
     ///
@@ -425,11 +430,15 @@ impl<'a, A, T> Map<'a, A, T> {
         crate::Progress::new(self, total)
     }
 
-    /// Submits inputs until the window is full (everything, in eager mode).
+    /// Once half the window or less is in flight, submits inputs until it is full (everything,
+    /// in eager mode).
     fn fill(&mut self) {
         let Some(inputs) = self.inputs.as_mut() else {
             return;
         };
+        if !self.eager && self.queue.len() > self.window / 2 {
+            return;
+        }
         while self.eager || self.queue.len() < self.window {
             let unit = if self.chunksize == 1 {
                 match inputs.next() {

@@ -1,7 +1,279 @@
-//! The `combinators` suite. Not written yet.
+//! The `combinators` suite: `as_completed` and `map` against the peers.
+//!
+//! - `as_completed_10k` (ms, lower is better): submit 10 000 no-op calls and drain them in
+//!   completion order. cfut: `submit` + `as_completed`; the Rust peers: each call sends its
+//!   result on a channel that the caller drains; Python: `submit` + `as_completed`.
+//! - `map_100k` (tasks/s, higher is better): map a no-op over 100 000 inputs, results in input
+//!   order. cfut: `executor.map` with its default window (one call per item); rayon:
+//!   `par_iter().map().collect()` (it splits ranges instead of queuing one call per item);
+//!   threadpool, futures-executor and the channel pool: one task per item, results sent back
+//!   with their index and put in order; Python: `executor.map`.
+//!
+//! Every system gets the same number of worker threads (the machine's parallelism), its pool
+//! built once, outside the timed region, and warmed up by the first run.
 
-use crate::report::Report;
+use std::hint::black_box;
+use std::thread::JoinHandle;
+use std::time::Instant;
 
-pub(crate) fn run(_report: &mut Report) {
-    eprintln!("compare: the combinators suite is not written yet");
+use cfut_combinators::{MapExt, as_completed};
+use cfut_threads::ThreadPoolExecutor;
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use rayon::prelude::*;
+
+use crate::python;
+use crate::report::{Contender, Report};
+
+const AS_COMPLETED_CALLS: usize = 10_000;
+const MAP_INPUTS: usize = 100_000;
+
+pub(crate) fn run(report: &mut Report) {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    eprintln!("compare: combinators suite, {workers} workers per system");
+
+    let cfut = match ThreadPoolExecutor::new(workers) {
+        Ok(pool) => Some(pool),
+        Err(error) => {
+            eprintln!("compare: cannot build the cfut thread pool ({error}); skipping cfut");
+            None
+        }
+    };
+    let rayon = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon pool");
+    let threadpool = threadpool::ThreadPool::new(workers);
+    let futures_pool = futures::executor::ThreadPool::builder()
+        .pool_size(workers)
+        .create()
+        .expect("futures-executor pool");
+    let channel_pool = ChannelPool::new(workers);
+
+    // as_completed_10k
+    let mut contenders: Vec<Contender<'_>> = Vec::new();
+    if let Some(pool) = &cfut {
+        contenders.push((
+            "cfut",
+            Box::new(move || {
+                timed_ms(|| {
+                    let futures: Vec<_> = (0..AS_COMPLETED_CALLS)
+                        .map(|i| pool.submit(move || black_box(i)))
+                        .collect();
+                    let drained = as_completed(futures).count();
+                    assert_eq!(drained, AS_COMPLETED_CALLS);
+                })
+            }),
+        ));
+    }
+    contenders.push((
+        "rayon",
+        Box::new(|| {
+            timed_ms(|| {
+                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
+                    rayon.spawn(move || send(&tx, i));
+                })
+            })
+        }),
+    ));
+    contenders.push((
+        "threadpool",
+        Box::new(|| {
+            timed_ms(|| {
+                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
+                    threadpool.execute(move || send(&tx, i));
+                })
+            })
+        }),
+    ));
+    contenders.push((
+        "futures-executor",
+        Box::new(|| {
+            timed_ms(|| {
+                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
+                    futures_pool.spawn_ok(async move { send(&tx, i) });
+                })
+            })
+        }),
+    ));
+    contenders.push((
+        "channel-pool",
+        Box::new(|| {
+            timed_ms(|| {
+                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
+                    channel_pool.execute(move || send(&tx, i));
+                })
+            })
+        }),
+    ));
+    report.measure("as_completed_10k", "ms", contenders);
+
+    // map_100k
+    let mut contenders: Vec<Contender<'_>> = Vec::new();
+    if let Some(pool) = &cfut {
+        contenders.push((
+            "cfut",
+            Box::new(move || {
+                rate(MAP_INPUTS, || {
+                    let mut n = 0_usize;
+                    for value in pool.map(|x: usize| black_box(x), 0..MAP_INPUTS) {
+                        assert_eq!(value, Ok(n));
+                        n += 1;
+                    }
+                    assert_eq!(n, MAP_INPUTS);
+                })
+            }),
+        ));
+    }
+    contenders.push((
+        "rayon",
+        Box::new(|| {
+            rate(MAP_INPUTS, || {
+                let out: Vec<usize> = rayon.install(|| {
+                    (0..MAP_INPUTS)
+                        .into_par_iter()
+                        .map(|x| black_box(x))
+                        .collect()
+                });
+                assert_eq!(out.len(), MAP_INPUTS);
+            })
+        }),
+    ));
+    contenders.push((
+        "threadpool",
+        Box::new(|| {
+            rate(MAP_INPUTS, || {
+                ordered_through_channel(MAP_INPUTS, |i, tx| {
+                    threadpool.execute(move || send(&tx, (i, black_box(i))));
+                })
+            })
+        }),
+    ));
+    contenders.push((
+        "futures-executor",
+        Box::new(|| {
+            rate(MAP_INPUTS, || {
+                ordered_through_channel(MAP_INPUTS, |i, tx| {
+                    futures_pool.spawn_ok(async move { send(&tx, (i, black_box(i))) });
+                })
+            })
+        }),
+    ));
+    contenders.push((
+        "channel-pool",
+        Box::new(|| {
+            rate(MAP_INPUTS, || {
+                ordered_through_channel(MAP_INPUTS, |i, tx| {
+                    channel_pool.execute(move || send(&tx, (i, black_box(i))));
+                })
+            })
+        }),
+    ));
+    report.measure("map_100k", "tasks/s", contenders);
+
+    let args = [
+        "--runs".to_owned(),
+        report.runs().to_string(),
+        "--workers".to_owned(),
+        workers.to_string(),
+    ];
+    if let Some(figures) = python::run_script("python_combinators.py", &args) {
+        for (metric, value) in figures {
+            let unit = if metric == "as_completed_10k" {
+                "ms"
+            } else {
+                "tasks/s"
+            };
+            report.record(&metric, "python", value, unit);
+        }
+    }
+    drop(cfut);
+}
+
+fn timed_ms(run: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    run();
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+fn rate(items: usize, run: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    run();
+    items as f64 / start.elapsed().as_secs_f64()
+}
+
+fn send<T>(tx: &Sender<T>, value: T) {
+    // The receiver outlives every send of a run.
+    tx.send(value).expect("the caller drains the channel");
+}
+
+/// Submits `calls` calls through `submit` (each sends its value on the channel) and drains
+/// them in completion order.
+fn drain_through_channel(calls: usize, mut submit: impl FnMut(usize, Sender<usize>)) {
+    let (tx, rx): (Sender<usize>, Receiver<usize>) = unbounded();
+    for i in 0..calls {
+        submit(i, tx.clone());
+    }
+    drop(tx);
+    let drained = rx.iter().take(calls).count();
+    assert_eq!(drained, calls);
+}
+
+/// A map by hand: one task per input sends `(index, value)`; the caller puts the results in
+/// input order.
+fn ordered_through_channel(inputs: usize, mut submit: impl FnMut(usize, Sender<(usize, usize)>)) {
+    let (tx, rx) = unbounded();
+    for i in 0..inputs {
+        submit(i, tx.clone());
+    }
+    drop(tx);
+    let mut out = vec![None; inputs];
+    for (index, value) in rx.iter().take(inputs) {
+        out[index] = Some(value);
+    }
+    assert!(out.iter().all(Option::is_some));
+    black_box(out);
+}
+
+type Task = Box<dyn FnOnce() + Send + 'static>;
+
+/// The plain baseline: worker threads taking boxed tasks from one crossbeam channel.
+struct ChannelPool {
+    tx: Option<Sender<Task>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl ChannelPool {
+    fn new(workers: usize) -> Self {
+        let (tx, rx) = unbounded::<Task>();
+        let workers = (0..workers)
+            .map(|_| {
+                let rx = rx.clone();
+                std::thread::spawn(move || {
+                    for task in rx {
+                        task();
+                    }
+                })
+            })
+            .collect();
+        ChannelPool {
+            tx: Some(tx),
+            workers,
+        }
+    }
+
+    fn execute(&self, task: impl FnOnce() + Send + 'static) {
+        if let Some(tx) = &self.tx {
+            tx.send(Box::new(task))
+                .expect("the workers outlive the pool");
+        }
+    }
+}
+
+impl Drop for ChannelPool {
+    fn drop(&mut self) {
+        self.tx = None;
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
 }
