@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use crate::Error;
 use crate::help;
-use crate::inner::{CANCELLED, DONE, FAILED, Inner, RESOLVED, RUNNING};
+use crate::inner::{CANCELLED, FAILED, Inner, READY, RUNNING};
 use crate::loom::sync::Arc;
 use crate::waiter::Waiter;
 
@@ -92,8 +92,10 @@ pub enum State {
 
 impl State {
     pub(crate) fn from_bits(bits: u8) -> Self {
-        if bits & DONE == 0 {
-            if bits & (RUNNING | RESOLVED) != 0 {
+        if bits & READY == 0 {
+            // `RESOLVED` without `READY` is the resolver's brief window before the outcome is
+            // written: still pending or running as far as observers are concerned.
+            if bits & RUNNING != 0 {
                 State::Running
             } else {
                 State::Pending
@@ -287,6 +289,9 @@ impl<T> Future<T> {
     }
 
     /// Takes the outcome if the future is done, without blocking; `None` if it is not.
+    ///
+    /// (If the future's done-callbacks are still running on the completing thread, this waits
+    /// for them to finish: they hold a reference to the outcome.)
     ///
     /// # Examples
     ///

@@ -6,18 +6,21 @@
 //! parties to tell on completion (done-callbacks, any-of-N waiters, an async waker, and the
 //! count of threads blocked on the condition variable), and a write-once outcome cell.
 //!
-//! The state word moves one way: `0` (pending) → `RUNNING` → `RESOLVED` → `DONE`, or
-//! `0` → `RESOLVED | CANCELLED` → `DONE`. The `RESOLVED` bit is claimed with a
+//! The state word moves one way: `0` (pending) → `RUNNING` → `RESOLVED` → `READY` → `DONE`,
+//! or `0` → `RESOLVED | CANCELLED` → `READY` → `DONE`. The `RESOLVED` bit is claimed with a
 //! compare-and-swap, so exactly one party (completer or canceller) wins and becomes the
-//! *resolver*; it alone writes the outcome cell, runs the callbacks (outside the lock, with a
-//! shared reference to the outcome) and finally sets `DONE` under the lock, after which it
-//! never touches the cell again. Everyone else reads the cell only after observing `DONE`
-//! with `Acquire`, and only the unique [`Future`] handle, through `&mut`, takes the value out.
-//! Callbacks registered while the resolver is running callbacks are appended to the list and
-//! run by the resolver, so each runs exactly once and in registration order.
+//! *resolver*; it alone writes the outcome cell, then publishes `READY` — from then on the
+//! future *is done* for every observer (`is_done`, `state`, `wait`, a waiter registered from
+//! now on), including code running inside its own callbacks. It then runs the callbacks
+//! (outside the lock, with a shared reference to the outcome) and finally sets `DONE` under
+//! the lock, wakes sleepers, waiters and the async waker, and never touches the cell again.
+//! Only after `DONE` may the outcome be read through `&Future` (an immediate callback) or
+//! taken through the unique `&mut Future`, so the callbacks' `&T` and the owner's never
+//! overlap (which would need `T: Sync`). Callbacks registered before `DONE` are appended to
+//! the list and run by the resolver, so each runs exactly once and in registration order.
 //!
-//! Waiters block on the condition variable only after re-checking `DONE` under the lock, and
-//! the resolver sets `DONE` under that same lock, so no wake-up is lost; it notifies only when
+//! Waiters block on the condition variable only after re-checking under the lock, and the
+//! resolver sets `DONE` under that same lock, so no wake-up is lost; it notifies only when
 //! the sleeper count is non-zero, so completing a future nobody waits for costs no syscall.
 //!
 //! [`Future`]: crate::Future
@@ -36,12 +39,14 @@ use crate::waiter::WaiterShared;
 pub(crate) const RUNNING: u8 = 1;
 /// The outcome is fixed and written; callbacks may still be running.
 pub(crate) const RESOLVED: u8 = 2;
-/// Callbacks ran and waiters were told: the future is done.
+/// Callbacks ran and waiters were told: the outcome may be read by the future's holder.
 pub(crate) const DONE: u8 = 4;
 /// The outcome is a cancellation.
 pub(crate) const CANCELLED: u8 = 8;
 /// The outcome is an error (a cancellation is one too).
 pub(crate) const FAILED: u8 = 16;
+/// The outcome is written: the future is done for every observer; callbacks may still run.
+pub(crate) const READY: u8 = 32;
 
 /// A done-callback: sees the outcome by reference.
 pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'static>;
@@ -80,7 +85,7 @@ impl<T> Inner<T> {
 
     /// A future that is already done with `outcome`.
     pub(crate) fn resolved(outcome: Result<T, Error>) -> Self {
-        let mut state = RESOLVED | DONE;
+        let mut state = RESOLVED | READY | DONE;
         match &outcome {
             Err(Error::Cancelled) => state |= CANCELLED | FAILED,
             Err(_) => state |= FAILED,
@@ -109,7 +114,13 @@ impl<T> Inner<T> {
         self.state.load(Ordering::Acquire)
     }
 
+    /// Done for observers: the outcome is fixed (callbacks may still be running).
     pub(crate) fn is_done(&self) -> bool {
+        self.state() & READY != 0
+    }
+
+    /// Callbacks ran: the holder of the future may read or take the outcome.
+    fn is_settled(&self) -> bool {
         self.state() & DONE != 0
     }
 
@@ -147,6 +158,8 @@ impl<T> Inner<T> {
     /// Completes the future unless it is already resolved. With `cancel`, the outcome is a
     /// cancellation even if the call was running (an executor cancelling what it will not run).
     pub(crate) fn resolve(&self, outcome: Result<T, Error>, cancel: bool) -> bool {
+        // A cancellation error is a cancellation, however it arrives (as `from_result` does).
+        let cancel = cancel || matches!(outcome, Err(Error::Cancelled));
         let mut flags = RESOLVED;
         if cancel {
             flags |= CANCELLED | FAILED;
@@ -170,7 +183,11 @@ impl<T> Inner<T> {
                 Err(actual) => current = actual,
             }
         }
-        let outcome = if cancel { Err(Error::Cancelled) } else { outcome };
+        let outcome = if cancel {
+            Err(Error::Cancelled)
+        } else {
+            outcome
+        };
         self.write_outcome(outcome);
         self.finish();
         true
@@ -179,7 +196,11 @@ impl<T> Inner<T> {
     fn write_outcome(&self, outcome: Result<T, Error>) {
         // SAFETY: only the resolver calls this, once, right after winning the `RESOLVED`
         // exchange; no reader touches the cell before `DONE` is published.
-        self.outcome.with_mut(|cell| unsafe { *cell = Some(outcome) });
+        self.outcome
+            .with_mut(|cell| unsafe { *cell = Some(outcome) });
+        // ORDERING: `Release` so that an observer that sees `READY` also sees the flags set
+        // with `RESOLVED`; the cell itself is published by `DONE`.
+        self.state.fetch_or(READY, Ordering::Release);
     }
 
     /// Runs the callbacks, then publishes `DONE` and tells every waiter. Resolver only.
@@ -192,15 +213,17 @@ impl<T> Inner<T> {
                 // `DONE` under the lock and then sleeps is counted in `sleepers` before we
                 // look at it.
                 self.state.fetch_or(DONE, Ordering::Release);
-                let watchers = std::mem::take(&mut parties.watchers);
+                // Waiters are told under our lock, so that `unwatch` (which takes it) is final:
+                // once it returns, no token of this future can still arrive. The lock order is
+                // future → waiter; a waiter never takes a future's lock.
+                for (waiter, token) in parties.watchers.drain(..) {
+                    waiter.notify(token);
+                }
                 let waker = parties.waker.take();
                 let sleepers = parties.sleepers;
                 drop(parties);
                 if sleepers > 0 {
                     self.condvar.notify_all();
-                }
-                for (waiter, token) in watchers {
-                    waiter.notify(token);
                 }
                 if let Some(waker) = waker {
                     waker.wake();
@@ -219,10 +242,11 @@ impl<T> Inner<T> {
     /// `&Future` after it.
     fn call(&self, callback: Callback<T>) {
         let cancelled = self.state() & CANCELLED != 0;
-        // SAFETY: the cell is only written before this point (by the resolver, which is either
-        // this thread or published it through `DONE`), and only taken through `&mut Future`,
-        // which cannot coexist with the `&Future` or resolver role of the caller.
         self.outcome.with(|cell| {
+            // SAFETY: the cell is only written before this point (by the resolver, which is
+            // either this thread or published it through `DONE`), and only taken through
+            // `&mut Future`, which cannot coexist with the `&Future` or resolver role of the
+            // caller.
             let outcome = unsafe { &*cell };
             let view = match outcome {
                 _ if cancelled => Err(&CANCELLED_ERROR),
@@ -235,9 +259,9 @@ impl<T> Inner<T> {
     }
 
     pub(crate) fn add_callback(&self, callback: Callback<T>) {
-        if !self.is_done() {
+        if !self.is_settled() {
             let mut parties = self.parties.lock();
-            if !self.is_done() {
+            if !self.is_settled() {
                 parties.callbacks.push(callback);
                 return;
             }
@@ -245,10 +269,11 @@ impl<T> Inner<T> {
         self.call(callback);
     }
 
-    /// Takes the outcome. The caller holds the unique handle mutably and has seen `DONE`.
+    /// Takes the outcome. The caller holds the unique handle mutably; waits out the callbacks
+    /// if they are still running.
     pub(crate) fn take(&self) -> Result<T, Error> {
+        self.block_settled();
         let state = self.state();
-        debug_assert!(state & DONE != 0, "take before done");
         if state & CANCELLED != 0 {
             return Err(Error::Cancelled);
         }
@@ -260,12 +285,28 @@ impl<T> Inner<T> {
     }
 
     /// Blocks until done. No busy waiting: sleeps on the condition variable.
+    ///
+    /// Returns at once if the future is `READY` (so a callback may wait on its own future);
+    /// a thread that had to sleep is woken at `DONE`.
     pub(crate) fn block(&self) {
         if self.is_done() {
             return;
         }
         let mut parties = self.parties.lock();
         while !self.is_done() {
+            parties = self.sleep(parties, None);
+        }
+    }
+
+    /// Blocks until the callbacks ran, so the outcome may be taken. Only the holder of the
+    /// future calls it, never from inside the future's own callbacks (it cannot: taking needs
+    /// the unique handle by value or `&mut`).
+    pub(crate) fn block_settled(&self) {
+        if self.is_settled() {
+            return;
+        }
+        let mut parties = self.parties.lock();
+        while !self.is_settled() {
             parties = self.sleep(parties, None);
         }
     }
@@ -310,13 +351,14 @@ impl<T> Inner<T> {
         parties
     }
 
-    /// Registers `waker` unless done; `true` if done (the caller should take the outcome).
+    /// Registers `waker` unless the callbacks ran; `true` if they did (the caller should take
+    /// the outcome).
     pub(crate) fn register_waker(&self, waker: &Waker) -> bool {
-        if self.is_done() {
+        if self.is_settled() {
             return true;
         }
         let mut parties = self.parties.lock();
-        if self.is_done() {
+        if self.is_settled() {
             return true;
         }
         match &parties.waker {
@@ -340,9 +382,8 @@ impl<T> Inner<T> {
 
     /// Forgets every registration of `waiter` on this future.
     pub(crate) fn unwatch(&self, waiter: &Arc<WaiterShared>) {
-        if self.is_done() {
-            return;
-        }
+        // No unlocked fast path: `finish` hands out tokens under the lock, after setting
+        // `DONE`, so only taking the lock proves none is still on its way.
         let mut parties = self.parties.lock();
         parties
             .watchers

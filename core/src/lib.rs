@@ -55,7 +55,10 @@
 //! The synchronization is model-checked with loom (`RUSTFLAGS="--cfg cfut_loom"`).
 
 #![warn(missing_docs)]
-#![doc(test(no_crate_inject, attr(deny(warnings), allow(dead_code, unused_variables))))]
+#![doc(test(
+    no_crate_inject,
+    attr(deny(warnings), allow(dead_code, unused_variables))
+))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 

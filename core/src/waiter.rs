@@ -49,7 +49,8 @@ pub(crate) struct WaiterShared {
 
 struct Ready {
     tokens: Vec<usize>,
-    sleeping: bool,
+    /// Threads blocked in `wait_into`/`wait_deadline_into` (a `Waiter` is `Sync`).
+    sleepers: usize,
 }
 
 impl WaiterShared {
@@ -57,9 +58,11 @@ impl WaiterShared {
     pub(crate) fn notify(&self, token: usize) {
         let mut ready = self.ready.lock();
         ready.tokens.push(token);
-        let sleeping = ready.sleeping;
+        let sleepers = ready.sleepers;
         drop(ready);
-        if sleeping {
+        // One token is enough to release one sleeper (it takes every ready token); each
+        // later token releases the next sleeper, which then finds it.
+        if sleepers > 0 {
             self.condvar.notify_one();
         }
     }
@@ -80,7 +83,7 @@ impl Waiter {
             shared: Arc::new(WaiterShared {
                 ready: Mutex::new(Ready {
                     tokens: Vec::new(),
-                    sleeping: false,
+                    sleepers: 0,
                 }),
                 condvar: Condvar::new(),
             }),
@@ -106,9 +109,9 @@ impl Waiter {
     pub fn wait_into(&self, out: &mut Vec<usize>) {
         let mut ready = self.shared.ready.lock();
         while ready.tokens.is_empty() {
-            ready.sleeping = true;
+            ready.sleepers += 1;
             ready = self.shared.condvar.wait(ready);
-            ready.sleeping = false;
+            ready.sleepers -= 1;
         }
         out.append(&mut ready.tokens);
     }
@@ -138,9 +141,9 @@ impl Waiter {
                 Some(left) if !left.is_zero() => left,
                 _ => return false,
             };
-            ready.sleeping = true;
+            ready.sleepers += 1;
             ready = self.shared.condvar.wait_timeout(ready, left).0;
-            ready.sleeping = false;
+            ready.sleepers -= 1;
         }
         out.append(&mut ready.tokens);
         true

@@ -771,15 +771,12 @@ fn helper_is_not_consulted_for_a_done_future() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Known issues, reported to the lead (issue 2); ignored until decided. Each fails today.
-// Run with `cargo test -p cfut-core --test future_behaviour -- --ignored`.
+// Regression tests of issues found while writing these tests (issue 2), each fixed in core.
 // ---------------------------------------------------------------------------------------
 
-/// While a cancellation runs its done-callbacks, the future reports `Running` (and
-/// `is_cancelled() == false`, yet `cancel()` returns `true`): `State::from_bits` maps
-/// `RESOLVED` without `DONE` to `Running`, although the call never started.
+/// While a cancellation runs its done-callbacks, the future is already cancelled (it once
+/// reported `Running` there, although the call never started).
 #[test]
-#[ignore = "bug for the lead: state() says Running while a cancel's callbacks run"]
 fn state_during_cancel_callbacks_is_not_running() {
     let (_producer, future) = promise::<u32>();
     let future = Arc::new(future);
@@ -801,10 +798,9 @@ fn state_during_cancel_callbacks_is_not_running() {
     assert!(!during.1);
 }
 
-/// `Promise::set_error(Error::Cancelled)` gives a `Failed` future holding `Err(Cancelled)`,
-/// while `Future::from_result(Err(Error::Cancelled))` gives a `Cancelled` one.
+/// A cancellation error is a cancellation however it arrives: `set_error(Error::Cancelled)`
+/// and `from_result(Err(Error::Cancelled))` give the same state (they once differed).
 #[test]
-#[ignore = "inconsistency for the lead: set_error(Cancelled) is Failed, from_result(Err(Cancelled)) is Cancelled"]
 fn set_error_cancelled_matches_from_result() {
     let (producer, future) = promise::<u32>();
     producer.set_error(Error::Cancelled);
@@ -814,13 +810,10 @@ fn set_error_cancelled_matches_from_result() {
     );
 }
 
-/// `Waiter` is `Sync` and `wait_into` takes `&self`, but with two threads blocked on one
-/// waiter the second completion is not signalled: `Ready::sleeping` is a flag, cleared by the
-/// first thread to wake, so `notify` skips `notify_one` while the other thread still sleeps.
-/// Here the second thread only returns at its deadline; with `wait_into` it would block
-/// forever.
+/// Two threads blocked on one `Waiter` are both woken (regression: a boolean "sleeping" flag,
+/// cleared by the first thread to wake, once made `notify` skip the second sleeper, which then
+/// returned only at its deadline — or never, with `wait_into`).
 #[test]
-#[ignore = "bug for the lead: lost wake-up with two threads blocked on one Waiter"]
 fn waiter_shared_by_two_threads_wakes_both() {
     let (first, f1) = promise::<u32>();
     let (second, f2) = promise::<u32>();
@@ -852,12 +845,11 @@ fn waiter_shared_by_two_threads_wakes_both() {
     }
 }
 
-/// Inside its own done-callback a future is not done yet (`DONE` is published only after
-/// every callback ran), so a callback that waits on its own future — CPython's usual
-/// `f.result()` inside a callback, or a `wait`/`as_completed` over a set that includes it —
-/// blocks forever; here the timed wait shows it (it times out instead of returning at once).
+/// Inside its own done-callback a future is done, so a callback that waits on its own future
+/// (CPython's usual `f.result()` in a callback, or a `wait` over a set that includes it)
+/// returns at once (regression: "done" was once published only after every callback ran, and
+/// such a callback blocked forever).
 #[test]
-#[ignore = "design question for the lead: a future is not done inside its own callbacks"]
 fn future_is_done_inside_its_own_callback() {
     let (producer, future) = promise::<u32>();
     let future = Arc::new(future);

@@ -70,12 +70,10 @@ fn unwatch_vs_completion() {
     });
 }
 
-/// Once `unwatch` has returned with no token delivered, none should arrive later. Today one
-/// can: `Inner::finish` takes the watcher list under the lock but notifies after releasing
-/// it, and `unwatch` returns at once when it sees `DONE`, so a completion that already took
-/// the registration delivers the token after `unwatch` returned. Reported to the lead.
+/// Once `unwatch` has returned with no token delivered, none arrives later (regression: the
+/// tokens were once handed out after the future's lock was released, and `unwatch` had an
+/// unlocked fast path, so a token could arrive after `unwatch` returned).
 #[test]
-#[ignore = "issue for the lead: a token can arrive after unwatch returned (see the comment)"]
 fn unwatch_is_final() {
     loom::model(|| {
         let (producer, future) = promise::<u32>();
