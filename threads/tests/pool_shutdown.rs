@@ -217,7 +217,9 @@ fn test_thread_names_assigned() {
             })
         })
         .collect();
-    eventually("5 calls run at once", || running.load(Ordering::SeqCst) == 5);
+    eventually("5 calls run at once", || {
+        running.load(Ordering::SeqCst) == 5
+    });
     release.open();
     let mut names: Vec<_> = futures
         .into_iter()
