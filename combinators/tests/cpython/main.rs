@@ -3,6 +3,9 @@
 //! core's `InlineExecutor` and the small executors of `support`. Each test is named after the
 //! CPython test it adapts and cites it; the code is our own.
 
+// Real threads and timed waits: not for loom builds.
+#![cfg(not(cfut_loom))]
+
 mod as_completed;
 mod map;
 mod support;

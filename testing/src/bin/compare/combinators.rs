@@ -131,7 +131,7 @@ pub(crate) fn run(report: &mut Report) {
                 let out: Vec<usize> = rayon.install(|| {
                     (0..MAP_INPUTS)
                         .into_par_iter()
-                        .map(|x| black_box(x))
+                        .map(black_box)
                         .collect()
                 });
                 assert_eq!(out.len(), MAP_INPUTS);

@@ -1,0 +1,36 @@
+//! Send/Sync of the public types (C-SEND-SYNC): what users can move to and share between
+//! threads. A regression is a compile error here.
+//!
+//! `Map` is deliberately absent: it holds the caller's input iterator, which may be anything
+//! (an `Rc`-based one included), so it stays on the thread that made it.
+
+#![cfg(not(cfut_loom))]
+
+use cfut_combinators::{
+    AsCompleted, AsCompletedTimeout, DoneAndNotDone, MapError, ReturnWhen, UnfinishedError,
+};
+use cfut_core::{AnyFuture, Future};
+
+fn send_sync<T: Send + Sync>() -> bool {
+    true
+}
+
+fn send<T: Send>() -> bool {
+    true
+}
+
+#[test]
+fn value_types_are_send_and_sync() {
+    assert!(send_sync::<ReturnWhen>());
+    assert!(send_sync::<MapError>());
+    assert!(send_sync::<UnfinishedError>());
+    assert!(send_sync::<DoneAndNotDone<Future<u8>>>());
+}
+
+#[test]
+fn iterators_over_sendable_futures_are_send() {
+    assert!(send_sync::<AsCompleted<Future<u8>>>());
+    assert!(send_sync::<AsCompletedTimeout<Future<String>>>());
+    assert!(send::<AsCompleted<Box<dyn AnyFuture + Send>>>());
+    assert!(send::<DoneAndNotDone<Box<dyn AnyFuture + Send>>>());
+}
