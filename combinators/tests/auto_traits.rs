@@ -11,26 +11,22 @@ use cfut_combinators::{
 };
 use cfut_core::{AnyFuture, Future};
 
-fn send_sync<T: Send + Sync>() -> bool {
-    true
-}
+fn send_sync<T: Send + Sync>() {}
 
-fn send<T: Send>() -> bool {
-    true
-}
+fn send<T: Send>() {}
 
 #[test]
 fn value_types_are_send_and_sync() {
-    assert!(send_sync::<ReturnWhen>());
-    assert!(send_sync::<MapError>());
-    assert!(send_sync::<UnfinishedError>());
-    assert!(send_sync::<DoneAndNotDone<Future<u8>>>());
+    send_sync::<ReturnWhen>();
+    send_sync::<MapError>();
+    send_sync::<UnfinishedError>();
+    send_sync::<DoneAndNotDone<Future<u8>>>();
 }
 
 #[test]
 fn iterators_over_sendable_futures_are_send() {
-    assert!(send_sync::<AsCompleted<Future<u8>>>());
-    assert!(send_sync::<AsCompletedTimeout<Future<String>>>());
-    assert!(send::<AsCompleted<Box<dyn AnyFuture + Send>>>());
-    assert!(send::<DoneAndNotDone<Box<dyn AnyFuture + Send>>>());
+    send_sync::<AsCompleted<Future<u8>>>();
+    send_sync::<AsCompletedTimeout<Future<String>>>();
+    send::<AsCompleted<Box<dyn AnyFuture + Send>>>();
+    send::<DoneAndNotDone<Box<dyn AnyFuture + Send>>>();
 }
