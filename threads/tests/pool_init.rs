@@ -67,6 +67,20 @@ fn test_failing_initializer() {
     assert!(matches!(outcome(later), Err(Error::Broken { .. })));
 }
 
+// test_init.py FailingInitializerResourcesTest (adapted): a broken pool leaks no thread.
+#[test]
+fn failing_initializer_leaks_no_thread() {
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(2)
+        .thread_name_prefix("broken")
+        .initializer(|| panic!("error in initializer"))
+        .build()
+        .unwrap();
+    assert!(matches!(outcome(pool.submit(|| 1)), Err(Error::Broken { .. })));
+    drop(pool);
+    assert!(common::live_threads_named("broken-").is_empty());
+}
+
 // test_init.py (queued calls): every call queued when the pool breaks fails with the broken
 // error; none is lost.
 #[test]

@@ -110,6 +110,14 @@ impl ThreadPoolExecutor {
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
     ///
+    /// The call runs on another thread, so it must be `Send`:
+    ///
+    /// ```compile_fail,E0277
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(1).unwrap();
+    /// let shared = std::rc::Rc::new(5);
+    /// pool.submit(move || *shared + 1);
+    /// ```
+    ///
     /// [`Error::Panicked`]: cfut_core::Error::Panicked
     /// [`Error::Shutdown`]: cfut_core::Error::Shutdown
     /// [`Error::Broken`]: cfut_core::Error::Broken
