@@ -4,7 +4,8 @@
 //!   completion order. cfut: `submit` + `as_completed`; the Rust peers: each call sends its
 //!   result on a channel that the caller drains; Python: `submit` + `as_completed`.
 //! - `map_100k` (tasks/s, higher is better): map a no-op over 100 000 inputs, results in input
-//!   order. cfut: `executor.map` with its default window (one call per item); rayon:
+//!   order. cfut: `executor.map` with its default window (one call per item), and, as an extra
+//!   row, `cfut-chunk256` with `chunksize(256)`; rayon:
 //!   `par_iter().map().collect()` (it splits ranges instead of queuing one call per item);
 //!   threadpool, futures-executor and the channel pool: one task per item, results sent back
 //!   with their index and put in order; Python: `executor.map`.
@@ -13,6 +14,7 @@
 //! built once, outside the timed region, and warmed up by the first run.
 
 use std::hint::black_box;
+use std::num::NonZeroUsize;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -124,16 +126,33 @@ pub(crate) fn run(report: &mut Report) {
             }),
         ));
     }
+    if let Some(pool) = &cfut {
+        // Not the goal's configuration (that is one call per item): the same map with
+        // `chunksize(256)`, to show what batching small calls buys.
+        contenders.push((
+            "cfut-chunk256",
+            Box::new(move || {
+                rate(MAP_INPUTS, || {
+                    let chunk = NonZeroUsize::new(256).expect("non-zero");
+                    let mut n = 0_usize;
+                    for value in pool
+                        .map(|x: usize| black_box(x), 0..MAP_INPUTS)
+                        .chunksize(chunk)
+                    {
+                        assert_eq!(value, Ok(n));
+                        n += 1;
+                    }
+                    assert_eq!(n, MAP_INPUTS);
+                })
+            }),
+        ));
+    }
     contenders.push((
         "rayon",
         Box::new(|| {
             rate(MAP_INPUTS, || {
-                let out: Vec<usize> = rayon.install(|| {
-                    (0..MAP_INPUTS)
-                        .into_par_iter()
-                        .map(black_box)
-                        .collect()
-                });
+                let out: Vec<usize> =
+                    rayon.install(|| (0..MAP_INPUTS).into_par_iter().map(black_box).collect());
                 assert_eq!(out.len(), MAP_INPUTS);
             })
         }),
