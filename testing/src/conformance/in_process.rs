@@ -18,7 +18,7 @@ use std::thread;
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Submit};
 
 use super::gate::{Gate, OpenOnDrop};
-use super::support::{blockers_needed, ensure, fail, finish, wait_running};
+use super::support::{blockers_needed, ensure, expect_still_pending, fail, finish, wait_running};
 use super::{Options, Outcome};
 
 /// The panic message of the kit's deliberately panicking calls.
@@ -450,6 +450,7 @@ pub fn cancel_before_start<E: JobExecutor + ?Sized>(executor: &E, options: &Opti
         // ORDERING: read after a waiting shutdown, which orders every call before it.
         executor.submit(move || ran.fetch_add(1, Ordering::Relaxed))
     };
+    expect_still_pending(CHECK, workers, std::slice::from_ref(&extra));
     let state = extra.state();
     ensure!(
         CHECK,
@@ -551,6 +552,7 @@ pub fn shutdown_cancel_pending<E: JobExecutor + ?Sized>(
             executor.submit(move || ran.fetch_add(1, Ordering::Relaxed))
         })
         .collect();
+    expect_still_pending(CHECK, workers, &queued);
     executor.shutdown(Shutdown::new().cancel_pending(true).wait(false));
     for (i, future) in queued.into_iter().enumerate() {
         let outcome = finish(CHECK, options, future, "a queued call");
@@ -634,6 +636,7 @@ pub fn shutdown_cancel_pending_and_wait<E: JobExecutor + ?Sized>(
             seen
         })
     };
+    expect_still_pending(CHECK, workers, &queued);
     executor.shutdown(Shutdown::new().cancel_pending(true));
     for (i, blocker) in blockers.iter().enumerate() {
         ensure!(

@@ -74,6 +74,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use cfut_core::{CallExecutor, JobExecutor};
 
 pub mod calls;
+pub mod combinators;
 mod gate;
 pub mod in_process;
 mod options;
@@ -203,7 +204,7 @@ where
 /// use cfut_testing::conformance::{self, Options};
 ///
 /// let report = conformance::job_executor_with(&Options::new().runs_inline(true), InlineExecutor::new);
-/// assert_eq!(report.skipped().count(), 4);
+/// assert_eq!(report.skipped().count(), 5);
 /// ```
 pub fn job_executor_with<E, F>(options: &Options, make: F) -> Report
 where
@@ -263,6 +264,22 @@ where
         (
             "submit_after_shutdown",
             Box::new(move || in_process::submit_after_shutdown(&make(), options)),
+        ),
+        (
+            "map_in_order",
+            Box::new(move || combinators::map_in_order(&make(), options)),
+        ),
+        (
+            "map_drop_cancels",
+            Box::new(move || combinators::map_drop_cancels(&make(), options)),
+        ),
+        (
+            "as_completed_each_once",
+            Box::new(move || combinators::as_completed_each_once(&make(), options)),
+        ),
+        (
+            "wait_partitions",
+            Box::new(move || combinators::wait_partitions(&make(), options)),
         ),
         (
             "drop_waits",
@@ -360,6 +377,18 @@ where
         (
             "call_submit_after_shutdown",
             Box::new(move || portable::call_submit_after_shutdown(&make(), options)),
+        ),
+        (
+            "call_map_in_order",
+            Box::new(move || combinators::call_map_in_order(&make(), options)),
+        ),
+        (
+            "call_as_completed_each_once",
+            Box::new(move || combinators::call_as_completed_each_once(&make(), options)),
+        ),
+        (
+            "call_wait_partitions",
+            Box::new(move || combinators::call_wait_partitions(&make(), options)),
         ),
         (
             "call_drop_waits",

@@ -21,7 +21,7 @@ use super::calls::{
     tenfold_or_panic, wait_for_file,
 };
 use super::gate::FileGate;
-use super::support::{blockers_needed, ensure, fail, finish, wait_running};
+use super::support::{blockers_needed, ensure, expect_still_pending, fail, finish, wait_running};
 use super::{Options, Outcome};
 
 /// The panic message of the kit's deliberately panicking calls.
@@ -266,6 +266,7 @@ pub fn call_cancel_before_start<E: CallExecutor + ?Sized>(
         Err(skipped) => return skipped,
     };
     let extra = executor.submit_call(square, 3);
+    expect_still_pending(CHECK, blockers.len(), std::slice::from_ref(&extra));
     let state = extra.state();
     ensure!(
         CHECK,
@@ -353,6 +354,7 @@ pub fn call_shutdown_cancel_pending<E: CallExecutor + ?Sized>(
     let queued: Vec<_> = (0..8_u64)
         .map(|i| executor.submit_call(square, i))
         .collect();
+    expect_still_pending(CHECK, blockers.len(), &queued);
     executor.shutdown(Shutdown::new().cancel_pending(true).wait(false));
     for (i, future) in queued.into_iter().enumerate() {
         let outcome = finish(CHECK, options, future, "a queued call");

@@ -102,3 +102,26 @@ pub(crate) fn wait_running<T>(check: &str, options: &Options, blockers: &[Future
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// How long the kit lets an executor settle after submitting calls that must stay queued.
+/// Never an assertion about speed: nothing can complete meanwhile (every worker is blocked);
+/// it only gives an executor that hands queued calls to busy workers ahead of time (marking
+/// them running, so they can no longer be cancelled) the time to do so, making that bug show
+/// every time instead of once in a while.
+pub(crate) const SETTLE: Duration = Duration::from_millis(20);
+
+/// After [`SETTLE`], checks that every one of `queued` is still pending while all `workers`
+/// are blocked.
+pub(crate) fn expect_still_pending<T>(check: &str, workers: usize, queued: &[Future<T>]) {
+    std::thread::sleep(SETTLE);
+    for (i, future) in queued.iter().enumerate() {
+        let state = future.state();
+        ensure!(
+            check,
+            state == State::Pending,
+            "queued call {i} is {state:?}, not pending, while all {workers} workers are blocked: \
+             the executor handed it to a busy worker, so it can no longer be cancelled (the \
+             contract: a call stays pending and cancellable until a worker actually takes it)"
+        );
+    }
+}
