@@ -76,7 +76,10 @@ fn failing_initializer_leaks_no_thread() {
         .initializer(|| panic!("error in initializer"))
         .build()
         .unwrap();
-    assert!(matches!(outcome(pool.submit(|| 1)), Err(Error::Broken { .. })));
+    assert!(matches!(
+        outcome(pool.submit(|| 1)),
+        Err(Error::Broken { .. })
+    ));
     drop(pool);
     assert!(common::live_threads_named("broken-").is_empty());
 }

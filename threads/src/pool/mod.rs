@@ -8,6 +8,9 @@ use crate::loom::sync::Arc;
 use crate::registry::Registry;
 use crate::{BuildError, ThreadPoolBuilder, worker};
 
+#[cfg(all(test, cfut_loom))]
+mod tests;
+
 /// Python's `concurrent.futures.ThreadPoolExecutor`, on a work-stealing scheduler.
 ///
 /// [`submit`](Self::submit) a closure, get a [`Future`] of its result. Up to
