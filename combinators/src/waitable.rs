@@ -3,13 +3,16 @@
 
 use cfut_core::{AnyFuture, Future};
 
+use crate::loom::sync::Arc;
+
 /// Something that can be waited on: a [`Future`], a reference to one, or a type-erased
 /// [`AnyFuture`] (boxed or borrowed), so that futures of different result types — and from
 /// different executors — go into one [`wait`](crate::wait()) or
 /// [`as_completed`](crate::as_completed()).
 ///
-/// Owned futures are unique handles, so they can never be given twice. Borrowed ones can: the
-/// combinators collapse duplicates by address, as Python collapses them by identity.
+/// Owned futures are unique handles, so they can never be given twice. Borrowed (`&`) and
+/// shared (`Arc`) ones can: the combinators collapse duplicates by address, as Python
+/// collapses them by identity.
 ///
 /// # Examples
 ///
@@ -24,6 +27,41 @@ use cfut_core::{AnyFuture, Future};
 /// let split = wait(mixed, ReturnWhen::AllCompleted);
 /// assert_eq!(split.done.len(), 2, "the duplicate is collapsed");
 /// assert!(split.not_done.is_empty());
+/// ```
+///
+/// To take the results of futures of different types in completion order, give your own enum
+/// of owned futures:
+///
+/// ```
+/// use cfut_core::{AnyFuture, Future};
+/// use cfut_combinators::{as_completed, Waitable};
+///
+/// enum Job {
+///     Count(Future<u64>),
+///     Name(Future<String>),
+/// }
+///
+/// impl Waitable for Job {
+///     fn as_any_future(&self) -> &dyn AnyFuture {
+///         match self {
+///             Job::Count(future) => future,
+///             Job::Name(future) => future,
+///         }
+///     }
+/// }
+///
+/// let jobs = vec![
+///     Job::Count(Future::from_result(Ok(3))),
+///     Job::Name(Future::from_result(Ok("cfut".to_owned()))),
+/// ];
+/// let mut report = Vec::new();
+/// for job in as_completed(jobs) {
+///     match job {
+///         Job::Count(future) => report.push(format!("count {}", future.result().unwrap())),
+///         Job::Name(future) => report.push(format!("name {}", future.result().unwrap())),
+///     }
+/// }
+/// assert_eq!(report, ["count 3", "name cfut"]);
 /// ```
 pub trait Waitable {
     /// The type-erased view of the future.
@@ -90,6 +128,19 @@ impl<F: Waitable + ?Sized> Waitable for Box<F> {
 
     fn identity(&self) -> Option<usize> {
         (**self).identity()
+    }
+}
+
+impl<F: Waitable + ?Sized> Waitable for Arc<F> {
+    fn as_any_future(&self) -> &dyn AnyFuture {
+        (**self).as_any_future()
+    }
+
+    /// Shared handles can be given twice: the address of the shared value.
+    fn identity(&self) -> Option<usize> {
+        (**self)
+            .identity()
+            .or_else(|| Some((&**self as *const F).cast::<()>() as usize))
     }
 }
 

@@ -225,3 +225,19 @@ fn empty_wait_returns() {
         assert!(split.done.is_empty() && split.not_done.is_empty());
     }
 }
+
+#[test]
+// test_20369 with shared handles: the same `Arc`'d future twice is reported once, and an
+// `Arc` can be waited on while another thread holds a clone.
+fn test_20369_shared_handles() {
+    let (producer, future) = pending();
+    let future = Arc::new(future);
+    let completer = std::thread::spawn(move || producer.set_result(5));
+    let split = wait(
+        vec![Arc::clone(&future), Arc::clone(&future)],
+        ReturnWhen::AllCompleted,
+    );
+    completer.join().unwrap();
+    assert_eq!(split.done.len(), 1);
+    assert!(Arc::ptr_eq(&split.done[0], &future));
+}
