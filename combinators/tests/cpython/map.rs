@@ -374,3 +374,45 @@ fn deadline_does_not_hide_done_results() {
     let all: Vec<_> = results.by_ref().collect();
     assert_eq!(all, [Ok(0), Ok(1), Ok(2)]);
 }
+
+#[test]
+// executor.py test_map_timeout with chunksize (the process pool's case): the deadline passes
+// while a chunk is awaited; the finished chunk's elements were yielded, the rest is cancelled.
+fn test_map_timeout_with_chunks() {
+    let executor = Manual::new();
+    executor.allow(1);
+    let mut results = executor
+        .map(|x: u32| x, 0..6)
+        .chunksize(nz(2))
+        .eager()
+        .timeout(Duration::from_millis(100));
+    let mut collected = Vec::new();
+    let error = loop {
+        match results.next() {
+            Some(Ok(value)) => collected.push(value),
+            Some(Err(error)) => break error,
+            None => panic!("the map ended without reporting its deadline"),
+        }
+    };
+    assert_eq!(error, MapError::Deadline);
+    assert!(
+        [0, 1].starts_with(&collected),
+        "not a prefix: {collected:?}"
+    );
+    assert_eq!(results.next(), None);
+    assert_eq!(executor.submitted(), 3, "three chunks of two");
+    executor.allow(10);
+    executor.join();
+}
+
+#[test]
+// Rust-side extra: `map` works through `&dyn JobExecutor` (object-safe executors).
+fn map_through_dyn_executor() {
+    let executor = ThreadPerCall::new(2);
+    let executor: &dyn cfut_core::JobExecutor = &executor;
+    let results: Vec<u32> = executor
+        .map(|x: u32| x + 1, 0..5)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(results, [1, 2, 3, 4, 5]);
+}
