@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use cfut_core::{CallExecutor, Error, Future, Shutdown, Submit};
+use cfut_core::{CallExecutor, Error, Future, Shutdown};
 use cfut_processes::ProcessPoolExecutor;
 use cfut_threads::ThreadPoolExecutor;
 
