@@ -40,6 +40,12 @@ use crate::worker::WORKER_ENV;
 /// At most this many calls are queued in one worker at saturation.
 const MAX_DEPTH: usize = 128;
 
+/// Workers get more than one call at a time only while calls take less than this on
+/// average: then the round trip dominates and batching pays, while a queued call would wait
+/// only briefly. Longer calls are handed out one at a time, so they stay cancellable in the
+/// parent and go to whichever worker frees up first.
+const PIPELINE_BELOW: Duration = Duration::from_millis(1);
+
 /// Starts the manager thread. Called with the lock held, on the first submission.
 pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> io::Result<()> {
     let (wake_tx, wake_rx) = UnixStream::pair()?;
@@ -59,6 +65,8 @@ struct Manager {
     workers: Vec<Worker>,
     /// A start failed while other workers lived: wait for one of them to free up first.
     start_blocked: bool,
+    /// Running average of how long a call takes in its worker; `None` before the first.
+    average_call: Option<Duration>,
 }
 
 struct Worker {
@@ -76,6 +84,8 @@ struct Worker {
     budget: Option<usize>,
     next_id: u64,
     death: Option<Death>,
+    /// How long the last call answered took (for the running average).
+    sample: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -214,8 +224,10 @@ impl Worker {
                     let call = self.in_flight.pop_front().expect("checked above");
                     // Completing runs the future's callbacks here, outside the state lock.
                     call.slot.complete(status, payload);
+                    let now = Instant::now();
+                    self.sample = Some(now - self.head_since);
                     if !self.in_flight.is_empty() {
-                        self.head_since = Instant::now();
+                        self.head_since = now;
                     }
                 }
             }
@@ -287,16 +299,21 @@ impl Manager {
             wake,
             workers: Vec::new(),
             start_blocked: false,
+            average_call: None,
         }
     }
 
     fn run(mut self) {
         self.shared.state.lock().manager_thread = Some(thread::current().id());
         let mut failed: Vec<(PendingCall, Error)> = Vec::new();
+        let mut cancelled: Vec<PendingCall> = Vec::new();
         loop {
-            let (to_start, finish) = self.plan(&mut failed);
+            let (to_start, finish) = self.plan(&mut failed, &mut cancelled);
             for (call, error) in failed.drain(..) {
                 call.slot.fail(error);
+            }
+            for call in cancelled.drain(..) {
+                call.slot.cancel();
             }
             if finish {
                 break;
@@ -312,6 +329,13 @@ impl Manager {
                 if worker.death.is_none() {
                     worker.receive();
                 }
+                if let Some(sample) = worker.sample.take() {
+                    // An exponential moving average with weight 1/8 for the newest sample.
+                    self.average_call = Some(match self.average_call {
+                        Some(average) => (average * 7 + sample) / 8,
+                        None => sample,
+                    });
+                }
             }
             self.check_timeouts();
             self.bury();
@@ -322,11 +346,19 @@ impl Manager {
 
     /// The locked part of a turn: hand out calls, count the workers to start, decide whether
     /// to finish.
-    fn plan(&mut self, failed: &mut Vec<(PendingCall, Error)>) -> (usize, bool) {
+    fn plan(
+        &mut self,
+        failed: &mut Vec<(PendingCall, Error)>,
+        cancelled: &mut Vec<PendingCall>,
+    ) -> (usize, bool) {
         let max = self.shared.config.max_workers;
         let mut state = self.shared.state.lock();
         state.sleeping = false;
         state.woken = false;
+        if state.forced.is_some() {
+            // Calls put back from a killed worker can never run now.
+            cancelled.extend(state.pending.drain(..));
+        }
         if let Some(Error::Broken { .. }) = &state.closed {
             let error = state.closed.clone().expect("checked");
             failed.extend(state.pending.drain(..).map(|call| (call, error.clone())));
@@ -342,7 +374,11 @@ impl Manager {
             }
         }
         // At saturation, queue more per worker so that tiny calls travel in batches.
-        if !state.pending.is_empty()
+        let short_calls = self
+            .average_call
+            .is_some_and(|average| average < PIPELINE_BELOW);
+        if short_calls
+            && !state.pending.is_empty()
             && self.workers.len() >= max
             && self.workers.iter().all(|w| w.ready)
         {
@@ -439,6 +475,7 @@ impl Manager {
             budget: config.max_tasks_per_child.map(|n| n.get()),
             next_id: 0,
             death: None,
+            sample: None,
         })
     }
 
