@@ -28,15 +28,13 @@ use crate::waitable::{Waitable, collect_unique};
 ///
 /// let (slow, slow_future) = promise::<&str>();
 /// let (fast, fast_future) = promise::<&str>();
-/// let finisher = std::thread::spawn(move || {
-///     fast.set_result("fast");
-///     slow.set_result("slow");
-/// });
-/// let order: Vec<_> = as_completed(vec![slow_future, fast_future])
-///     .map(|future| future.result().unwrap())
-///     .collect();
+/// fast.set_result("fast"); // done before the call: yielded first
+/// let mut it = as_completed(vec![slow_future, fast_future]);
+/// assert_eq!(it.next().unwrap().result(), Ok("fast"));
+/// let finisher = std::thread::spawn(move || slow.set_result("slow"));
+/// assert_eq!(it.next().unwrap().result(), Ok("slow"), "blocks until it completes");
+/// assert!(it.next().is_none());
 /// finisher.join().unwrap();
-/// assert_eq!(order, ["fast", "slow"]);
 /// ```
 pub fn as_completed<F, I>(futures: I) -> AsCompleted<F>
 where

@@ -214,6 +214,13 @@ enum Unit<T> {
 }
 
 impl<T> Unit<T> {
+    fn is_done(&self) -> bool {
+        match self {
+            Unit::One(future) => future.is_done(),
+            Unit::Chunk(future, _) => future.is_done(),
+        }
+    }
+
     fn cancel(&self) {
         match self {
             Unit::One(future) => future.cancel(),
@@ -233,10 +240,11 @@ impl<T> Unit<T> {
 
 /// The default window: large enough that the workers never run dry between two refills (a
 /// worker that runs out of calls parks, and waking it costs far more than a small call), and
-/// bounded so that an endless input stays cheap: 1024 calls per worker, at least 1024 and at
-/// most 65 536.
+/// bounded so that an endless input stays cheap: 4096 calls per worker, at least 4096 and at
+/// most 65 536. (Measured with no-op calls on a 2-worker pool: windows of 256, 2048, 8192 and
+/// 32 768 gave about 1.3, 3.2, 5.1 and 5.1 million calls per second.)
 fn default_window(max_workers: usize) -> usize {
-    max_workers.saturating_mul(1024).clamp(1024, 65_536)
+    max_workers.saturating_mul(4096).clamp(4096, 65_536)
 }
 
 /// The results of a `map`, in input order: [`MapExt::map`], [`CallMapExt::map_calls`].
@@ -244,8 +252,9 @@ fn default_window(max_workers: usize) -> usize {
 /// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
 /// most [`window`](Self::window) units (calls, or chunks) are in flight — submitted and not
 /// yet yielded — so an endless input works and memory stays bounded. Each `next()` waits for
-/// the oldest unit; whenever half the window or less is in flight, it first tops the window
-/// up from the input (refilling in batches keeps the workers busy). [`eager`](Self::eager) gives
+/// the oldest unit; before that, it tops the window up from the input whenever half the window
+/// or less is in flight, or the oldest unit is not done yet (refilling in batches, and instead
+/// of sleeping, keeps the workers busy). [`eager`](Self::eager) gives
 /// Python's behaviour instead: every input consumed and submitted at once.
 ///
 /// **Errors**: each element is `Ok(value)` or `Err(MapError::Call(error))`, and the map goes
@@ -314,8 +323,8 @@ impl<'a, A, T> Map<'a, A, T> {
     }
 
     /// At most `window` units (calls, or chunks with [`chunksize`](Self::chunksize)) in
-    /// flight. Default: 1024 per worker of the executor ([`Executor::max_workers`]), at least
-    /// 1024 and at most 65 536. (Python's `buffersize`; a zero window cannot be written.)
+    /// flight. Default: 4096 per worker of the executor ([`Executor::max_workers`]), at least
+    /// 4096 and at most 65 536. (Python's `buffersize`; a zero window cannot be written.)
     ///
     /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///
@@ -357,7 +366,7 @@ impl<'a, A, T> Map<'a, A, T> {
     /// ```
     pub fn eager(mut self) -> Self {
         self.eager = true;
-        self.fill();
+        self.fill(true);
         self
     }
 
@@ -430,13 +439,13 @@ impl<'a, A, T> Map<'a, A, T> {
         crate::Progress::new(self, total)
     }
 
-    /// Once half the window or less is in flight, submits inputs until it is full (everything,
-    /// in eager mode).
-    fn fill(&mut self) {
+    /// Once half the window or less is in flight (or at once, with `force`), submits inputs
+    /// until the window is full (everything, in eager mode).
+    fn fill(&mut self, force: bool) {
         let Some(inputs) = self.inputs.as_mut() else {
             return;
         };
-        if !self.eager && self.queue.len() > self.window / 2 {
+        if !force && !self.eager && self.queue.len() > self.window / 2 {
             return;
         }
         while self.eager || self.queue.len() < self.window {
@@ -496,7 +505,11 @@ impl<A, T> Iterator for Map<'_, A, T> {
             if let Some(outcome) = self.current.pop_front() {
                 return Some(outcome.map_err(MapError::Call));
             }
-            self.fill();
+            self.fill(false);
+            if self.queue.front().is_some_and(|unit| !unit.is_done()) {
+                // Rather than sleep at once, use the time to fill the whole window.
+                self.fill(true);
+            }
             let Some(unit) = self.queue.pop_front() else {
                 self.finished = true;
                 return None;
