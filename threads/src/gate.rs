@@ -63,6 +63,18 @@ impl Gate {
         }
     }
 
+    /// Admits a worker that is about to start another thread for calls already queued: allowed
+    /// after shutdown (the queued calls must still run, and one may be what a running call
+    /// waits for), refused once the pool is broken or terminating.
+    pub(crate) fn enter_to_start_thread(&self) -> Option<Pass<'_>> {
+        let previous = self.state.fetch_add(SUBMITTER, Ordering::SeqCst);
+        if previous & (TERMINATE | BROKEN) == 0 {
+            return Some(Pass { gate: self });
+        }
+        self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
+        None
+    }
+
     /// Stops admitting (`broken`: with the broken error, else the shut-down one) and waits
     /// until every admitted submitter has finished. Never call it while holding a [`Pass`].
     pub(crate) fn close(&self, broken: bool) {
@@ -75,9 +87,14 @@ impl Gate {
         }
     }
 
-    /// Lets idle workers exit. Call after [`close`](Self::close)`(false)`.
+    /// Lets idle workers exit. Call after [`close`](Self::close)`(false)`. Waits until no
+    /// thread start admitted by [`enter_to_start_thread`](Self::enter_to_start_thread) is in
+    /// progress, so that every started thread is registered when this returns.
     pub(crate) fn terminate(&self) {
         self.state.fetch_or(TERMINATE, Ordering::SeqCst);
+        while self.state.load(Ordering::SeqCst) >= SUBMITTER {
+            thread::yield_now();
+        }
     }
 
     pub(crate) fn is_terminated(&self) -> bool {

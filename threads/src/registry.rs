@@ -107,14 +107,15 @@ impl Registry {
         }
     }
 
-    /// From a worker: starts a thread for queued calls if fewer than `max_workers` run (and
-    /// the pool still accepts work; after shutdown the running workers finish the queue).
+    /// From a worker: starts a thread for queued calls if fewer than `max_workers` run —
+    /// also after shutdown, until the pool terminates: the queued calls must still run, and a
+    /// running call may be waiting for one of them.
     pub(crate) fn start_thread_for_queued(this: &Arc<Self>) {
         // ORDERING: a hint to skip the gate; `start_thread` re-checks under the gate.
         if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
             return;
         }
-        if let Ok(pass) = this.gate.enter() {
+        if let Some(pass) = this.gate.enter_to_start_thread() {
             Self::start_thread(this);
             drop(pass);
         }
@@ -130,8 +131,9 @@ impl Registry {
         }
     }
 
-    /// Starts one more worker if fewer than `max_workers` were started. Called by admitted
-    /// submitters only, so that shutdown finds every handle registered.
+    /// Starts one more worker if fewer than `max_workers` were started. Called only with a
+    /// gate pass (an admitted submitter, or a worker admitted to start a thread), so that
+    /// shutdown finds every handle registered.
     fn start_thread(this: &Arc<Self>) {
         // ORDERING: the counter only hands out distinct indices; the deques and the handle
         // are published through mutexes.
