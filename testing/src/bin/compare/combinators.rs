@@ -11,12 +11,13 @@
 //!   with their index and put in order; Python: `executor.map`.
 //!
 //! Every system gets the same number of worker threads (the machine's parallelism), its pool
-//! built once, outside the timed region, and warmed up by the first run.
+//! built once, outside the timed region, and warmed up by the first run; each run starts after
+//! a 50 ms pause so that the previous system's spinning threads have gone idle.
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cfut_combinators::{MapExt, as_completed};
 use cfut_threads::ThreadPoolExecutor;
@@ -208,13 +209,21 @@ pub(crate) fn run(report: &mut Report) {
     drop(cfut);
 }
 
+/// Lets the previous system's threads go idle first: pools that spin before parking (rayon,
+/// crossbeam-channel receivers) would otherwise steal the cores from whoever runs next.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(50));
+}
+
 fn timed_ms(run: impl FnOnce()) -> f64 {
+    settle();
     let start = Instant::now();
     run();
     start.elapsed().as_secs_f64() * 1e3
 }
 
 fn rate(items: usize, run: impl FnOnce()) -> f64 {
+    settle();
     let start = Instant::now();
     run();
     items as f64 / start.elapsed().as_secs_f64()
