@@ -40,6 +40,10 @@ pub(crate) struct Registry {
     deques: Mutex<Vec<Option<Deques>>>,
     /// Threads started so far (never more than `max_workers`).
     started: AtomicUsize,
+    /// Threads started but not yet looking for work (running the initializer). Not idle, as
+    /// in Python: submitters still start threads meanwhile; but workers do not start more
+    /// for calls already queued, since a starting thread will take them.
+    starting: AtomicUsize,
     /// Join handles, by worker index.
     threads: Mutex<Vec<Option<JoinHandle<()>>>>,
     /// Worker threads that have not exited yet; `exited` is signalled when it drops.
@@ -69,6 +73,7 @@ impl Registry {
             stealers: stealers.into_boxed_slice(),
             deques: Mutex::new(deques),
             started: AtomicUsize::new(0),
+            starting: AtomicUsize::new(0),
             threads: Mutex::new((0..workers).map(|_| None).collect()),
             live: Mutex::new(0),
             exited: Condvar::new(),
@@ -115,6 +120,9 @@ impl Registry {
         if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
             return;
         }
+        if this.starting.load(Ordering::SeqCst) > 0 {
+            return; // a thread about to search will take the queued calls
+        }
         if let Some(pass) = this.gate.enter_to_start_thread() {
             Self::start_thread(this);
             drop(pass);
@@ -153,13 +161,11 @@ impl Registry {
             builder = builder.stack_size(size);
         }
         *this.live.lock() += 1;
-        // The new thread counts as searching from now on: it is about to look for work, so
-        // submitters need not start yet another thread for the work it will take.
-        this.sleep.add_searcher();
+        this.starting.fetch_add(1, Ordering::SeqCst);
         match builder.spawn(move || worker::main(registry, index, deques)) {
             Ok(handle) => this.threads.lock()[index] = Some(handle),
             Err(error) => {
-                this.sleep.remove_searcher();
+                this.starting.fetch_sub(1, Ordering::SeqCst);
                 this.thread_exited();
                 if index == 0 {
                     // No thread can run the queued calls: fail them rather than lose them.
@@ -172,6 +178,18 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// A new thread finished its initializer: from now on it counts as searching (counted
+    /// there before it leaves `starting`, so that it is never invisible to both).
+    pub(crate) fn thread_ready(&self) {
+        self.sleep.add_searcher();
+        self.starting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// A new thread's initializer failed: it will not look for work.
+    pub(crate) fn thread_not_ready(&self) {
+        self.starting.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Called by every worker thread (and failed start) as its very last action.

@@ -58,7 +58,7 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
             let message = unwind::panic_message(&*payload);
             // CPython logs "Exception in initializer:" at CRITICAL level.
             eprintln!("cfut-threads: the initializer of worker {index} panicked: {message}");
-            registry.sleep.remove_searcher();
+            registry.thread_not_ready();
             registry.break_pool(format!(
                 "a thread initializer failed, the thread pool is not usable anymore: {message}"
             ));
@@ -73,6 +73,7 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
     });
     CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
     let helper = install_wait_helper(Rc::clone(&worker) as Rc<dyn WaitHelper>);
+    registry.thread_ready();
     worker.run();
     drop(helper);
     CURRENT.with(|current| current.borrow_mut().take());
@@ -81,7 +82,7 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
 }
 
 impl WorkerThread {
-    /// The main loop. The thread starts counted as searching (its starter counted it).
+    /// The main loop. The thread starts counted as searching (`Registry::thread_ready`).
     fn run(&self) {
         let registry = &*self.registry;
         let mut job = self.search();

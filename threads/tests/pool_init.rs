@@ -116,3 +116,38 @@ fn invalid_options_are_errors() {
         .unwrap_err();
     assert_eq!(stack.to_string(), "stack_size must be greater than 0");
 }
+
+// Extra: a thread still in its initializer is not idle (as in CPython): later submissions
+// start other threads instead of waiting for it.
+#[test]
+fn slow_initializer_does_not_hold_back_other_threads() {
+    let first_may_finish = Latch::default();
+    let gate = first_may_finish.clone();
+    let pool = ThreadPoolExecutor::builder()
+        .max_workers(3)
+        .thread_name_prefix("slowinit")
+        .initializer(move || {
+            if std::thread::current().name() == Some("slowinit-0") {
+                assert!(gate.wait(), "released by the test");
+            }
+        })
+        .build()
+        .unwrap();
+    let both_ran = Latch::default();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let futures: Vec<_> = (0..2)
+        .map(|_| {
+            let (count, both) = (std::sync::Arc::clone(&count), both_ran.clone());
+            pool.submit(move || {
+                if count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                    both.open();
+                }
+            })
+        })
+        .collect();
+    assert!(both_ran.wait(), "calls ran while thread 0 was initializing");
+    first_may_finish.open();
+    for future in futures {
+        assert_eq!(outcome(future), Ok(()));
+    }
+}

@@ -109,15 +109,13 @@ impl Sleep {
         false
     }
 
-    /// Counts a thread that is starting as searching, so that submitters do not start
-    /// another one for work it will take; it then enters [`search`](Self::search) directly.
+    /// Counts a worker as searching; it then enters [`search`](Self::search).
     pub(crate) fn add_searcher(&self) {
         self.searching.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Undoes [`add_searcher`](Self::add_searcher) for a thread that will not search (it
-    /// failed to start, or its initializer failed).
-    pub(crate) fn remove_searcher(&self) {
+    /// A searcher leaves without having found work (it exits).
+    fn remove_searcher(&self) {
         self.searching.fetch_sub(1, Ordering::SeqCst);
     }
 
