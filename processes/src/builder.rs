@@ -5,6 +5,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::loom::sync::atomic::AtomicUsize;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::state::{Config, Shared, State};
 use crate::{BuildError, ProcessPoolExecutor, image, worker};
@@ -208,6 +209,7 @@ impl Builder {
             config,
             state: Mutex::new(State::new()),
             finished: Condvar::new(),
+            kicks: AtomicUsize::new(0),
         })))
     }
 }

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use cfut_core::{Error, Exit};
 
 use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::Ordering;
 use crate::loom::thread;
 use crate::state::{Phase, Shared, State};
 use crate::task::PendingCall;
@@ -45,6 +46,11 @@ const MAX_DEPTH: usize = 128;
 /// only briefly. Longer calls are handed out one at a time, so they stay cancellable in the
 /// parent and go to whichever worker frees up first.
 const PIPELINE_BELOW: Duration = Duration::from_millis(1);
+
+/// While calls take less than this on average, the manager polls without sleeping for up to
+/// [`SPIN_FOR`] after handing one out.
+const SPIN_BELOW: Duration = Duration::from_micros(50);
+const SPIN_FOR: Duration = Duration::from_micros(50);
 
 /// Starts the manager thread. Called with the lock held, on the first submission.
 pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> io::Result<()> {
@@ -67,6 +73,10 @@ struct Manager {
     start_blocked: bool,
     /// Running average of how long a call takes in its worker; `None` before the first.
     average_call: Option<Duration>,
+    /// When the last result arrived.
+    last_result: Option<Instant>,
+    /// `Shared::kicks` as of the last look at the state.
+    seen_kicks: usize,
 }
 
 struct Worker {
@@ -86,6 +96,8 @@ struct Worker {
     death: Option<Death>,
     /// How long the last call answered took (for the running average).
     sample: Option<Duration>,
+    /// `poll` reported the socket readable (or closed).
+    readable: bool,
 }
 
 #[derive(Debug)]
@@ -300,6 +312,8 @@ impl Manager {
             workers: Vec::new(),
             start_blocked: false,
             average_call: None,
+            last_result: None,
+            seen_kicks: 0,
         }
     }
 
@@ -326,10 +340,11 @@ impl Manager {
             }
             self.wait();
             for worker in &mut self.workers {
-                if worker.death.is_none() {
+                if worker.death.is_none() && std::mem::take(&mut worker.readable) {
                     worker.receive();
                 }
                 if let Some(sample) = worker.sample.take() {
+                    self.last_result = Some(Instant::now());
                     // An exponential moving average with weight 1/8 for the newest sample.
                     self.average_call = Some(match self.average_call {
                         Some(average) => (average * 7 + sample) / 8,
@@ -355,6 +370,9 @@ impl Manager {
         let mut state = self.shared.state.lock();
         state.sleeping = false;
         state.woken = false;
+        state.dirty = false;
+        // ORDERING: a hint only; `dirty` under the lock is the real check (state.rs).
+        self.seen_kicks = self.shared.kicks.load(Ordering::Relaxed);
         if state.forced.is_some() {
             // Calls put back from a killed worker can never run now.
             cancelled.extend(state.pending.drain(..));
@@ -411,9 +429,6 @@ impl Manager {
             && state.pending.is_empty()
             && to_start == 0
             && self.workers.iter().all(|w| w.in_flight.is_empty());
-        if !finish {
-            state.sleeping = true;
-        }
         (to_start, finish)
     }
 
@@ -476,6 +491,7 @@ impl Manager {
             next_id: 0,
             death: None,
             sample: None,
+            readable: false,
         })
     }
 
@@ -511,8 +527,47 @@ impl Manager {
                 }),
             None => -1,
         };
-        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
-        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        // A short call comes back within microseconds, and the next one often follows at
+        // once: look again for a moment before going to sleep. That saves the manager's own
+        // wake-ups, so that a round trip costs the worker's and the caller's, like a bare
+        // pipe ping-pong.
+        let short = self
+            .average_call
+            .is_some_and(|average| average < SPIN_BELOW);
+        // Only in latency mode: with calls queued in the workers (throughput mode) the
+        // spinning would take a CPU from them.
+        let busy = self.workers.iter().any(|w| !w.in_flight.is_empty())
+            && self.workers.iter().all(|w| w.in_flight.len() <= 1);
+        let recent = self.last_result.is_some_and(|at| at.elapsed() < SPIN_FOR);
+        let mut ready = 0;
+        if short && (busy || recent) {
+            let until = Instant::now() + SPIN_FOR;
+            loop {
+                // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
+                ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+                // ORDERING: a hint only; see `plan`.
+                if ready != 0
+                    || self.shared.kicks.load(Ordering::Relaxed) != self.seen_kicks
+                    || Instant::now() >= until
+                {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        if ready == 0 {
+            let mut state = self.shared.state.lock();
+            if state.dirty {
+                return;
+            }
+            state.sleeping = true;
+            drop(state);
+            // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
+            ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        }
+        for (worker, fd) in self.workers.iter_mut().zip(&fds[1..]) {
+            worker.readable = fd.revents != 0;
+        }
         if ready > 0 && fds[0].revents != 0 {
             let mut sink = [0_u8; 64];
             while let Ok(n) = wire::recv(self.wake.as_fd(), &mut sink, true) {

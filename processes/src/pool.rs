@@ -233,7 +233,7 @@ impl ProcessPoolExecutor {
             } else {
                 Vec::new()
             };
-            state.wake();
+            state.wake(&self.shared.kicks);
             cancelled
         };
         for call in cancelled {
@@ -301,7 +301,7 @@ impl ProcessPoolExecutor {
                 state.phase = Phase::Finished;
             }
             state.signal_workers(signal);
-            state.wake();
+            state.wake(&self.shared.kicks);
             state.pending.drain(..).collect()
         };
         for call in cancelled {
@@ -348,7 +348,7 @@ impl ProcessPoolExecutor {
         }
         state.pending.push_back(call);
         match state.phase {
-            Phase::Running => state.wake(),
+            Phase::Running => state.wake(&self.shared.kicks),
             Phase::NotStarted => {
                 if let Err(error) = manager::start(&self.shared, &mut state) {
                     let error = Error::Broken {
