@@ -117,9 +117,16 @@ fn cfut_pool() -> ThreadPoolExecutor {
     ThreadPoolExecutor::new(WORKERS).expect("cfut pool")
 }
 
+/// Lets the previous system's threads finish spinning and fall asleep before the next
+/// measurement, so that they do not compete with it for the two cores.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(50));
+}
+
 /// µs per call for one run of `CALLS` calls submitted by `submit_all`, which returns the sum
 /// of the results (checked).
 fn per_call(submit_all: impl FnOnce() -> usize) -> f64 {
+    settle();
     let start = Instant::now();
     let sum = submit_all();
     let elapsed = start.elapsed();
@@ -195,6 +202,7 @@ fn submit_result(report: &mut Report) {
 
 /// The median round trip, in µs, of `ROUND_TRIPS` calls made one at a time by `one`.
 fn p50(mut one: impl FnMut(usize) -> usize) -> f64 {
+    settle();
     for i in 0..100 {
         assert_eq!(one(i), i); // warm up: threads started, caches hot
     }
@@ -285,6 +293,7 @@ fn until_threads_exited(baseline: usize) {
 }
 
 /// ms for one build + one call + shutdown of a pool, by `cycle`.
+/// No settling here: every system's previous cycle ended with its threads gone.
 fn millis(cycle: impl FnOnce()) -> f64 {
     let start = Instant::now();
     cycle();
@@ -386,6 +395,7 @@ fn idle_cpu(report: &mut Report) {
         "cfut",
         Box::new(|| {
             // A burst that keeps both workers busy, then one second of nothing.
+            settle();
             let futures: Vec<_> = (0..10_000).map(|i| cfut.submit(move || i)).collect();
             let sum: usize = futures.into_iter().map(|f| f.result().unwrap()).sum();
             assert_eq!(sum, 10_000 * 9_999 / 2);
