@@ -3,12 +3,14 @@
 //!
 //! # Implementation description
 //!
-//! One atomic word: three flag bits and, above them, the number of submitters between
-//! [`Gate::enter`] and the drop of their [`Pass`]. A submitter adds itself *before* checking
+//! One atomic word: three flag bits and, above them, the number of passes in use — submitters
+//! between [`Gate::enter`] and the drop of their [`Pass`], and workers starting a thread for
+//! queued calls ([`Gate::enter_to_start_thread`]). A submitter adds itself *before* checking
 //! the flags; closing sets a flag and then waits until the count is zero. So after
 //! [`Gate::close`] returns, every accepted call has been pushed (and its wake-up sent), and
-//! every later one is rejected. Only then is `TERMINATE` set, which is what lets idle
-//! workers exit: a worker that sees it and then finds the queues empty can leave for good.
+//! every later one is rejected. Only then is `TERMINATE` set (waiting again for thread starts
+//! in progress), which is what lets idle workers exit: a worker that sees it and then finds
+//! the queues empty can leave for good, and every thread that will ever exist is registered.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::thread;
