@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::loom::sync::atomic::AtomicUsize;
 use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::loom::thread;
 use crate::state::{Config, Shared, State};
 use crate::{BuildError, ProcessPoolExecutor, image, worker};
 
@@ -159,7 +160,7 @@ impl Builder {
         let max_workers = match self.max_workers {
             Some(0) => return Err(BuildError::zero_workers()),
             Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            None => thread::available_parallelism().map_or(1, NonZeroUsize::get),
         };
         let max_tasks_per_child = match self.max_tasks_per_child {
             Some(n) => Some(NonZeroUsize::new(n).ok_or_else(BuildError::zero_tasks_per_child)?),

@@ -267,7 +267,7 @@ impl Worker {
                         let _ = self.child.kill();
                         break;
                     }
-                    std::thread::sleep(pause);
+                    thread::sleep(pause);
                     waited += pause;
                     pause = (pause * 2).min(Duration::from_millis(10));
                 }
@@ -401,8 +401,8 @@ impl Manager {
             && self.workers.iter().all(|w| w.ready)
         {
             let accepting = self.workers.iter().filter(|w| w.accepts()).count();
-            if accepting > 0 {
-                let depth = 1 + (state.pending.len() / accepting).min(MAX_DEPTH - 1);
+            if let Some(share) = state.pending.len().checked_div(accepting) {
+                let depth = 1 + share.min(MAX_DEPTH - 1);
                 for worker in self.workers.iter_mut().filter(|w| w.accepts()) {
                     while worker.in_flight.len() < depth && worker.accepts() {
                         if !worker.take(&mut state.pending) {

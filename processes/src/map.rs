@@ -7,6 +7,9 @@ use std::fmt;
 
 use cfut_core::{Error, Future};
 
+/// One submitted chunk: the future of its results and how many inputs it holds.
+pub(crate) type Chunk<T> = (Future<Vec<Result<T, Error>>>, usize);
+
 /// The results of [`ProcessPoolExecutor::map`], in input order.
 ///
 /// Each `next` blocks until the chunk holding the next result is done. Dropping the iterator
@@ -27,12 +30,12 @@ use cfut_core::{Error, Future};
 ///
 /// [`ProcessPoolExecutor::map`]: crate::ProcessPoolExecutor::map
 pub struct Map<T> {
-    chunks: VecDeque<(Future<Vec<Result<T, Error>>>, usize)>,
+    chunks: VecDeque<Chunk<T>>,
     current: std::vec::IntoIter<Result<T, Error>>,
 }
 
 impl<T> Map<T> {
-    pub(crate) fn new(chunks: VecDeque<(Future<Vec<Result<T, Error>>>, usize)>) -> Self {
+    pub(crate) fn new(chunks: VecDeque<Chunk<T>>) -> Self {
         Map {
             chunks,
             current: Vec::new().into_iter(),

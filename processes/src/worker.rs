@@ -36,11 +36,9 @@ const EXIT_PROTOCOL: i32 = 99;
 /// # Examples
 ///
 /// ```
-/// fn main() {
-///     cfut_processes::init(); // optional on Linux; first line if used
-///     let pool = cfut_processes::ProcessPoolExecutor::new(1).unwrap();
-///     assert_eq!(pool.submit(|x: u8| x + 1, 1).result(), Ok(2));
-/// }
+/// cfut_processes::init(); // optional on Linux; the first line of `main` if used
+/// let pool = cfut_processes::ProcessPoolExecutor::new(1).unwrap();
+/// assert_eq!(pool.submit(|x: u8| x + 1, 1).result(), Ok(2));
 /// ```
 ///
 /// [`ProcessPoolExecutor`]: crate::ProcessPoolExecutor

@@ -125,7 +125,7 @@ fn test_map_close() {
     let mut results = pool.map(sleep_ms, vec![0; 20], chunk(2));
     let later = pool.submit(sleep_ms, 0);
     assert!(later.cancel(), "calls behind the map wait in the parent");
-    let _ = blocker;
+    drop(blocker);
     assert_eq!(results.next(), Some(Ok(0)));
     drop(results);
     // Everything still pending was cancelled; the pool is quickly free again.

@@ -112,11 +112,8 @@ fn sigkill_from_outside_fails_only_that_call() {
     assert_eq!(pids.len(), 2);
     // Find the victim's worker: the one still busy after the bystander is done.
     assert_eq!(get(bystander), Ok(300));
-    let victim_pid = loop {
-        let idle = get(pool.submit(pid, ())).unwrap();
-        let other = pids.iter().copied().find(|&p| p != idle).unwrap();
-        break other;
-    };
+    let idle = get(pool.submit(pid, ())).unwrap();
+    let victim_pid = pids.iter().copied().find(|&p| p != idle).unwrap();
     // SAFETY: `kill` has no memory effects; the pid is our worker.
     assert_eq!(unsafe { libc::kill(victim_pid as i32, libc::SIGKILL) }, 0);
     assert_eq!(

@@ -48,4 +48,6 @@ pub(crate) mod sync {
 
 pub(crate) mod thread {
     pub(crate) use ::loom::thread::{Builder, JoinHandle, ThreadId, current};
+    // loom models no time and no CPU count: the real ones (never reached in a model).
+    pub(crate) use std::thread::{available_parallelism, sleep};
 }

@@ -45,5 +45,7 @@ pub(crate) mod sync {
 }
 
 pub(crate) mod thread {
-    pub(crate) use std::thread::{Builder, JoinHandle, ThreadId, current};
+    pub(crate) use std::thread::{
+        Builder, JoinHandle, ThreadId, available_parallelism, current, sleep,
+    };
 }
