@@ -41,7 +41,7 @@
 //!   unrelated work taken from other queues; so a task that submits children and waits for
 //!   them cannot deadlock even a one-thread pool (CPython's can).
 //! - *No lost wake-up, no idle burn*: the sleep protocol is model-checked with loom
-//!   (`RUSTFLAGS="--cfg cfut_loom"`); idle threads park after a spin of a few microseconds.
+//!   (`RUSTFLAGS="--cfg cfut_loom"`); idle threads park after a short bounded spin (24 looks for work).
 //! - *Shutdown* joins the threads when it waits; dropping the pool waits too (Python's `with`),
 //!   and never deadlocks when the pool is dropped on one of its own threads.
 //!
