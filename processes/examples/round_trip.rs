@@ -15,6 +15,21 @@ fn noop(x: u64) -> u64 {
 }
 
 fn main() {
+    let mut startup: Vec<f64> = (0..20)
+        .map(|_| {
+            let start = Instant::now();
+            let pool = ProcessPoolExecutor::new(2).expect("a process pool");
+            assert_eq!(pool.submit(noop, 1).result(), Ok(1));
+            drop(pool);
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    startup.sort_by(f64::total_cmp);
+    println!(
+        "build, one call, shut down: p50 {:.2} ms",
+        startup[startup.len() / 2]
+    );
+
     let pool = ProcessPoolExecutor::new(2).expect("a process pool");
     // Warm up: start the workers.
     let warm: Vec<_> = (0..8).map(|i| pool.submit(noop, i)).collect();

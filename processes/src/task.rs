@@ -100,6 +100,11 @@ pub(crate) unsafe fn run_one<A: Portable, T: Portable>(
 
 /// The trampoline of `submit_batch::<A, T>`: each element's panic is caught separately.
 ///
+/// The results are encoded as they come, without collecting them first: the encoded values
+/// of the elements that returned, back to back, then the list of the elements that panicked
+/// `(index, message, location)`, then the number of elements and the length of the list's
+/// encoding, each a `u32`.
+///
 /// # Safety
 ///
 /// See [`Trampoline`]: `func` must be a `fn(A) -> T` of this process.
@@ -119,25 +124,45 @@ pub(crate) unsafe fn run_batch<A: Portable, T: Portable>(
             );
         }
     };
-    let results: Vec<Result<T, WirePanic>> = args
-        .into_iter()
-        .map(|arg| {
-            panic::catch_unwind(AssertUnwindSafe(|| call(arg))).map_err(|payload| caught(&*payload))
-        })
-        .collect();
     let mark = out.len();
-    match panic::catch_unwind(AssertUnwindSafe(|| wire::encode_into(&results, out))) {
-        Ok(Ok(())) => wire::OK,
-        Ok(Err(error)) => not_portable(
-            out,
-            format!("the worker cannot encode the results: {error}"),
-        ),
-        Err(payload) => {
-            out.truncate(mark);
-            let (message, _) = caught(&*payload);
-            not_portable(out, format!("encoding the results panicked: {message}"))
+    let count = args.len();
+    let mut panics: Vec<(u32, String, Option<String>)> = Vec::new();
+    for (index, arg) in args.into_iter().enumerate() {
+        match panic::catch_unwind(AssertUnwindSafe(|| call(arg))) {
+            Ok(value) => {
+                match panic::catch_unwind(AssertUnwindSafe(|| wire::encode_into(&value, out))) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => {
+                        out.truncate(mark);
+                        return not_portable(
+                            out,
+                            format!(
+                                "the worker cannot encode the result of element {index}: {error}"
+                            ),
+                        );
+                    }
+                    Err(payload) => {
+                        out.truncate(mark);
+                        let (message, _) = caught(&*payload);
+                        return not_portable(
+                            out,
+                            format!("encoding the result of element {index} panicked: {message}"),
+                        );
+                    }
+                }
+            }
+            Err(payload) => {
+                let (message, location) = caught(&*payload);
+                panics.push((index as u32, message, location));
+            }
         }
     }
+    let list = out.len();
+    wire::encode_into(&panics, out).expect("strings always encode");
+    let length = (out.len() - list) as u32;
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+    out.extend_from_slice(&length.to_le_bytes());
+    wire::OK
 }
 
 /// Builds the `CALL` frame for `func` through `trampoline` with `arg`. The id is left zero;
@@ -177,26 +202,50 @@ pub(crate) fn decode_one<T: Portable>(status: u8, payload: &[u8]) -> Result<T, E
     }
 }
 
-/// Decodes the outcome of a `submit_batch`.
+/// Decodes the outcome of a `submit_batch` (see [`run_batch`] for the layout).
 pub(crate) fn decode_batch<T: Portable>(
     status: u8,
     payload: &[u8],
 ) -> Result<Vec<Result<T, Error>>, Error> {
-    match status {
-        wire::OK => postcard::from_bytes::<Vec<Result<T, WirePanic>>>(payload)
-            .map(|results| {
-                results
-                    .into_iter()
-                    .map(|result| {
-                        result.map_err(|(message, location)| Error::Panicked { message, location })
-                    })
-                    .collect()
-            })
-            .map_err(|error| Error::Serialization {
-                message: format!("the parent cannot decode the results: {error}"),
-            }),
-        other => Err(decode_failure(other, payload)),
+    if status != wire::OK {
+        return Err(decode_failure(status, payload));
     }
+    let corrupt = |what: String| Error::Serialization {
+        message: format!("the parent cannot decode the results: {what}"),
+    };
+    let split = payload
+        .len()
+        .checked_sub(8)
+        .ok_or_else(|| corrupt("too short".to_owned()))?;
+    let count = wire::u32_at(payload, split).expect("4 bytes") as usize;
+    let length = wire::u32_at(payload, split + 4).expect("4 bytes") as usize;
+    let list = split
+        .checked_sub(length)
+        .ok_or_else(|| corrupt("bad panic list".to_owned()))?;
+    let panics: Vec<(u32, String, Option<String>)> =
+        postcard::from_bytes(&payload[list..split]).map_err(|e| corrupt(e.to_string()))?;
+    // Every element that returned takes at least one byte, unless its type has no size.
+    if panics.len() > count || (count > list + panics.len() && std::mem::size_of::<T>() != 0) {
+        return Err(corrupt("an impossible element count".to_owned()));
+    }
+    let mut values = postcard::Deserializer::from_bytes(&payload[..list]);
+    let mut results = Vec::with_capacity(count);
+    let mut panics = panics.into_iter().peekable();
+    for index in 0..count {
+        match panics.next_if(|(at, _, _)| *at as usize == index) {
+            Some((_, message, location)) => {
+                results.push(Err(Error::Panicked { message, location }))
+            }
+            None => {
+                let value = T::deserialize(&mut values).map_err(|e| corrupt(e.to_string()))?;
+                results.push(Ok(value));
+            }
+        }
+    }
+    if panics.next().is_some() {
+        return Err(corrupt("a panic report past the end".to_owned()));
+    }
+    Ok(results)
 }
 
 fn decode_failure(status: u8, payload: &[u8]) -> Error {

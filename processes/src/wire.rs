@@ -85,6 +85,11 @@ pub(crate) fn u64_at(buf: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(buf.get(at..at + 8)?.try_into().ok()?))
 }
 
+/// Reads a little-endian `u32` at `at`.
+pub(crate) fn u32_at(buf: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(buf.get(at..at + 4)?.try_into().ok()?))
+}
+
 /// A postcard output that appends to a borrowed `Vec`, so that a value is encoded straight
 /// into its frame.
 struct Tail<'a>(&'a mut Vec<u8>);

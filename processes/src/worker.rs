@@ -10,12 +10,18 @@
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use crate::task::{self, Trampoline};
 use crate::{image, wire};
 
 /// The environment variable that marks a worker process. Internal: never set it by hand.
 pub(crate) const WORKER_ENV: &str = "CFUT_PROCESSES_WORKER";
+
+/// A worker whose last call took less than this looks for the next one for [`SPIN_FOR`]
+/// before it sleeps.
+const SPIN_BELOW: Duration = Duration::from_micros(50);
+const SPIN_FOR: Duration = Duration::from_micros(100);
 
 /// Exit status of a worker whose standard input is not a worker channel.
 const EXIT_NO_CHANNEL: i32 = 97;
@@ -115,6 +121,7 @@ fn serve() -> i32 {
     task::install_panic_hook();
     let mut worker = Worker {
         channel,
+        last_call: None,
         inbox: wire::Inbox::new(),
         out: Vec::with_capacity(64 * 1024),
     };
@@ -123,6 +130,8 @@ fn serve() -> i32 {
 
 struct Worker {
     channel: UnixStream,
+    /// How long the last call took, while calls are short enough to spin for the next.
+    last_call: Option<Duration>,
     inbox: wire::Inbox,
     out: Vec<u8>,
 }
@@ -204,6 +213,7 @@ impl Worker {
             self.out.extend_from_slice(&id.to_le_bytes());
             let status_at = self.out.len();
             self.out.push(wire::OK);
+            let started = Instant::now();
             let status = if image::contains(trampoline) && image::contains(func) {
                 // SAFETY: the parent built this frame from a trampoline instantiated for the
                 // function whose offset follows, in the same build (identity checked at
@@ -218,6 +228,7 @@ impl Worker {
                 wire::NOT_PORTABLE
             };
             self.out[status_at] = status;
+            self.last_call = Some(started.elapsed());
             if let Err(message) = wire::end(&mut self.out, start) {
                 let start = wire::begin(&mut self.out, wire::RESULT);
                 self.out.extend_from_slice(&id.to_le_bytes());
@@ -246,6 +257,28 @@ impl Worker {
             // Nothing complete to run: send what is done before blocking.
             if self.flush().is_err() {
                 return Next::Closed;
+            }
+            // After a short call the next one often follows within microseconds: look for
+            // it for a moment before sleeping, which takes this process's wake-up off the
+            // round trip. Long calls, or none for a while, go straight to sleep.
+            if self.last_call.is_some_and(|took| took < SPIN_BELOW) {
+                let until = Instant::now() + SPIN_FOR;
+                loop {
+                    match self.inbox.fill(self.channel.as_fd(), true) {
+                        Ok(0) => return Next::Closed,
+                        Ok(_) => break,
+                        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(_) => return Next::Closed,
+                    }
+                    if Instant::now() >= until {
+                        self.last_call = None;
+                        break;
+                    }
+                    std::hint::spin_loop();
+                }
+                if self.last_call.is_some() {
+                    continue;
+                }
             }
             match self.inbox.fill(self.channel.as_fd(), false) {
                 Ok(0) | Err(_) => return Next::Closed,

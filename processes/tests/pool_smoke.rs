@@ -174,3 +174,19 @@ fn shutdown_then_submit_is_refused() {
     pool.shutdown(Shutdown::new());
     assert_eq!(get(pool.submit(square, 1)), Err(Error::Shutdown));
 }
+
+#[test]
+fn batches_of_zero_sized_results_and_all_panics() {
+    let pool = ProcessPoolExecutor::new(1).unwrap();
+    let units = get(pool.submit_batch(|_: u8| (), vec![1; 500])).unwrap();
+    assert_eq!(units.len(), 500);
+    assert!(units.iter().all(|r| *r == Ok(())));
+    let all_fail =
+        get(pool.submit_batch(|x: u8| -> u8 { panic!("no {x}") }, vec![1, 2, 3])).unwrap();
+    assert_eq!(all_fail.len(), 3);
+    assert!(
+        all_fail
+            .iter()
+            .all(|r| matches!(r, Err(Error::Panicked { .. })))
+    );
+}
