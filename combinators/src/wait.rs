@@ -56,7 +56,9 @@ pub struct DoneAndNotDone<F> {
 ///
 /// Futures may come from different executors and, through the type-erased view (see
 /// [`Waitable`]), have different result types. Duplicates (the same borrowed future twice)
-/// are collapsed. Blocks on one any-of-N [`Waiter`]: no polling.
+/// are collapsed. No polling: `FirstCompleted` and `FirstException` block on one any-of-N
+/// [`Waiter`]; `AllCompleted` blocks on each future in turn (so, called on a worker of a
+/// thread pool, it lets the pool run queued work meanwhile).
 ///
 /// Unlike CPython, a future cancelled by its user (or by a cancelling shutdown) counts as done
 /// at once: CPython can hang forever on it (gh-92001, gh-109934); we fix that on purpose.
@@ -84,10 +86,19 @@ where
     I: IntoIterator<Item = F>,
 {
     let futures = collect_unique(futures);
-    block(&futures, return_when, |waiter, ready| {
-        waiter.wait_into(ready);
-        true
-    });
+    if return_when == ReturnWhen::AllCompleted {
+        // Every future must be done: block on each in turn, on its own parking primitive. That
+        // needs no any-of-N waiter (whose sleeper is woken by every completion), and lets a
+        // pool worker that waits run queued work meanwhile (the pool's wait helper).
+        for future in &futures {
+            future.as_any_future().wait();
+        }
+    } else {
+        block(&futures, return_when, |waiter, ready| {
+            waiter.wait_into(ready);
+            true
+        });
+    }
     partition(futures)
 }
 

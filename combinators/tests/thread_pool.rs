@@ -60,3 +60,16 @@ fn as_completed_inside_a_task_of_a_one_worker_pool() {
     });
     assert_eq!(outer.result_timeout(Duration::from_secs(2)), Ok(4));
 }
+
+#[test]
+// `wait(AllCompleted)` blocks on each future in turn, through `Future::wait`: inside a task of
+// a one-worker pool, the pool runs the children on the waiting worker — no deadlock.
+fn wait_all_inside_a_task_of_a_one_worker_pool() {
+    let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
+    let inner = Arc::clone(&pool);
+    let mut outer = pool.submit(move || -> usize {
+        let children: Vec<_> = (0..4_u32).map(|i| inner.submit(move || i)).collect();
+        wait(children, ReturnWhen::AllCompleted).done.len()
+    });
+    assert_eq!(outer.result_timeout(PATIENCE), Ok(4));
+}

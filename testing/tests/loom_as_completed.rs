@@ -7,7 +7,8 @@
 //! exactly once and only when it is done, whether a future completes before, during or after
 //! the iterator registers with it, and whether it is completed or cancelled (a cancelled
 //! future counts as done: CPython's gh-92001 hang cannot happen); dropping the iterator while
-//! a completion races with it is sound; `wait(AllCompleted)` returns with everything done.
+//! a completion races with it is sound; `wait` (each future in turn for `AllCompleted`, the
+//! any-of-N waiter for `FirstException`) returns with everything done.
 
 #![cfg(cfut_loom)]
 
@@ -77,11 +78,10 @@ fn as_completed_drop_races_completion() {
     });
 }
 
-/// `wait(AllCompleted)` against a completion and a cancellation from two threads: returns with
-/// both done and nothing left out.
-#[test]
-fn wait_all_completed_with_cancellation() {
-    loom::model(|| {
+/// `wait` against a completion and a cancellation from two threads: returns with both done
+/// and nothing left out.
+fn wait_with_cancellation(how: ReturnWhen) {
+    loom::model(move || {
         let (completer, completed) = promise::<u32>();
         let (_kept, cancelled) = promise::<u32>();
         let cancelled = Arc::new(cancelled);
@@ -96,11 +96,23 @@ fn wait_all_completed_with_cancellation() {
             })
         };
 
-        let split = wait([&completed, &*cancelled], ReturnWhen::AllCompleted);
+        let split = wait([&completed, &*cancelled], how);
         assert_eq!(split.done.len(), 2);
         assert!(split.not_done.is_empty());
 
         finisher.join().unwrap();
         canceller.join().unwrap();
     });
+}
+
+/// `AllCompleted` blocks on each future in turn.
+#[test]
+fn wait_all_completed_with_cancellation() {
+    wait_with_cancellation(ReturnWhen::AllCompleted);
+}
+
+/// `FirstException` with no exception waits for everything, on the any-of-N waiter.
+#[test]
+fn wait_first_exception_with_cancellation() {
+    wait_with_cancellation(ReturnWhen::FirstException);
 }
