@@ -38,6 +38,10 @@ use crate::task::PendingCall;
 use crate::wire;
 use crate::worker::WORKER_ENV;
 
+/// Workers killed from outside during their start-up are replaced at most this many times
+/// in a row (without a worker getting ready in between) before the pool is declared broken.
+const MAX_STARTUP_FAILURES: usize = 3;
+
 /// At most this many calls are queued in one worker at saturation.
 const MAX_DEPTH: usize = 128;
 
@@ -77,6 +81,8 @@ struct Manager {
     last_result: Option<Instant>,
     /// `Shared::kicks` as of the last look at the state.
     seen_kicks: usize,
+    /// Workers killed during start-up since a worker last got ready.
+    startup_failures: usize,
 }
 
 struct Worker {
@@ -98,6 +104,8 @@ struct Worker {
     sample: Option<Duration>,
     /// `poll` reported the socket readable (or closed).
     readable: bool,
+    /// Just sent `READY` (taken by the manager).
+    became_ready: bool,
 }
 
 #[derive(Debug)]
@@ -226,7 +234,10 @@ impl Worker {
             }
             let body = &data[wire::HEADER..4 + length];
             match kind {
-                wire::READY => self.ready = true,
+                wire::READY => {
+                    self.ready = true;
+                    self.became_ready = true;
+                }
                 wire::REFUSED => {
                     self.death = Some(Death::Refused(String::from_utf8_lossy(body).into_owned()));
                 }
@@ -314,6 +325,7 @@ impl Manager {
             average_call: None,
             last_result: None,
             seen_kicks: 0,
+            startup_failures: 0,
         }
     }
 
@@ -342,6 +354,9 @@ impl Manager {
             for worker in &mut self.workers {
                 if worker.death.is_none() && std::mem::take(&mut worker.readable) {
                     worker.receive();
+                }
+                if std::mem::take(&mut worker.became_ready) {
+                    self.startup_failures = 0;
                 }
                 if let Some(sample) = worker.sample.take() {
                     self.last_result = Some(Instant::now());
@@ -492,6 +507,7 @@ impl Manager {
             death: None,
             sample: None,
             readable: false,
+            became_ready: false,
         })
     }
 
@@ -621,7 +637,18 @@ impl Manager {
             let status = worker.reap(how);
             self.start_blocked = false;
             let exit = exit_of(status);
-            if !worker.ready && !stopping_by_force {
+            // A worker killed from outside while it started is replaced like any other, up to
+            // a few times in a row; a worker that refused, or exited on its own (its
+            // initializer failed, or the binary cannot serve), breaks the pool: retrying
+            // would only loop.
+            let killed = matches!(exit, Exit::Signal(signal)
+                if [libc::SIGKILL, libc::SIGTERM, libc::SIGINT, libc::SIGHUP].contains(&signal));
+            let replace = matches!(death, Death::Closed)
+                && killed
+                && self.startup_failures < MAX_STARTUP_FAILURES;
+            if !worker.ready && !stopping_by_force && replace {
+                self.startup_failures += 1;
+            } else if !worker.ready && !stopping_by_force {
                 let reason = match &death {
                     Death::Refused(reason) => reason.clone(),
                     Death::Malformed(what) => {

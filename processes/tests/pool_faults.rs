@@ -325,3 +325,32 @@ fn a_call_timeout_kills_and_replaces_the_worker() {
         "short calls still pass"
     );
 }
+
+#[test]
+fn a_worker_killed_during_start_up_is_replaced() {
+    let pool = ProcessPoolExecutor::new(1).unwrap();
+    let first = pool.submit(|x: u32| x * x, 3);
+    let deadline = std::time::Instant::now() + LONG;
+    let victim = loop {
+        if let Some(&pid) = pool.worker_pids().first() {
+            break pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "no worker started");
+        std::thread::yield_now();
+    };
+    // SAFETY: `kill` has no memory effects; the pid is our worker.
+    unsafe { libc::kill(victim as i32, libc::SIGKILL) };
+    let outcome = get(first);
+    assert!(
+        matches!(
+            outcome,
+            Ok(9) | Err(Error::WorkerDied(Exit::Signal(libc::SIGKILL)))
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        get(pool.submit(|x: u32| x * x, 4)),
+        Ok(16),
+        "the pool stays usable"
+    );
+}
