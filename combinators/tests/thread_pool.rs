@@ -48,7 +48,6 @@ fn map_inside_a_task_of_a_one_worker_pool() {
 }
 
 #[test]
-#[ignore = "cfut-core gap: Waiter::wait_into does not run the pool's WaitHelper, so as_completed/wait inside a task of a one-worker pool on that pool's futures never completes"]
 // The same for `as_completed`: today the inner waiter sleeps on the only worker, so the
 // children never run. Bounded: the outer wait gives up after the patience.
 fn as_completed_inside_a_task_of_a_one_worker_pool() {

@@ -433,6 +433,9 @@ pub trait AnyFuture {
     fn unwatch(&self, waiter: &Waiter);
     /// See [`Future::wait`].
     fn wait(&self);
+    /// See [`Future::wait_timeout`].
+    #[cfg(not(cfut_loom))]
+    fn wait_timeout(&self, timeout: std::time::Duration) -> bool;
 }
 
 impl<T> AnyFuture for Future<T> {
@@ -453,6 +456,10 @@ impl<T> AnyFuture for Future<T> {
     }
     fn wait(&self) {
         Future::wait(self)
+    }
+    #[cfg(not(cfut_loom))]
+    fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
+        Future::wait_timeout(self, timeout)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::help;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 
 /// Blocks one thread until any of several futures completes.
@@ -45,12 +47,20 @@ pub struct Waiter {
 pub(crate) struct WaiterShared {
     ready: Mutex<Ready>,
     condvar: Condvar,
+    /// How many tokens `ready.tokens` holds, readable without the lock by a waiting thread
+    /// that spins or helps before it sleeps. Written under the lock.
+    queued: AtomicUsize,
 }
 
 struct Ready {
     tokens: Vec<usize>,
     /// Threads blocked in `wait_into`/`wait_deadline_into` (a `Waiter` is `Sync`).
     sleepers: usize,
+    /// Sleepers already sent a wake-up that they have not consumed yet. Completions that
+    /// arrive while the woken thread is still getting up add their token without another
+    /// system call. Every thread that wakes, for whatever reason, consumes one, so the count
+    /// can only err towards an extra wake-up, never a lost one.
+    signalled: usize,
 }
 
 impl WaiterShared {
@@ -58,13 +68,50 @@ impl WaiterShared {
     pub(crate) fn notify(&self, token: usize) {
         let mut ready = self.ready.lock();
         ready.tokens.push(token);
-        let sleepers = ready.sleepers;
+        // ORDERING: pairs with the `Acquire` in `has_tokens`; the tokens themselves are read
+        // under the lock.
+        self.queued.store(ready.tokens.len(), Ordering::Release);
+        // One token is enough to release one sleeper (it takes every ready token).
+        let wake = ready.sleepers > ready.signalled;
+        if wake {
+            ready.signalled += 1;
+        }
         drop(ready);
-        // One token is enough to release one sleeper (it takes every ready token); each
-        // later token releases the next sleeper, which then finds it.
-        if sleepers > 0 {
+        if wake {
             self.condvar.notify_one();
         }
+    }
+
+    fn has_tokens(&self) -> bool {
+        // ORDERING: see `notify`.
+        self.queued.load(Ordering::Acquire) > 0
+    }
+
+    /// Moves every ready token to `out`. Caller holds the lock.
+    fn drain(&self, ready: &mut Ready, out: &mut Vec<usize>) {
+        out.append(&mut ready.tokens);
+        // ORDERING: see `notify`.
+        self.queued.store(0, Ordering::Release);
+    }
+
+    /// Watches for a token for a few microseconds before a blocking wait sleeps (as a
+    /// future's blocking wait does), so a burst of short calls does not cost a sleep and a
+    /// wake-up per completion; `true` if a token arrived.
+    fn spin_for_tokens(&self) -> bool {
+        /// Rounds of `spin_loop` hints, doubling per round: about 2 000 hints in all.
+        #[cfg(not(cfut_loom))]
+        const ROUNDS: u32 = 10;
+        #[cfg(cfut_loom)]
+        const ROUNDS: u32 = 0;
+        for round in 1..=ROUNDS {
+            if self.has_tokens() {
+                return true;
+            }
+            for _ in 0..1_u32 << round {
+                std::hint::spin_loop();
+            }
+        }
+        self.has_tokens()
     }
 }
 
@@ -84,15 +131,20 @@ impl Waiter {
                 ready: Mutex::new(Ready {
                     tokens: Vec::new(),
                     sleepers: 0,
+                    signalled: 0,
                 }),
                 condvar: Condvar::new(),
+                queued: AtomicUsize::new(0),
             }),
         }
     }
 
     /// Blocks until at least one token is ready, then appends every ready token to `out`.
     ///
-    /// Blocks forever if no watched future ever completes.
+    /// Blocks forever if no watched future ever completes. Like [`Future::wait`], on a
+    /// thread pool's worker it may run that worker's own queued calls while it waits.
+    ///
+    /// [`Future::wait`]: crate::Future::wait
     ///
     /// # Examples
     ///
@@ -107,13 +159,20 @@ impl Waiter {
     /// assert_eq!(ready, [7]);
     /// ```
     pub fn wait_into(&self, out: &mut Vec<usize>) {
-        let mut ready = self.shared.ready.lock();
+        let shared = &*self.shared;
+        if !shared.spin_for_tokens() {
+            // On a pool's worker, run the worker's own queued calls meanwhile (the futures
+            // watched may be among them), exactly as `Future::wait` does.
+            help::help_while(&|| !shared.has_tokens());
+        }
+        let mut ready = shared.ready.lock();
         while ready.tokens.is_empty() {
             ready.sleepers += 1;
-            ready = self.shared.condvar.wait(ready);
+            ready = shared.condvar.wait(ready);
             ready.sleepers -= 1;
+            ready.signalled = ready.signalled.saturating_sub(1);
         }
-        out.append(&mut ready.tokens);
+        shared.drain(&mut ready, out);
     }
 
     /// Like [`wait_into`](Self::wait_into), but gives up at `deadline`; `true` if it appended
@@ -135,17 +194,20 @@ impl Waiter {
     /// ```
     #[cfg(not(cfut_loom))]
     pub fn wait_deadline_into(&self, out: &mut Vec<usize>, deadline: std::time::Instant) -> bool {
-        let mut ready = self.shared.ready.lock();
+        let shared = &*self.shared;
+        shared.spin_for_tokens();
+        let mut ready = shared.ready.lock();
         while ready.tokens.is_empty() {
             let left = match deadline.checked_duration_since(std::time::Instant::now()) {
                 Some(left) if !left.is_zero() => left,
                 _ => return false,
             };
             ready.sleepers += 1;
-            ready = self.shared.condvar.wait_timeout(ready, left).0;
+            ready = shared.condvar.wait_timeout(ready, left).0;
             ready.sleepers -= 1;
+            ready.signalled = ready.signalled.saturating_sub(1);
         }
-        out.append(&mut ready.tokens);
+        shared.drain(&mut ready, out);
         true
     }
 
@@ -166,7 +228,7 @@ impl Waiter {
     pub fn try_wait_into(&self, out: &mut Vec<usize>) -> bool {
         let mut ready = self.shared.ready.lock();
         let any = !ready.tokens.is_empty();
-        out.append(&mut ready.tokens);
+        self.shared.drain(&mut ready, out);
         any
     }
 }

@@ -59,7 +59,7 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
     }
 }
 
