@@ -48,8 +48,9 @@ fn map_inside_a_task_of_a_one_worker_pool() {
 }
 
 #[test]
-// The same for `as_completed`: today the inner waiter sleeps on the only worker, so the
-// children never run. Bounded: the outer wait gives up after the patience.
+// The same for `as_completed`: the inner waiter runs the only worker's queued children while
+// it waits (it once slept there, and the children never ran). Bounded: the outer wait gives
+// up after the patience.
 fn as_completed_inside_a_task_of_a_one_worker_pool() {
     let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
     let inner = Arc::clone(&pool);
