@@ -104,6 +104,7 @@ mod map;
 mod pool;
 mod state;
 mod task;
+mod wake;
 mod wire;
 mod worker;
 

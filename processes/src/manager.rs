@@ -51,8 +51,8 @@ const MAX_DEPTH: usize = 128;
 /// parent and go to whichever worker frees up first.
 const PIPELINE_BELOW: Duration = Duration::from_millis(1);
 
-/// While calls take less than this on average, the manager polls without sleeping for up to
-/// [`SPIN_FOR`] after handing one out.
+/// While calls take less than this on average (as the workers measure them), the manager
+/// polls without sleeping for up to [`SPIN_FOR`] while one is out.
 const SPIN_BELOW: Duration = Duration::from_micros(50);
 const SPIN_FOR: Duration = Duration::from_micros(50);
 
@@ -77,8 +77,6 @@ struct Manager {
     start_blocked: bool,
     /// Running average of how long a call takes in its worker; `None` before the first.
     average_call: Option<Duration>,
-    /// When the last result arrived.
-    last_result: Option<Instant>,
     /// `Shared::kicks` as of the last look at the state.
     seen_kicks: usize,
     /// Workers killed during start-up since a worker last got ready.
@@ -213,7 +211,7 @@ impl Worker {
                     self.death = Some(Death::Malformed("a result for no call".to_owned()));
                     return;
                 };
-                if length < 1 + 8 + 1 {
+                if length < 1 + 8 + 1 + 4 {
                     self.death = Some(Death::Malformed(format!(
                         "a result frame of {length} bytes"
                     )));
@@ -243,12 +241,15 @@ impl Worker {
                 }
                 _ => {
                     let status = body[8];
-                    let payload = &body[9..];
+                    let busy = wire::u32_at(body, 9).expect("length checked");
+                    let payload = &body[13..];
                     let call = self.in_flight.pop_front().expect("checked above");
                     // Completing runs the future's callbacks here, outside the state lock.
                     call.slot.complete(status, payload);
                     let now = Instant::now();
-                    self.sample = Some(now - self.head_since);
+                    // The call's own duration, as the worker measured it: wake-up latencies
+                    // must not count, or a slow round trip would keep spinning off.
+                    self.sample = Some(Duration::from_micros(u64::from(busy)));
                     if !self.in_flight.is_empty() {
                         self.head_since = now;
                     }
@@ -323,7 +324,6 @@ impl Manager {
             workers: Vec::new(),
             start_blocked: false,
             average_call: None,
-            last_result: None,
             seen_kicks: 0,
             startup_failures: 0,
         }
@@ -359,7 +359,6 @@ impl Manager {
                     self.startup_failures = 0;
                 }
                 if let Some(sample) = worker.sample.take() {
-                    self.last_result = Some(Instant::now());
                     // An exponential moving average with weight 1/8 for the newest sample.
                     self.average_call = Some(match self.average_call {
                         Some(average) => (average * 7 + sample) / 8,
@@ -383,10 +382,8 @@ impl Manager {
     ) -> (usize, bool) {
         let max = self.shared.config.max_workers;
         let mut state = self.shared.state.lock();
-        state.sleeping = false;
-        state.woken = false;
-        state.dirty = false;
-        // ORDERING: a hint only; `dirty` under the lock is the real check (state.rs).
+        state.flags.look();
+        // ORDERING: a hint only; the flags under the lock are the real check (state.rs).
         self.seen_kicks = self.shared.kicks.load(Ordering::Relaxed);
         if state.forced.is_some() {
             // Calls put back from a killed worker can never run now.
@@ -543,10 +540,10 @@ impl Manager {
                 }),
             None => -1,
         };
-        // A short call comes back within microseconds, and the next one often follows at
-        // once: look again for a moment before going to sleep. That saves the manager's own
-        // wake-ups, so that a round trip costs the worker's and the caller's, like a bare
-        // pipe ping-pong.
+        // A short call comes back within microseconds: while one is out, look again for a
+        // moment before going to sleep, which saves the manager's wake-up on the way back.
+        // Not after the result is in: the caller it wakes needs a CPU, and on a small
+        // machine a spinning manager would keep it waiting (measured: 4-5 times slower).
         let short = self
             .average_call
             .is_some_and(|average| average < SPIN_BELOW);
@@ -554,9 +551,8 @@ impl Manager {
         // spinning would take a CPU from them.
         let busy = self.workers.iter().any(|w| !w.in_flight.is_empty())
             && self.workers.iter().all(|w| w.in_flight.len() <= 1);
-        let recent = self.last_result.is_some_and(|at| at.elapsed() < SPIN_FOR);
         let mut ready = 0;
-        if short && (busy || recent) {
+        if short && busy {
             let until = Instant::now() + SPIN_FOR;
             loop {
                 // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
@@ -573,10 +569,9 @@ impl Manager {
         }
         if ready == 0 {
             let mut state = self.shared.state.lock();
-            if state.dirty {
+            if !state.flags.sleep() {
                 return;
             }
-            state.sleeping = true;
             drop(state);
             // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
             ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
@@ -739,7 +734,7 @@ impl Manager {
         }
         let mut state = self.shared.state.lock();
         state.phase = Phase::Finished;
-        state.sleeping = false;
+        state.flags.retire();
         state.wake = None;
         drop(state);
         self.shared.finished.notify_all();

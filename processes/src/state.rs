@@ -4,7 +4,8 @@
 //!
 //! The manager thread sleeps in `poll(2)` on the worker sockets and on a wake-up socket.
 //! Everyone who changes something the manager must see (a queued call, a shutdown) does it
-//! under the lock and calls [`State::wake`], which sets `dirty` and writes one byte to the
+//! under the lock and calls [`State::wake`], which (through [`WakeFlags`], model-checked with
+//! loom in `wake.rs`) sets `dirty` and writes one byte to the
 //! wake-up socket only if the manager said, under the lock, that it is asleep (`sleeping`)
 //! and nobody has written since (`woken`). The manager clears `sleeping`, `woken` and `dirty`
 //! under the lock *before* it looks at the state, and sets `sleeping` only under the lock
@@ -29,6 +30,7 @@ use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::thread::{JoinHandle, ThreadId};
 use crate::task::PendingCall;
+use crate::wake::WakeFlags;
 
 /// The pool's settings, fixed at build time.
 #[derive(Debug)]
@@ -74,12 +76,8 @@ pub(crate) struct State {
     pub(crate) phase: Phase,
     pub(crate) manager_thread: Option<ThreadId>,
     pub(crate) join: Option<JoinHandle<()>>,
-    /// The manager is (about to be) asleep in `poll`.
-    pub(crate) sleeping: bool,
-    /// A wake-up byte was written since the manager last woke.
-    pub(crate) woken: bool,
-    /// Something the manager must look at happened since its last look.
-    pub(crate) dirty: bool,
+    /// The wake-up protocol's flags (see the module docs).
+    pub(crate) flags: WakeFlags,
     pub(crate) wake: Option<UnixStream>,
     /// Live (not yet reaped) worker processes.
     pub(crate) pids: Vec<u32>,
@@ -97,9 +95,7 @@ impl State {
             phase: Phase::NotStarted,
             manager_thread: None,
             join: None,
-            sleeping: false,
-            woken: false,
-            dirty: false,
+            flags: WakeFlags::default(),
             wake: None,
             pids: Vec::new(),
             started: 0,
@@ -109,12 +105,10 @@ impl State {
     /// Tells the manager to look at the state again, waking it if it sleeps (see the module
     /// docs). `kicks` is bumped for a manager that is spinning.
     pub(crate) fn wake(&mut self, kicks: &AtomicUsize) {
-        self.dirty = true;
-        // ORDERING: only a hint for the spinning manager, which re-checks `dirty` under the
+        // ORDERING: only a hint for the spinning manager, which re-checks the flags under the
         // lock before it sleeps; no data is published through it.
         kicks.fetch_add(1, Ordering::Relaxed);
-        if self.sleeping && !self.woken {
-            self.woken = true;
+        if self.flags.notify() {
             if let Some(wake) = &self.wake {
                 // A failed write (the manager already gone) needs no wake-up.
                 let _ = crate::wire::send(wake.as_fd(), &[1], true);

@@ -12,7 +12,8 @@
 //! Worker to parent:
 //! - `READY`: `pid: u32` — the worker checked the identity and ran the initializer.
 //! - `REFUSED`: a UTF-8 reason (identity mismatch, initializer panic); the worker then exits.
-//! - `RESULT`: `id: u64`, `status: u8`, payload — one per `CALL`, in the order received.
+//! - `RESULT`: `id: u64`, `status: u8`, `busy: u32` (µs the call took), payload — one per
+//!   `CALL`, in the order received.
 //!
 //! Closing the parent's end of the socket tells the worker to exit once it is idle.
 //!

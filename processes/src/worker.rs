@@ -213,6 +213,7 @@ impl Worker {
             self.out.extend_from_slice(&id.to_le_bytes());
             let status_at = self.out.len();
             self.out.push(wire::OK);
+            self.out.extend_from_slice(&0_u32.to_le_bytes());
             let started = Instant::now();
             let status = if image::contains(trampoline) && image::contains(func) {
                 // SAFETY: the parent built this frame from a trampoline instantiated for the
@@ -228,11 +229,15 @@ impl Worker {
                 wire::NOT_PORTABLE
             };
             self.out[status_at] = status;
-            self.last_call = Some(started.elapsed());
+            let took = started.elapsed();
+            let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
+            self.out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
+            self.last_call = Some(took);
             if let Err(message) = wire::end(&mut self.out, start) {
                 let start = wire::begin(&mut self.out, wire::RESULT);
                 self.out.extend_from_slice(&id.to_le_bytes());
                 self.out.push(wire::NOT_PORTABLE);
+                self.out.extend_from_slice(&0_u32.to_le_bytes());
                 self.out.extend_from_slice(message.as_bytes());
                 wire::end(&mut self.out, start).expect("a small frame");
             }
