@@ -91,13 +91,19 @@ mod tests {
                 .collect();
             let mut received = 0;
             while received < 2 {
+                // As in the manager: look at the state (plan) under the lock ...
                 let mut guard = state.lock();
                 guard.0.look();
                 received += guard.1.drain(..).count();
-                if received == 2 || !guard.0.sleep() {
+                drop(guard);
+                if received == 2 {
+                    break;
+                }
+                // ... work outside it (write frames, spin) ... then decide to sleep under
+                // the lock again.
+                if !state.lock().0.sleep() {
                     continue;
                 }
-                drop(guard);
                 // poll(2) on the socket, then drain it.
                 let mut bytes = socket.bytes.lock();
                 while *bytes == 0 {
