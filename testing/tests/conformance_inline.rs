@@ -2,6 +2,9 @@
 //! on the caller's thread, so the checks that need a pending call are skipped (and must be
 //! exactly those).
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use cfut_core::InlineExecutor;
 use cfut_testing::conformance::{self, Options, Outcome};
 

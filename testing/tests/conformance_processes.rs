@@ -5,6 +5,9 @@
 //! before the test harness starts (see that crate's docs); the kit's calls are plain `pub fn`s
 //! of `cfut-testing`, linked into this test binary, so the workers can run them.
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use cfut_processes::ProcessPoolExecutor;
 use cfut_testing::conformance::{self, Outcome};
 

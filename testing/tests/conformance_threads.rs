@@ -2,6 +2,9 @@
 //! with one, two and four workers (one worker is where a pending call is easiest to get wrong:
 //! the single worker is busy and the queue must hold the call).
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use cfut_testing::conformance::{self, Outcome};
 use cfut_threads::ThreadPoolExecutor;
 

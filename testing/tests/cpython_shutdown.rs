@@ -16,6 +16,9 @@
 //! - Python checks that stderr is empty; here, that the child exits successfully and its
 //!   stderr holds no panic.
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -12,6 +12,9 @@
 //! shutdown. The same scenario on a scripted executor is
 //! `combinators/tests/cpython/map.rs::test_map_timeout`.
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -8,6 +8,9 @@
 //!
 //! One `#[test]` runs everything in sequence, because it counts this process's threads.
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;

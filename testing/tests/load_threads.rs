@@ -12,6 +12,9 @@
 //! number of calls — at most 64 MiB; `as_completed` holds every future at once by design, so
 //! its growth must stay under 1 KiB per call.
 
+// Real threads, processes and time: not for loom builds (the kit is compiled out there).
+#![cfg(not(cfut_loom))]
+
 use std::time::Instant;
 
 use cfut_combinators::{MapExt, as_completed_timeout};
