@@ -7,8 +7,14 @@ use std::fmt;
 
 use cfut_core::{Error, Future};
 
-/// One submitted chunk: the future of its results and how many inputs it holds.
-pub(crate) type Chunk<T> = (Future<Vec<Result<T, Error>>>, usize);
+use crate::task::Encoded;
+
+/// One submitted chunk: the future of its still encoded results and how many inputs it
+/// holds.
+pub(crate) type Chunk = (Future<Encoded>, usize);
+
+/// Decodes a chunk's results.
+pub(crate) type Decode<T> = fn(u8, &[u8]) -> Result<Vec<Result<T, Error>>, Error>;
 
 /// The results of [`ProcessPoolExecutor::map`], in input order.
 ///
@@ -30,14 +36,16 @@ pub(crate) type Chunk<T> = (Future<Vec<Result<T, Error>>>, usize);
 ///
 /// [`ProcessPoolExecutor::map`]: crate::ProcessPoolExecutor::map
 pub struct Map<T> {
-    chunks: VecDeque<Chunk<T>>,
+    chunks: VecDeque<Chunk>,
+    decode: Decode<T>,
     current: std::vec::IntoIter<Result<T, Error>>,
 }
 
 impl<T> Map<T> {
-    pub(crate) fn new(chunks: VecDeque<Chunk<T>>) -> Self {
+    pub(crate) fn new(chunks: VecDeque<Chunk>, decode: Decode<T>) -> Self {
         Map {
             chunks,
+            decode,
             current: Vec::new().into_iter(),
         }
     }
@@ -52,7 +60,10 @@ impl<T> Iterator for Map<T> {
                 return Some(item);
             }
             let (chunk, len) = self.chunks.pop_front()?;
-            self.current = match chunk.result() {
+            self.current = match chunk
+                .result()
+                .and_then(|(status, bytes)| (self.decode)(status, &bytes))
+            {
                 Ok(results) => results.into_iter(),
                 Err(error) => (0..len)
                     .map(|_| Err(error.clone()))

@@ -152,9 +152,15 @@ impl ProcessPoolExecutor {
                 break;
             }
             let len = chunk.len();
-            chunks.push_back((self.submit_batch(call, chunk), len));
+            // The results stay encoded until the iterator reaches them: decoding then runs
+            // on the consuming thread, not on the pool's manager thread, which only moves
+            // bytes (measured: the manager was the bottleneck of chunked maps).
+            let frame =
+                task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, &chunk);
+            drop(chunk);
+            chunks.push_back((self.enqueue(frame, task::keep_encoded), len));
         }
-        Map::new(chunks)
+        Map::new(chunks, task::decode_batch::<T>)
     }
 
     /// How many worker processes may run at once.
