@@ -1,4 +1,5 @@
-//! After shutdown no worker process is left (alive or zombie) and no descriptor is leaked.
+//! After shutdown no worker process is left (alive or zombie) and no descriptor is leaked;
+//! calls in flight cost no descriptor.
 //! One test in its own binary, so that no other test opens descriptors or starts children
 //! meanwhile.
 
@@ -85,4 +86,21 @@ fn no_child_and_no_descriptor_is_left() {
         assert!(children().is_empty(), "round {round}: {:?}", children());
     }
     assert_eq!(open_fds(), before, "descriptors leaked");
+
+    // 100 000 calls in flight cost no descriptor each (procspawn opens four per call).
+    let pool = ProcessPoolExecutor::new(2).unwrap();
+    let futures: Vec<_> = (0..100_000_u64)
+        .map(|i| pool.submit(|x: u64| x + 1, i))
+        .collect();
+    let in_flight = open_fds();
+    assert!(
+        in_flight <= before + 8,
+        "{in_flight} descriptors open with 100 000 calls in flight, {before} before"
+    );
+    for (i, mut future) in futures.into_iter().enumerate() {
+        assert_eq!(future.result_timeout(long), Ok(i as u64 + 1));
+    }
+    drop(pool);
+    assert_eq!(open_fds(), before, "descriptors leaked");
+    assert!(children().is_empty());
 }
