@@ -62,11 +62,40 @@ pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> io::Result<()> {
     let for_thread = Arc::clone(shared);
     let handle = thread::Builder::new()
         .name("cfut-process-manager".to_owned())
-        .spawn(move || Manager::new(for_thread, wake_rx).run())?;
+        .spawn(move || {
+            let shared = Arc::clone(&for_thread);
+            let run = std::panic::AssertUnwindSafe(move || Manager::new(for_thread, wake_rx).run());
+            if std::panic::catch_unwind(run).is_err() {
+                // A bug in the manager: never leave a future pending or a waiter hanging.
+                abandon(&shared);
+            }
+        })?;
     state.wake = Some(wake_tx);
     state.phase = Phase::Running;
     state.join = Some(handle);
     Ok(())
+}
+
+/// After the manager panicked (a bug): the pool is broken, pending calls fail, waiters are
+/// released. The calls the workers held were failed when the manager's state unwound (a
+/// dropped promise completes its future with `Error::Abandoned`).
+fn abandon(shared: &Shared) {
+    let error = Error::Broken {
+        reason: "internal error: the pool's manager thread panicked".to_owned(),
+    };
+    let failed: Vec<PendingCall> = {
+        let mut state = shared.state.lock();
+        state.closed = Some(error.clone());
+        state.stopping = true;
+        state.phase = Phase::Finished;
+        state.flags.retire();
+        state.wake = None;
+        state.pending.drain(..).collect()
+    };
+    shared.finished.notify_all();
+    for call in failed {
+        call.slot.fail(error.clone());
+    }
 }
 
 struct Manager {

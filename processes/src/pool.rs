@@ -401,7 +401,8 @@ impl CallExecutor for ProcessPoolExecutor {
         T: Portable,
     {
         if args.is_empty() {
-            return Future::from_result(Ok(Vec::new()));
+            let closed = self.shared.state.lock().closed.clone();
+            return Future::from_result(closed.map_or(Ok(Vec::new()), Err));
         }
         let frame = task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, &args);
         drop(args);

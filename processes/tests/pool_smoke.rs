@@ -173,6 +173,11 @@ fn shutdown_then_submit_is_refused() {
     let pool = ProcessPoolExecutor::new(1).unwrap();
     pool.shutdown(Shutdown::new());
     assert_eq!(get(pool.submit(square, 1)), Err(Error::Shutdown));
+    assert_eq!(get(pool.submit_batch(square, vec![])), Err(Error::Shutdown));
+    assert_eq!(
+        get(pool.submit_batch(square, vec![1])),
+        Err(Error::Shutdown)
+    );
 }
 
 #[test]
