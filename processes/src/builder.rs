@@ -5,7 +5,6 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::loom::sync::atomic::AtomicUsize;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread;
 use crate::state::{Config, Shared, State};
@@ -210,7 +209,6 @@ impl Builder {
             config,
             state: Mutex::new(State::new()),
             finished: Condvar::new(),
-            kicks: AtomicUsize::new(0),
         })))
     }
 }

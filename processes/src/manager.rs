@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 use cfut_core::{Error, Exit};
 
 use crate::loom::sync::Arc;
-use crate::loom::sync::atomic::Ordering;
 use crate::loom::thread;
 use crate::state::{Phase, Shared, State};
 use crate::task::PendingCall;
@@ -50,11 +49,6 @@ const MAX_DEPTH: usize = 128;
 /// only briefly. Longer calls are handed out one at a time, so they stay cancellable in the
 /// parent and go to whichever worker frees up first.
 const PIPELINE_BELOW: Duration = Duration::from_millis(1);
-
-/// While calls take less than this on average (as the workers measure them), the manager
-/// polls without sleeping for up to [`SPIN_FOR`] while one is out.
-const SPIN_BELOW: Duration = Duration::from_micros(50);
-const SPIN_FOR: Duration = Duration::from_micros(50);
 
 /// Starts the manager thread. Called with the lock held, on the first submission.
 pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> io::Result<()> {
@@ -106,8 +100,6 @@ struct Manager {
     start_blocked: bool,
     /// Running average of how long a call takes in its worker; `None` before the first.
     average_call: Option<Duration>,
-    /// `Shared::kicks` as of the last look at the state.
-    seen_kicks: usize,
     /// Workers killed during start-up since a worker last got ready.
     startup_failures: usize,
 }
@@ -276,8 +268,8 @@ impl Worker {
                     // Completing runs the future's callbacks here, outside the state lock.
                     call.slot.complete(status, payload);
                     let now = Instant::now();
-                    // The call's own duration, as the worker measured it: wake-up latencies
-                    // must not count, or a slow round trip would keep spinning off.
+                    // The call's own duration, as the worker measured it (wake-up latencies
+                    // do not count): it decides whether calls are short enough to batch.
                     self.sample = Some(Duration::from_micros(u64::from(busy)));
                     if !self.in_flight.is_empty() {
                         self.head_since = now;
@@ -353,7 +345,6 @@ impl Manager {
             workers: Vec::new(),
             start_blocked: false,
             average_call: None,
-            seen_kicks: 0,
             startup_failures: 0,
         }
     }
@@ -412,8 +403,6 @@ impl Manager {
         let max = self.shared.config.max_workers;
         let mut state = self.shared.state.lock();
         state.flags.look();
-        // ORDERING: a hint only; the flags under the lock are the real check (state.rs).
-        self.seen_kicks = self.shared.kicks.load(Ordering::Relaxed);
         if state.forced.is_some() {
             // Calls put back from a killed worker can never run now.
             cancelled.extend(state.pending.drain(..));
@@ -569,42 +558,15 @@ impl Manager {
                 }),
             None => -1,
         };
-        // A short call comes back within microseconds: while one is out, look again for a
-        // moment before going to sleep, which saves the manager's wake-up on the way back.
-        // Not after the result is in: the caller it wakes needs a CPU, and on a small
-        // machine a spinning manager would keep it waiting (measured: 4-5 times slower).
-        let short = self
-            .average_call
-            .is_some_and(|average| average < SPIN_BELOW);
-        // Only in latency mode: with calls queued in the workers (throughput mode) the
-        // spinning would take a CPU from them.
-        let busy = self.workers.iter().any(|w| !w.in_flight.is_empty())
-            && self.workers.iter().all(|w| w.in_flight.len() <= 1);
-        let mut ready = 0;
-        if short && busy {
-            let until = Instant::now() + SPIN_FOR;
-            loop {
-                // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
-                ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
-                // ORDERING: a hint only; see `plan`.
-                if ready != 0
-                    || self.shared.kicks.load(Ordering::Relaxed) != self.seen_kicks
-                    || Instant::now() >= until
-                {
-                    break;
-                }
-                std::hint::spin_loop();
-            }
+        // No spinning before sleeping: measured on a loaded 2-CPU machine, a manager or
+        // worker that polls for the next event keeps the CPU from the thread that must run
+        // next (the caller, the worker) and made round trips several times slower.
+        if !self.shared.state.lock().flags.sleep() {
+            // Something changed since the look at the state: look again first.
+            return;
         }
-        if ready == 0 {
-            let mut state = self.shared.state.lock();
-            if !state.flags.sleep() {
-                return;
-            }
-            drop(state);
-            // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
-            ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        }
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         for (worker, fd) in self.workers.iter_mut().zip(&fds[1..]) {
             worker.readable = fd.revents != 0;
         }

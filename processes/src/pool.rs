@@ -239,7 +239,7 @@ impl ProcessPoolExecutor {
             } else {
                 Vec::new()
             };
-            state.wake(&self.shared.kicks);
+            state.wake();
             cancelled
         };
         for call in cancelled {
@@ -307,7 +307,7 @@ impl ProcessPoolExecutor {
                 state.phase = Phase::Finished;
             }
             state.signal_workers(signal);
-            state.wake(&self.shared.kicks);
+            state.wake();
             state.pending.drain(..).collect()
         };
         for call in cancelled {
@@ -354,7 +354,7 @@ impl ProcessPoolExecutor {
         }
         state.pending.push_back(call);
         match state.phase {
-            Phase::Running => state.wake(&self.shared.kicks),
+            Phase::Running => state.wake(),
             Phase::NotStarted => {
                 if let Err(error) = manager::start(&self.shared, &mut state) {
                     let error = Error::Broken {

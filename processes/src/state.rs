@@ -13,9 +13,7 @@
 //! `dirty` checked later (no sleep) or `sleeping` set (a byte is written); a byte written is
 //! never lost (it stays in the socket until drained), so the worst case is one spurious turn
 //! of the loop. Bytes are written at most once per sleep, so the socket never fills up
-//! (CPython's gh-105829 was a full wake-up pipe blocking `submit`). While calls are short,
-//! the manager first spins for a few microseconds watching `kicks` and the sockets instead
-//! of sleeping at once.
+//! (CPython's gh-105829 was a full wake-up pipe blocking `submit`).
 
 use std::collections::VecDeque;
 use std::num::NonZeroUsize;
@@ -26,7 +24,6 @@ use std::time::Duration;
 
 use cfut_core::Error;
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::thread::{JoinHandle, ThreadId};
 use crate::task::PendingCall;
@@ -50,8 +47,6 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     /// Signalled when the manager finishes.
     pub(crate) finished: Condvar,
-    /// Bumped on every [`State::wake`], for a manager that spins instead of sleeping.
-    pub(crate) kicks: AtomicUsize,
 }
 
 /// Where the manager thread is in its life.
@@ -103,11 +98,8 @@ impl State {
     }
 
     /// Tells the manager to look at the state again, waking it if it sleeps (see the module
-    /// docs). `kicks` is bumped for a manager that is spinning.
-    pub(crate) fn wake(&mut self, kicks: &AtomicUsize) {
-        // ORDERING: only a hint for the spinning manager, which re-checks the flags under the
-        // lock before it sleeps; no data is published through it.
-        kicks.fetch_add(1, Ordering::Relaxed);
+    /// docs).
+    pub(crate) fn wake(&mut self) {
         if self.flags.notify() {
             if let Some(wake) = &self.wake {
                 // A failed write (the manager already gone) needs no wake-up.

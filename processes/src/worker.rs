@@ -10,18 +10,13 @@
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::task::{self, Trampoline};
 use crate::{image, wire};
 
 /// The environment variable that marks a worker process. Internal: never set it by hand.
 pub(crate) const WORKER_ENV: &str = "CFUT_PROCESSES_WORKER";
-
-/// A worker whose last call took less than this looks for the next one for [`SPIN_FOR`]
-/// before it sleeps.
-const SPIN_BELOW: Duration = Duration::from_micros(50);
-const SPIN_FOR: Duration = Duration::from_micros(100);
 
 /// Exit status of a worker whose standard input is not a worker channel.
 const EXIT_NO_CHANNEL: i32 = 97;
@@ -121,7 +116,6 @@ fn serve() -> i32 {
     task::install_panic_hook();
     let mut worker = Worker {
         channel,
-        last_call: None,
         inbox: wire::Inbox::new(),
         out: Vec::with_capacity(64 * 1024),
     };
@@ -130,8 +124,6 @@ fn serve() -> i32 {
 
 struct Worker {
     channel: UnixStream,
-    /// How long the last call took, while calls are short enough to spin for the next.
-    last_call: Option<Duration>,
     inbox: wire::Inbox,
     out: Vec<u8>,
 }
@@ -232,7 +224,6 @@ impl Worker {
             let took = started.elapsed();
             let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
             self.out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
-            self.last_call = Some(took);
             if let Err(message) = wire::end(&mut self.out, start) {
                 let start = wire::begin(&mut self.out, wire::RESULT);
                 self.out.extend_from_slice(&id.to_le_bytes());
@@ -262,28 +253,6 @@ impl Worker {
             // Nothing complete to run: send what is done before blocking.
             if self.flush().is_err() {
                 return Next::Closed;
-            }
-            // After a short call the next one often follows within microseconds: look for
-            // it for a moment before sleeping, which takes this process's wake-up off the
-            // round trip. Long calls, or none for a while, go straight to sleep.
-            if self.last_call.is_some_and(|took| took < SPIN_BELOW) {
-                let until = Instant::now() + SPIN_FOR;
-                loop {
-                    match self.inbox.fill(self.channel.as_fd(), true) {
-                        Ok(0) => return Next::Closed,
-                        Ok(_) => break,
-                        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                        Err(_) => return Next::Closed,
-                    }
-                    if Instant::now() >= until {
-                        self.last_call = None;
-                        break;
-                    }
-                    std::hint::spin_loop();
-                }
-                if self.last_call.is_some() {
-                    continue;
-                }
             }
             match self.inbox.fill(self.channel.as_fd(), false) {
                 Ok(0) | Err(_) => return Next::Closed,

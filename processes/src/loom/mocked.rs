@@ -40,10 +40,6 @@ pub(crate) mod sync {
             self.0.notify_all();
         }
     }
-
-    pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicUsize, Ordering};
-    }
 }
 
 pub(crate) mod thread {

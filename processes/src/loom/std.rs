@@ -38,10 +38,6 @@ pub(crate) mod sync {
             self.0.notify_all();
         }
     }
-
-    pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
-    }
 }
 
 pub(crate) mod thread {
