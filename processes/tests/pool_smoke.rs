@@ -156,7 +156,8 @@ fn pending_calls_stay_cancellable() {
 #[test]
 fn futures_work_with_a_waiter_in_completion_order() {
     let pool = ProcessPoolExecutor::new(2).unwrap();
-    let slow = pool.submit(sleep_ms, 400);
+    // Wide margin: the second worker may take a while to start on a loaded machine.
+    let slow = pool.submit(sleep_ms, 1_500);
     let fast = pool.submit(sleep_ms, 1);
     let waiter = Waiter::new();
     slow.watch(&waiter, 0);
