@@ -13,9 +13,12 @@
 //!    sockets and the wake-up socket (with the nearest call deadline as timeout), read and
 //!    complete results, bury dead workers, kill workers whose call timed out.
 //!
-//! A worker first gets one call. Only when the pool is at `max_workers` and more calls wait
-//! than workers does it get more, up to `MAX_DEPTH`, so that many tiny calls travel in
-//! batches (one `send`/`recv` for many frames) while long calls are spread out. The worker
+//! A worker first gets one call. Only when the pool is at `max_workers`, more calls wait
+//! than workers, and calls are short (their running average, as the workers measure it, is
+//! under `PIPELINE_BELOW`) does it get more, up to `MAX_DEPTH`, so that many tiny calls
+//! travel in batches (one `send`/`recv` for many frames) while long calls are spread out and
+//! stay cancellable in the parent. Each worker sends each result before it starts the next
+//! call. The worker
 //! answers in order, so the first unanswered call of a worker is the one it runs; when a
 //! worker dies only that call fails, and the calls queued behind it go back to the front of
 //! the pending queue.
