@@ -554,7 +554,9 @@ impl Manager {
                 .workers
                 .iter()
                 .filter(|w| !w.in_flight.is_empty())
-                .map(|w| (w.head_since + limit).saturating_duration_since(Instant::now()))
+                // A deadline past what `Instant` can hold is no deadline.
+                .filter_map(|w| w.head_since.checked_add(limit))
+                .map(|deadline| deadline.saturating_duration_since(Instant::now()))
                 .min()
                 .map_or(-1, |left| {
                     libc::c_int::try_from(left.as_millis() + 1).unwrap_or(libc::c_int::MAX)
@@ -591,7 +593,10 @@ impl Manager {
         for worker in &mut self.workers {
             if worker.death.is_none()
                 && !worker.in_flight.is_empty()
-                && now >= worker.head_since + limit
+                && worker
+                    .head_since
+                    .checked_add(limit)
+                    .is_some_and(|deadline| now >= deadline)
             {
                 worker.death = Some(Death::TimedOut);
             }

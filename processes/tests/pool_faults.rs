@@ -354,3 +354,14 @@ fn a_worker_killed_during_start_up_is_replaced() {
         "the pool stays usable"
     );
 }
+
+#[test]
+fn a_call_timeout_too_long_for_the_clock_never_fires() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(1)
+        .call_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(get(pool.submit(|x: u32| x * x, 12)), Ok(144));
+    assert_eq!(get(pool.submit(|x: u32| x * x, 13)), Ok(169));
+}
