@@ -10,7 +10,7 @@
 //! * [`Gate`], the latch the kit blocks workers on to keep a call pending.
 //!
 //! Each check builds on a fresh executor from the `make` closure, because some of them shut
-//! it down. A check that fails panics with `conformance check `<name>` failed: <what>`; the
+//! it down. A check that fails panics with "conformance check `NAME` failed: WHAT"; the
 //! runners run every check, then panic with the list of failures if there are any. Every wait
 //! is bounded by [`Options::timeout`] (60 s by default), so a hung executor fails the run
 //! instead of hanging it. The kit never measures speed.
