@@ -39,6 +39,16 @@ fn in_process_level_four_workers() {
 }
 
 #[test]
+fn in_process_level_default_workers() {
+    let report = conformance::job_executor(|| {
+        ThreadPoolExecutor::builder()
+            .build()
+            .expect("the default pool builds")
+    });
+    assert_eq!(report.skipped().count(), 0, "{report}");
+}
+
+#[test]
 fn portable_level_two_workers() {
     let report = conformance::call_executor(|| pool(2));
     assert_eq!(report.skipped().count(), 0, "{report}");
