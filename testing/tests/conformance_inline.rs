@@ -62,7 +62,7 @@ fn portable_level() {
 fn undeclared_inline_executor_fails_the_pending_checks() {
     let failure = std::panic::catch_unwind(|| {
         conformance::job_executor_with(
-            &Options::new().timeout(std::time::Duration::from_millis(300)),
+            &Options::new().timeout(std::time::Duration::from_millis(100)),
             InlineExecutor::new,
         )
     })

@@ -23,7 +23,7 @@ use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Submit};
 
 use super::calls::{ZERO_MESSAGE, square, tenfold_or_panic};
 use super::gate::{Gate, OpenOnDrop};
-use super::support::{blockers_needed, ensure, fail, finish, wait_running};
+use super::support::{blocker_wait_limit, blockers_needed, ensure, fail, finish, wait_running};
 use super::{Options, Outcome};
 
 /// A short, deterministic wait: used only where nothing can complete (every worker blocked),
@@ -221,7 +221,7 @@ fn occupy<E: JobExecutor + ?Sized>(
     let blockers: Vec<_> = (0..workers)
         .map(|_| {
             let gate = gate.clone();
-            let limit = options.limit();
+            let limit = blocker_wait_limit(options);
             executor.submit(move || {
                 gate.wait(limit);
             })

@@ -18,7 +18,9 @@ use std::thread;
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Submit};
 
 use super::gate::{Gate, OpenOnDrop};
-use super::support::{blockers_needed, ensure, expect_still_pending, fail, finish, wait_running};
+use super::support::{
+    blocker_wait_limit, blockers_needed, ensure, expect_still_pending, fail, finish, wait_running,
+};
 use super::{Options, Outcome};
 
 /// The panic message of the kit's deliberately panicking calls.
@@ -36,7 +38,7 @@ fn occupy<E: JobExecutor + ?Sized>(
     let blockers: Vec<_> = (0..workers)
         .map(|index| {
             let gate = gate.clone();
-            let limit = options.limit();
+            let limit = blocker_wait_limit(options);
             executor.submit(move || {
                 gate.wait(limit);
                 index

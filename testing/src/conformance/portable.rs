@@ -21,7 +21,9 @@ use super::calls::{
     tenfold_or_panic, wait_for_file,
 };
 use super::gate::FileGate;
-use super::support::{blockers_needed, ensure, expect_still_pending, fail, finish, wait_running};
+use super::support::{
+    blocker_wait_limit, blockers_needed, ensure, expect_still_pending, fail, finish, wait_running,
+};
 use super::{Options, Outcome};
 
 /// The panic message of the kit's deliberately panicking calls.
@@ -44,7 +46,7 @@ fn occupy<E: CallExecutor + ?Sized>(
         Ok(gate) => gate,
         Err(error) => fail(check, &format!("cannot create the file gate: {error}")),
     };
-    let limit_ms = u64::try_from(options.limit().as_millis()).unwrap_or(u64::MAX);
+    let limit_ms = u64::try_from(blocker_wait_limit(options).as_millis()).unwrap_or(u64::MAX);
     let blockers: Vec<_> = (0..workers)
         .map(|_| executor.submit_call(wait_for_file, (gate.path(), limit_ms)))
         .collect();

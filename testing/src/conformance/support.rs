@@ -67,6 +67,13 @@ pub(crate) fn blockers_needed<E: Executor + ?Sized>(
     Ok(workers)
 }
 
+/// How long a blocking call waits for its gate at most: twice the kit's own limit, so that
+/// the kit's checks (which wait at most the limit) always conclude first, and the bound only
+/// keeps a worker from being blocked forever when a check failed.
+pub(crate) fn blocker_wait_limit(options: &Options) -> Duration {
+    options.limit().saturating_mul(2)
+}
+
 /// Waits until every one of `blockers` is running, failing the check if one finishes first
 /// or they are not all started within the limit.
 pub(crate) fn wait_running<T>(check: &str, options: &Options, blockers: &[Future<T>]) {
