@@ -9,7 +9,17 @@
 #![cfg(not(cfut_loom))]
 
 use cfut_processes::ProcessPoolExecutor;
-use cfut_testing::conformance::{self, Outcome};
+use cfut_testing::conformance::{self, Options, Outcome};
+
+/// cfut-processes sends queued calls ahead to busy workers once it has seen short calls
+/// (a throughput optimisation), so such calls can no longer be cancelled: a known departure
+/// from "pending until a worker actually takes it". Run alone in
+/// `known_deviation_call_cancel_after_short_calls` (ignored) below.
+const PIPELINING: &str = "cfut-processes pipelines queued calls to busy workers after short calls";
+
+fn options() -> Options {
+    Options::new().known_deviation("call_cancel_after_short_calls", PIPELINING)
+}
 
 fn pool(workers: usize) -> ProcessPoolExecutor {
     ProcessPoolExecutor::new(workers).expect("a process pool with at least one worker builds")
@@ -25,12 +35,23 @@ fn smoke() {
 
 #[test]
 fn portable_level_one_worker() {
-    let report = conformance::call_executor(|| pool(1));
-    assert_eq!(report.skipped().count(), 0, "{report}");
+    let report = conformance::call_executor_with(&options(), || pool(1));
+    assert_eq!(report.skipped().count(), 1, "{report}");
 }
 
 #[test]
 fn portable_level_two_workers() {
-    let report = conformance::call_executor(|| pool(2));
-    assert_eq!(report.skipped().count(), 0, "{report}");
+    let report = conformance::call_executor_with(&options(), || pool(2));
+    assert_eq!(report.skipped().count(), 1, "{report}");
+}
+
+/// The known deviation, run alone: fails today ("queued call 0 is Running, not pending, while
+/// all 1 workers are blocked"); passes once cfut-processes keeps queued calls in the parent.
+#[test]
+#[ignore = "fails: known deviation of cfut-processes (pipelining after short calls); see testing/README.md"]
+fn known_deviation_call_cancel_after_short_calls() {
+    assert_eq!(
+        conformance::portable::call_cancel_after_short_calls(&pool(1), &Options::new()),
+        Outcome::Passed
+    );
 }

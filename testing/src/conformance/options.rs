@@ -24,6 +24,7 @@ pub struct Options {
     timeout: Duration,
     max_blockers: usize,
     shared_filesystem: bool,
+    deviations: Vec<(&'static str, &'static str)>,
 }
 
 impl Options {
@@ -44,6 +45,7 @@ impl Options {
             timeout: Duration::from_secs(60),
             max_blockers: 256,
             shared_filesystem: true,
+            deviations: Vec::new(),
         }
     }
 
@@ -107,6 +109,45 @@ impl Options {
     pub fn shared_filesystem(mut self, shared: bool) -> Self {
         self.shared_filesystem = shared;
         self
+    }
+
+    /// Declares a known deviation: the runners report the check `check` as skipped with
+    /// `reason` instead of running it. For a backend that knowingly departs from one rule of
+    /// the contract — say so in its docs, and run the check alone in an ignored test so the
+    /// deviation stays visible. Default: none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::InlineExecutor;
+    /// use cfut_testing::conformance::{self, Options};
+    ///
+    /// let options = Options::new()
+    ///     .runs_inline(true)
+    ///     .known_deviation("call_batch", "an example reason");
+    /// let report = conformance::call_executor_with(&options, InlineExecutor::new);
+    /// assert!(report.skipped().any(|(name, why)| name == "call_batch" && why == "an example reason"));
+    /// ```
+    pub fn known_deviation(mut self, check: &'static str, reason: &'static str) -> Self {
+        self.deviations.push((check, reason));
+        self
+    }
+
+    /// The reason given with [`known_deviation`](Self::known_deviation) for `check`, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_testing::conformance::Options;
+    /// let options = Options::new().known_deviation("drop_waits", "why");
+    /// assert_eq!(options.deviation("drop_waits"), Some("why"));
+    /// assert_eq!(options.deviation("submit_result"), None);
+    /// ```
+    pub fn deviation(&self, check: &str) -> Option<&'static str> {
+        self.deviations
+            .iter()
+            .find(|(name, _)| *name == check)
+            .map(|(_, reason)| *reason)
     }
 
     /// See [`runs_inline`](Self::runs_inline).

@@ -262,49 +262,89 @@ pub fn call_cancel_before_start<E: CallExecutor + ?Sized>(
     executor: &E,
     options: &Options,
 ) -> Outcome {
-    const CHECK: &str = "call_cancel_before_start";
-    let (gate, blockers) = match occupy(CHECK, executor, options) {
+    cancel_pending_call("call_cancel_before_start", executor, options)
+}
+
+/// The body of [`call_cancel_before_start`], under the name of the check that runs it.
+fn cancel_pending_call<E: CallExecutor + ?Sized>(
+    check: &'static str,
+    executor: &E,
+    options: &Options,
+) -> Outcome {
+    let (gate, blockers) = match occupy(check, executor, options) {
         Ok(occupied) => occupied,
         Err(skipped) => return skipped,
     };
     let extra = executor.submit_call(square, 3);
-    expect_still_pending(CHECK, blockers.len(), std::slice::from_ref(&extra));
+    expect_still_pending(check, blockers.len(), std::slice::from_ref(&extra));
     let state = extra.state();
     ensure!(
-        CHECK,
+        check,
         state == State::Pending,
         "a call submitted while every worker was busy is {state:?}, not pending"
     );
     ensure!(
-        CHECK,
+        check,
         extra.cancel(),
         "cancel() of a pending call returned false"
     );
-    ensure!(CHECK, extra.is_done(), "a cancelled future is not done");
+    ensure!(check, extra.is_done(), "a cancelled future is not done");
     ensure!(
-        CHECK,
+        check,
         !blockers[0].cancel(),
         "cancel() of a running call returned true"
     );
-    release(CHECK, options, gate, blockers);
-    let outcome = finish(CHECK, options, extra, "the cancelled call");
+    release(check, options, gate, blockers);
+    let outcome = finish(check, options, extra, "the cancelled call");
     ensure!(
-        CHECK,
+        check,
         outcome == Err(Error::Cancelled),
         "a cancelled call gave {outcome:?}"
     );
     let after = finish(
-        CHECK,
+        check,
         options,
         executor.submit_call(square, 4),
         "a call after",
     );
     ensure!(
-        CHECK,
+        check,
         after == Ok(16),
         "a call after the cancellation gave {after:?}"
     );
     Outcome::Passed
+}
+
+/// Cancel before start after a warm-up of 200 short calls: an executor that adapts to short
+/// calls (batching them to busy workers ahead of time) must still keep a call pending, and
+/// cancellable, while every worker is busy.
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::InlineExecutor;
+/// use cfut_testing::conformance::{portable, Options, Outcome};
+/// let skipped = portable::call_cancel_after_short_calls(&InlineExecutor::new(), &Options::new().runs_inline(true));
+/// assert!(matches!(skipped, Outcome::Skipped(_)));
+/// ```
+pub fn call_cancel_after_short_calls<E: CallExecutor + ?Sized>(
+    executor: &E,
+    options: &Options,
+) -> Outcome {
+    const CHECK: &str = "call_cancel_after_short_calls";
+    if let Err(skipped) = blockers_needed(executor, options) {
+        return skipped;
+    }
+    for i in 0..200_u64 {
+        let outcome = finish(
+            CHECK,
+            options,
+            executor.submit_call(square, i),
+            "a short call",
+        );
+        ensure!(CHECK, outcome == Ok(i * i), "square({i}) gave {outcome:?}");
+    }
+    cancel_pending_call(CHECK, executor, options)
 }
 
 /// A waiting shutdown returns only once every submitted call finished.
