@@ -64,6 +64,11 @@
 //!
 //! # Guarantees
 //!
+//! - A call waits in the parent, cancellable, until a worker takes it — with one deliberate
+//!   exception: when every worker is busy and the pool's calls are short (under a
+//!   millisecond on average), a few queued calls are sent ahead to each worker in one batch,
+//!   to save a round trip per tiny call; those are running (no longer cancellable) from then
+//!   on. Long calls are never sent ahead.
 //! - A panic fails its call with [`Error::Panicked`] (message and location); the worker
 //!   lives on.
 //! - A worker that dies mid-call fails only that call, with [`Error::WorkerDied`] carrying

