@@ -86,4 +86,5 @@ pub use crate::help::{WaitHelper, WaitHelperGuard, install_wait_helper};
 pub use crate::inline::InlineExecutor;
 pub use crate::job::Job;
 pub use crate::promise::{Promise, promise};
+pub use crate::unwind::panic_message;
 pub use crate::waiter::Waiter;

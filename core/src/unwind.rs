@@ -3,8 +3,21 @@
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
-/// The message of a panic payload: the `&str` or `String` given to `panic!`, or a placeholder.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The message of a caught panic: the `&str` or `String` given to `panic!`, or
+/// `"<non-string panic payload>"`.
+///
+/// Backends use it wherever they catch a panic (a call, an initializer, a callback), so every
+/// crate reports panics alike.
+///
+/// # Examples
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("at {}", 3)).unwrap_err();
+/// assert_eq!(cfut_core::panic_message(&*payload), "at 3");
+/// let payload = std::panic::catch_unwind(|| std::panic::panic_any(7_u8)).unwrap_err();
+/// assert_eq!(cfut_core::panic_message(&*payload), "<non-string panic payload>");
+/// ```
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&'static str>() {
         (*text).to_owned()
     } else if let Some(text) = payload.downcast_ref::<String>() {

@@ -37,13 +37,7 @@ pub(crate) fn install_panic_hook() {
 type WirePanic = (String, Option<String>);
 
 fn caught(payload: &(dyn std::any::Any + Send)) -> WirePanic {
-    let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
-    };
+    let message = cfut_core::panic_message(payload);
     let location = PANIC_LOCATION.with(|slot| slot.borrow_mut().take());
     (message, location)
 }

@@ -165,13 +165,7 @@ impl Worker {
             // just above) and the address lies inside the executable image.
             let initializer = unsafe { std::mem::transmute::<usize, fn()>(address) };
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(initializer)) {
-                let message = if let Some(text) = payload.downcast_ref::<&'static str>() {
-                    (*text).to_owned()
-                } else if let Some(text) = payload.downcast_ref::<String>() {
-                    text.clone()
-                } else {
-                    "<non-string panic payload>".to_owned()
-                };
+                let message = cfut_core::panic_message(&*payload);
                 return self.refuse(&format!("the initializer panicked: {message}"));
             }
         }
