@@ -101,6 +101,7 @@
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
 mod builder;
+mod direct;
 mod error;
 mod image;
 mod loom;

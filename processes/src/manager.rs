@@ -3,12 +3,18 @@
 //!
 //! # Implementation description
 //!
-//! One thread per pool owns every worker's socket and process handle; the shared state only
-//! holds the queue of pending calls and the flags. Each turn of the loop:
+//! One thread per pool owns every worker's socket and process handle; the shared state
+//! holds the queue of pending calls, the flags, and one *lane* per worker (`direct.rs`): a
+//! duplicate of the worker's socket through which a submitting thread writes a call itself
+//! when that worker is idle and nothing is pending, under the lock, without waking the
+//! manager — which then only reads the result. An idle pool's round trip is thus caller →
+//! worker → manager → caller. Each turn of the loop:
 //!
-//! 1. under the lock: hand pending calls to ready workers (marking their futures running —
-//!    from then on they cannot be cancelled), decide how many workers to start, and decide
-//!    whether to finish;
+//! 1. under the lock: take the calls handed to workers directly, hand pending calls to ready
+//!    workers (marking their futures running — from then on they cannot be cancelled),
+//!    decide how many workers to start, decide whether to finish, and open the lanes of the
+//!    workers left idle (a lane also opens as soon as a result leaves its worker idle, before
+//!    the result's future completes);
 //! 2. outside the lock: start workers, write queued frames (non-blocking), `poll` the worker
 //!    sockets and the wake-up socket (with the nearest call deadline as timeout), read and
 //!    complete results, bury dead workers, kill workers whose call timed out.
@@ -33,9 +39,10 @@ use std::time::{Duration, Instant};
 
 use cfut_core::{Error, Exit};
 
+use crate::direct::Handed;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
-use crate::state::{Phase, Shared, State};
+use crate::state::{Direct, Phase, Shared, State};
 use crate::task::PendingCall;
 use crate::wire;
 use crate::worker::WORKER_ENV;
@@ -87,6 +94,8 @@ fn abandon(shared: &Shared) {
         state.phase = Phase::Finished;
         state.flags.retire();
         state.wake = None;
+        // Handed calls are dropped with their lanes: their futures fail with `Abandoned`.
+        state.direct.clear();
         state.pending.drain(..).collect()
     };
     shared.finished.notify_all();
@@ -170,6 +179,29 @@ impl Worker {
         false
     }
 
+    /// Makes a call a submitter handed to this worker (see `direct.rs`) its last call in
+    /// flight; its unsent bytes go out before anything else.
+    fn adopt(&mut self, handed: Option<Handed<PendingCall>>) {
+        let Some(Handed { call, sent, since }) = handed else {
+            return;
+        };
+        self.out.extend_from_slice(&call.frame[sent..]);
+        if self.in_flight.is_empty() {
+            self.head_since = since;
+        }
+        self.in_flight.push_back(call);
+        self.next_id += 1;
+        if let Some(budget) = &mut self.budget {
+            *budget = budget.saturating_sub(1);
+        }
+    }
+
+    /// Closes this worker's lane and adopts its handed call, if any.
+    fn take_lane(&mut self, state: &mut State) {
+        let handed = state.lane(self.pid).and_then(|lane| lane.take());
+        self.adopt(handed);
+    }
+
     /// Writes queued bytes without blocking. A failed write means the worker died; the
     /// closed socket will say so.
     fn flush(&mut self) {
@@ -187,24 +219,27 @@ impl Worker {
     }
 
     /// Receives everything available and handles the complete frames.
-    fn receive(&mut self) {
+    fn receive(&mut self, shared: &Shared) {
         loop {
             match self.inbox.fill(self.socket.as_fd(), true) {
                 Ok(0) => {
-                    self.frames();
+                    self.frames(shared);
+                    // A call handed to the worker before it died is the one that fails.
+                    self.take_lane(&mut shared.state.lock());
                     if self.death.is_none() {
                         self.death = Some(Death::Closed);
                     }
                     return;
                 }
                 Ok(_) => {
-                    self.frames();
+                    self.frames(shared);
                     if self.death.is_some() {
                         return;
                     }
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
                 Err(_) => {
+                    self.take_lane(&mut shared.state.lock());
                     self.death.get_or_insert(Death::Closed);
                     return;
                 }
@@ -213,12 +248,17 @@ impl Worker {
     }
 
     /// Handles every complete frame in the inbox; checks each header as soon as it arrives.
-    fn frames(&mut self) {
+    fn frames(&mut self, shared: &Shared) {
         while self.death.is_none() {
-            let data = self.inbox.data();
-            let Some((length, kind)) = wire::header(data) else {
+            let Some((length, kind)) = wire::header(self.inbox.data()) else {
                 return;
             };
+            if kind == wire::RESULT && self.ready && self.in_flight.is_empty() {
+                // A result while nothing is known in flight: the call was handed to the
+                // worker directly; the write happened under the lock taken here.
+                self.take_lane(&mut shared.state.lock());
+            }
+            let data = self.inbox.data();
             let expected = if self.ready {
                 kind == wire::RESULT
             } else {
@@ -268,6 +308,11 @@ impl Worker {
                     let busy = wire::u32_at(body, 9).expect("length checked");
                     let payload = &body[13..];
                     let call = self.in_flight.pop_front().expect("checked above");
+                    if self.in_flight.is_empty() && self.accepts() {
+                        // Idle again: open the lane before completing the future, so that the
+                        // caller's next call can go straight to this worker.
+                        open_lane(&mut shared.state.lock(), self.pid, self.next_id);
+                    }
                     // Completing runs the future's callbacks here, outside the state lock.
                     call.slot.complete(status, payload);
                     let now = Instant::now();
@@ -315,6 +360,17 @@ impl Worker {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return ExitStatus::from_raw(-1),
             }
+        }
+    }
+}
+
+/// Opens worker `pid`'s lane for a call with `id`, unless calls are pending (they come first)
+/// or the pool is closed. The caller checked that the worker accepts calls and has none in
+/// flight.
+fn open_lane(state: &mut State, pid: u32, id: u64) {
+    if state.closed.is_none() && state.pending.is_empty() {
+        if let Some(lane) = state.lane(pid) {
+            lane.open(id);
         }
     }
 }
@@ -376,7 +432,7 @@ impl Manager {
             self.wait();
             for worker in &mut self.workers {
                 if worker.death.is_none() && std::mem::take(&mut worker.readable) {
-                    worker.receive();
+                    worker.receive(&self.shared);
                 }
                 if std::mem::take(&mut worker.became_ready) {
                     self.startup_failures = 0;
@@ -406,6 +462,10 @@ impl Manager {
         let max = self.shared.config.max_workers;
         let mut state = self.shared.state.lock();
         state.flags.look();
+        // Calls handed to workers directly are in flight like the others from here on.
+        for worker in &mut self.workers {
+            worker.take_lane(&mut state);
+        }
         if state.forced.is_some() {
             // Calls put back from a killed worker can never run now.
             cancelled.extend(state.pending.drain(..));
@@ -462,15 +522,32 @@ impl Manager {
             && state.pending.is_empty()
             && to_start == 0
             && self.workers.iter().all(|w| w.in_flight.is_empty());
+        for worker in self
+            .workers
+            .iter()
+            .filter(|w| w.accepts() && w.in_flight.is_empty())
+        {
+            open_lane(&mut state, worker.pid, worker.next_id);
+        }
         (to_start, finish)
     }
 
     fn start_worker(&mut self) {
         match self.spawn() {
             Ok(worker) => {
+                // Without a duplicate of the socket (out of descriptors) the worker simply
+                // gets no direct calls.
+                let direct = worker.socket.try_clone().ok();
                 let mut state = self.shared.state.lock();
                 state.pids.push(worker.pid);
                 state.started += 1;
+                if let Some(socket) = direct {
+                    state.direct.push(Direct {
+                        pid: worker.pid,
+                        socket,
+                        lane: Default::default(),
+                    });
+                }
                 if let Some(signal) = state.forced {
                     // SAFETY: `kill` has no memory effects; the child is ours and unreaped.
                     unsafe { libc::kill(worker.pid as libc::pid_t, signal) };
@@ -616,6 +693,8 @@ impl Manager {
             let death = worker.death.take().expect("checked");
             let mut state = self.shared.state.lock();
             state.pids.retain(|&pid| pid != worker.pid);
+            let handed = state.remove_lane(worker.pid);
+            worker.adopt(handed);
             let stopping_by_force = state.forced.is_some();
             let mut requeue = std::mem::take(&mut worker.in_flight);
             let head = requeue.pop_front();
@@ -683,11 +762,13 @@ impl Manager {
             let worker = &self.workers[index];
             if worker.budget == Some(0) && worker.in_flight.is_empty() && worker.death.is_none() {
                 let mut worker = self.workers.swap_remove(index);
-                self.shared
-                    .state
-                    .lock()
-                    .pids
-                    .retain(|&pid| pid != worker.pid);
+                let mut state = self.shared.state.lock();
+                state.pids.retain(|&pid| pid != worker.pid);
+                // A worker out of budget never has its lane open, so nothing was handed.
+                let handed = state.remove_lane(worker.pid);
+                drop(state);
+                debug_assert!(handed.is_none(), "a call handed to a retiring worker");
+                drop(handed);
                 // Closing our end is the worker's signal to exit.
                 let _ = worker.socket.shutdown(std::net::Shutdown::Both);
                 worker.reap(Reap::Closing);
@@ -715,6 +796,15 @@ impl Manager {
     }
 
     fn teardown(mut self) {
+        {
+            // The pool is closed, so no lane opens again.
+            let mut state = self.shared.state.lock();
+            for worker in &mut self.workers {
+                let handed = state.remove_lane(worker.pid);
+                worker.adopt(handed);
+            }
+            state.direct.clear();
+        }
         for worker in &mut self.workers {
             let _ = worker.socket.shutdown(std::net::Shutdown::Both);
         }

@@ -2,15 +2,19 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::io;
 use std::num::NonZeroUsize;
+use std::os::fd::AsFd;
+use std::time::Instant;
 
 use cfut_core::{CallExecutor, Error, Executor, Future, Portable, Shutdown, promise};
 
+use crate::direct::Handed;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Phase, Shared};
 use crate::task::{self, PendingCall, Trampoline, Typed};
-use crate::{BuildError, Builder, Map, manager};
+use crate::{BuildError, Builder, Map, manager, wire};
 
 /// Python's `ProcessPoolExecutor`: runs calls `fn(A) -> T` in worker processes, which are
 /// re-executions of the running binary.
@@ -342,7 +346,7 @@ impl ProcessPoolExecutor {
             Err(error) => return Future::from_result(Err(error)),
         };
         let (promise, future) = promise();
-        let call = PendingCall {
+        let mut call = PendingCall {
             frame,
             slot: Box::new(Typed { promise, decode }),
         };
@@ -351,6 +355,35 @@ impl ProcessPoolExecutor {
             drop(state);
             call.slot.fail(error);
             return future;
+        }
+        if state.pending.is_empty() {
+            // An idle worker and nothing queued ahead: write the call to it ourselves, under
+            // the lock (see `direct.rs`); the manager only reads the result.
+            if let Some(direct) = state.direct.iter_mut().find(|d| d.lane.is_open()) {
+                // The future has not been given out yet, so it cannot be cancelled.
+                if call.slot.set_running() {
+                    let id = direct.lane.claim().expect("found open");
+                    call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&id.to_le_bytes());
+                    let since = Instant::now();
+                    let mut sent = 0;
+                    while sent < call.frame.len() {
+                        match wire::send(direct.socket.as_fd(), &call.frame[sent..], true) {
+                            Ok(n) => sent += n,
+                            Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                            // The worker died: the manager sees its socket close and fails
+                            // this call, as it would had it written the frame itself.
+                            Err(_) => sent = call.frame.len(),
+                        }
+                    }
+                    let complete = sent == call.frame.len();
+                    direct.lane.hand(Handed { call, sent, since });
+                    // The manager must write the rest, or arm the call's timeout.
+                    if !complete || self.shared.config.call_timeout.is_some() {
+                        state.wake();
+                    }
+                }
+                return future;
+            }
         }
         state.pending.push_back(call);
         match state.phase {

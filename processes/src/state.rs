@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use cfut_core::Error;
 
+use crate::direct::{Handed, Lane};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::thread::{JoinHandle, ThreadId};
 use crate::task::PendingCall;
@@ -78,6 +79,17 @@ pub(crate) struct State {
     pub(crate) pids: Vec<u32>,
     /// How many worker processes were ever started.
     pub(crate) started: usize,
+    /// The direct lane of each live worker that has one (see `direct.rs`).
+    pub(crate) direct: Vec<Direct>,
+}
+
+/// A worker's direct lane and a duplicate of the manager's end of its socket, through which
+/// a submitter writes a call when the lane is open.
+#[derive(Debug)]
+pub(crate) struct Direct {
+    pub(crate) pid: u32,
+    pub(crate) socket: UnixStream,
+    pub(crate) lane: Lane<PendingCall>,
 }
 
 impl State {
@@ -94,6 +106,7 @@ impl State {
             wake: None,
             pids: Vec::new(),
             started: 0,
+            direct: Vec::new(),
         }
     }
 
@@ -106,6 +119,20 @@ impl State {
                 let _ = crate::wire::send(wake.as_fd(), &[1], true);
             }
         }
+    }
+
+    /// The lane of worker `pid`, if it has one.
+    pub(crate) fn lane(&mut self, pid: u32) -> Option<&mut Lane<PendingCall>> {
+        self.direct
+            .iter_mut()
+            .find(|direct| direct.pid == pid)
+            .map(|direct| &mut direct.lane)
+    }
+
+    /// Removes worker `pid`'s lane (closing the duplicate socket); its handed call, if any.
+    pub(crate) fn remove_lane(&mut self, pid: u32) -> Option<Handed<PendingCall>> {
+        let index = self.direct.iter().position(|direct| direct.pid == pid)?;
+        self.direct.swap_remove(index).lane.take()
     }
 
     /// Sends `signal` to every live worker. Their pids are not reused meanwhile: the manager
