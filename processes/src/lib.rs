@@ -60,6 +60,9 @@
 //! - Argument and result are [postcard]-encoded (a compact, maintained serde binary format)
 //!   in length-prefixed frames over one long-lived Unix socket pair per worker: no file
 //!   descriptor per call, so a hundred thousand calls in flight cost only memory.
+//! - When a worker is idle and no call waits, `submit` writes the call to that worker itself;
+//!   otherwise the pool's manager thread hands calls out. The manager thread reads every
+//!   result and completes the futures (their done-callbacks run there).
 //! - Workers inherit standard output and error; their standard input is `/dev/null`.
 //!
 //! # Guarantees
