@@ -365,3 +365,41 @@ fn a_call_timeout_too_long_for_the_clock_never_fires() {
     assert_eq!(get(pool.submit(|x: u32| x * x, 12)), Ok(144));
     assert_eq!(get(pool.submit(|x: u32| x * x, 13)), Ok(169));
 }
+
+fn exit_or_echo(n: u64) -> u64 {
+    if n % 7 == 3 {
+        std::process::exit(3);
+    }
+    n
+}
+
+/// Several threads make round trips at once, so calls go to idle workers both straight from
+/// the submitting thread and through the manager, while workers die (every seventh call
+/// exits) and retire (`max_tasks_per_child`): each dying call, and only it, fails with the
+/// worker's exit status; every other call returns its value.
+#[test]
+fn concurrent_round_trips_attribute_every_death_to_its_call() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(2)
+        .max_tasks_per_child(5)
+        .build()
+        .unwrap();
+    std::thread::scope(|scope| {
+        for thread in 0..4_u64 {
+            let pool = &pool;
+            scope.spawn(move || {
+                for i in 0..30_u64 {
+                    let n = thread * 1000 + i;
+                    let outcome = get(pool.submit(exit_or_echo, n));
+                    if n % 7 == 3 {
+                        assert_eq!(outcome, Err(Error::WorkerDied(Exit::Code(3))), "call {n}");
+                    } else {
+                        assert_eq!(outcome, Ok(n), "call {n}");
+                    }
+                }
+            });
+        }
+    });
+    pool.shutdown(cfut_core::Shutdown::new());
+    assert!(pool.worker_pids().is_empty());
+}
