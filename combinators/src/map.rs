@@ -55,6 +55,8 @@ pub trait MapExt: JobExecutor {
         let submitter = ClosureSubmitter {
             executor: self,
             call: Arc::new(call),
+            #[cfg(not(cfut_loom))]
+            timing: Arc::default(),
         };
         Map::new(Box::new(submitter), self.max_workers(), inputs.into_iter())
     }
@@ -214,29 +216,48 @@ enum Unit<T> {
 }
 
 impl<T> Unit<T> {
-    fn is_done(&self) -> bool {
+    fn future(&self) -> &dyn cfut_core::AnyFuture {
         match self {
-            Unit::One(future) => future.is_done(),
-            Unit::Chunk(future, _) => future.is_done(),
+            Unit::One(future) => future,
+            Unit::Chunk(future, _) => future,
         }
     }
 
-    fn cancel(&self) {
+    /// How many inputs the unit carries.
+    fn len(&self) -> usize {
         match self {
-            Unit::One(future) => future.cancel(),
-            Unit::Chunk(future, _) => future.cancel(),
-        };
+            Unit::One(_) => 1,
+            Unit::Chunk(_, len) => *len,
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.future().is_done()
+    }
+
+    fn cancel(&self) {
+        self.future().cancel();
     }
 
     #[cfg(not(cfut_loom))]
     fn wait_until(&self, deadline: std::time::Instant) -> bool {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match self {
-            Unit::One(future) => future.wait_timeout(left),
-            Unit::Chunk(future, _) => future.wait_timeout(left),
-        }
+        self.future().wait_timeout(left)
     }
 }
+
+/// Automatic grouping: calls shorter than this on average are grouped more (up to
+/// [`MAX_GROUP`]); a dispatch costs a few hundred nanoseconds, so below this the per-call
+/// cost would dominate.
+#[cfg(not(cfut_loom))]
+const TINY_CALL: std::time::Duration = std::time::Duration::from_micros(2);
+/// Automatic grouping: calls longer than this on average are grouped less (down to one call
+/// per job), so that real work spreads over the workers and stays cancellable call by call.
+#[cfg(not(cfut_loom))]
+const LONG_CALL: std::time::Duration = std::time::Duration::from_micros(50);
+/// Automatic grouping: the largest group.
+#[cfg(not(cfut_loom))]
+const MAX_GROUP: usize = 256;
 
 /// The default window: large enough that the workers never run dry between two refills (a
 /// worker that runs out of calls parks, and waking it costs far more than a small call), and
@@ -250,8 +271,10 @@ fn default_window(max_workers: usize) -> usize {
 /// The results of a `map`, in input order: [`MapExt::map`], [`CallMapExt::map_calls`].
 ///
 /// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
-/// most [`window`](Self::window) units (calls, or chunks) are in flight — submitted and not
-/// yet yielded — so an endless input works and memory stays bounded. Each `next()` waits for
+/// most [`window`](Self::window) inputs (or chunks, with an explicit
+/// [`chunksize`](Self::chunksize)) are in flight — submitted and not yet yielded — so an
+/// endless input works and memory stays bounded. Tiny calls are grouped into one job by
+/// themselves (see [`chunksize`](Self::chunksize)), so they do not each pay a dispatch. Each `next()` waits for
 /// the oldest unit; before that, it tops the window up from the input whenever half the window
 /// or less is in flight, or the oldest unit is not done yet (refilling in batches, and instead
 /// of sleeping, keeps the workers busy). [`eager`](Self::eager) gives
@@ -292,6 +315,15 @@ pub struct Map<'a, A, T> {
     current: VecDeque<Result<T, Error>>,
     window: usize,
     chunksize: usize,
+    /// Inputs submitted and not yet yielded.
+    in_flight: usize,
+    /// `Some(group)` while `map` groups tiny calls by itself (no explicit `chunksize`, not
+    /// eager, an executor that runs calls in-process): the current group size.
+    group: Option<usize>,
+    /// How many call timings the group size has followed so far.
+    #[cfg(not(cfut_loom))]
+    samples_seen: u64,
+    max_workers: usize,
     eager: bool,
     finished: bool,
     #[cfg(not(cfut_loom))]
@@ -313,6 +345,11 @@ impl<'a, A, T> Map<'a, A, T> {
             current: VecDeque::new(),
             window: default_window(max_workers),
             chunksize: 1,
+            in_flight: 0,
+            group: cfg!(not(cfut_loom)).then_some(1),
+            #[cfg(not(cfut_loom))]
+            samples_seen: 0,
+            max_workers: max_workers.max(1),
             eager: false,
             finished: false,
             #[cfg(not(cfut_loom))]
@@ -322,8 +359,8 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// At most `window` units (calls, or chunks with [`chunksize`](Self::chunksize)) in
-    /// flight. Default: 4096 per worker of the executor ([`Executor::max_workers`]), at least
+    /// At most `window` inputs (or chunks, with an explicit [`chunksize`](Self::chunksize))
+    /// in flight. Default: 4096 per worker of the executor ([`Executor::max_workers`]), at least
     /// 4096 and at most 65 536. (Python's `buffersize`; a zero window cannot be written.)
     ///
     /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
@@ -348,6 +385,36 @@ impl<'a, A, T> Map<'a, A, T> {
         self
     }
 
+    /// The largest group automatic grouping may form: a quarter of the window per worker, so
+    /// every worker still gets work, and at most [`MAX_GROUP`].
+    #[cfg(not(cfut_loom))]
+    fn group_limit(&self) -> usize {
+        (self.window / (4 * self.max_workers)).clamp(1, MAX_GROUP)
+    }
+
+    /// Adjusts the automatic group size to the newest call timing, if one arrived since the
+    /// last adjustment: one step per measurement, so a burst of submissions never grows the
+    /// group on a stale sample.
+    #[cfg(not(cfut_loom))]
+    fn adapt(&mut self) {
+        let Some(group) = self.group else { return };
+        let Some((samples, per_call)) = self.submitter.timing().map(|timing| timing.latest())
+        else {
+            return;
+        };
+        if samples == self.samples_seen {
+            return;
+        }
+        self.samples_seen = samples;
+        self.group = Some(if per_call < TINY_CALL {
+            (group * 2).min(self.group_limit())
+        } else if per_call > LONG_CALL {
+            (group / 2).max(1)
+        } else {
+            group
+        });
+    }
+
     /// Python's default behaviour: consume the whole input and submit every call now.
     /// Never returns on an endless input.
     ///
@@ -366,13 +433,21 @@ impl<'a, A, T> Map<'a, A, T> {
     /// ```
     pub fn eager(mut self) -> Self {
         self.eager = true;
+        self.group = None;
         self.fill(true);
         self
     }
 
     /// Groups `chunksize` inputs into one call, with one result per element (a panic fails
-    /// only its element). Default 1. The window then counts chunks. Fewer, larger units
-    /// amortize the per-call cost of small calls — and of a process boundary.
+    /// only its element). The window then counts chunks. Fewer, larger units amortize the
+    /// per-call cost of small calls — and of a process boundary.
+    ///
+    /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
+    /// one call per job, times the calls where they run, doubles the group (up to 256, and a
+    /// quarter of the window per worker) while calls average under 2 µs, and halves it when
+    /// they average over 50 µs — so tiny calls do not pay a dispatch each, and real work
+    /// still goes one call per job. `chunksize(1)` turns that off; so does
+    /// [`eager`](Self::eager). At the portable level the default is one call per job.
     ///
     /// # Examples
     ///
@@ -391,6 +466,7 @@ impl<'a, A, T> Map<'a, A, T> {
     /// ```
     pub fn chunksize(mut self, chunksize: NonZeroUsize) -> Self {
         self.chunksize = chunksize.get();
+        self.group = None;
         self
     }
 
@@ -442,31 +518,72 @@ impl<'a, A, T> Map<'a, A, T> {
     /// Once half the window or less is in flight (or at once, with `force`), submits inputs
     /// until the window is full (everything, in eager mode).
     fn fill(&mut self, force: bool) {
-        let Some(inputs) = self.inputs.as_mut() else {
-            return;
-        };
-        if !force && !self.eager && self.queue.len() > self.window / 2 {
+        if self.inputs.is_none() || (!force && !self.eager && self.load() > self.window / 2) {
             return;
         }
-        while self.eager || self.queue.len() < self.window {
-            let unit = if self.chunksize == 1 {
-                match inputs.next() {
-                    Some(arg) => Unit::One(self.submitter.one(arg)),
-                    None => {
-                        self.inputs = None;
-                        return;
-                    }
+        // Taken out while submitting, so that `next_unit` may adjust the rest of `self`.
+        let Some(mut inputs) = self.inputs.take() else {
+            return;
+        };
+        while self.eager || self.load() < self.window {
+            match self.next_unit(&mut inputs) {
+                Some(unit) => {
+                    self.in_flight += unit.len();
+                    self.queue.push_back(unit);
                 }
-            } else {
-                let args: Vec<A> = inputs.by_ref().take(self.chunksize).collect();
-                if args.is_empty() {
-                    self.inputs = None;
-                    return;
+                // Exhausted: `inputs` stays `None`.
+                None => return,
+            }
+        }
+        self.inputs = Some(inputs);
+    }
+
+    /// What counts against the window: inputs in flight under automatic grouping, units
+    /// otherwise.
+    fn load(&self) -> usize {
+        if self.group.is_some() {
+            self.in_flight
+        } else {
+            self.queue.len()
+        }
+    }
+
+    /// Submits the next unit from `inputs`; `None` once they are exhausted.
+    fn next_unit(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> Option<Unit<T>> {
+        #[cfg(not(cfut_loom))]
+        self.adapt();
+        #[cfg(not(cfut_loom))]
+        if let Some(group) = self.group {
+            let args: Vec<A> = inputs.by_ref().take(group).collect();
+            if args.is_empty() {
+                return None;
+            }
+            let len = args.len();
+            return Some(match self.submitter.timed_chunk(args) {
+                Ok(future) => Unit::Chunk(future, len),
+                Err(args) => {
+                    // This executor cannot time calls where they run: one call per job.
+                    self.group = None;
+                    self.chunk_or_one(args)
                 }
-                let len = args.len();
-                Unit::Chunk(self.submitter.chunk(args), len)
-            };
-            self.queue.push_back(unit);
+            });
+        }
+        if self.chunksize == 1 {
+            inputs.next().map(|arg| Unit::One(self.submitter.one(arg)))
+        } else {
+            let args: Vec<A> = inputs.by_ref().take(self.chunksize).collect();
+            (!args.is_empty()).then(|| self.chunk_or_one(args))
+        }
+    }
+
+    /// One unit for `args` (not empty): a single call, or a chunk.
+    fn chunk_or_one(&self, mut args: Vec<A>) -> Unit<T> {
+        if args.len() == 1 && self.chunksize == 1 {
+            let arg = args.pop().expect("one argument");
+            Unit::One(self.submitter.one(arg))
+        } else {
+            let len = args.len();
+            Unit::Chunk(self.submitter.chunk(args), len)
         }
     }
 
@@ -474,6 +591,7 @@ impl<'a, A, T> Map<'a, A, T> {
     fn finish(&mut self) {
         self.finished = true;
         self.inputs = None;
+        self.in_flight = 0;
         self.current.clear();
         for unit in self.queue.drain(..) {
             unit.cancel();
@@ -486,10 +604,7 @@ impl<'a, A, T> Map<'a, A, T> {
         if let Some(deadline) = self.deadline {
             return unit.wait_until(deadline);
         }
-        match unit {
-            Unit::One(future) => future.wait(),
-            Unit::Chunk(future, _) => future.wait(),
-        }
+        unit.future().wait();
         true
     }
 }
@@ -519,6 +634,7 @@ impl<A, T> Iterator for Map<'_, A, T> {
                 self.finish();
                 return Some(Err(MapError::Deadline));
             }
+            self.in_flight -= unit.len();
             match unit {
                 Unit::One(future) => return Some(future.result().map_err(MapError::Call)),
                 Unit::Chunk(future, len) => match future.result() {
@@ -535,15 +651,7 @@ impl<A, T> Iterator for Map<'_, A, T> {
         if self.finished {
             return (0, Some(0));
         }
-        let queued = self.current.len()
-            + self
-                .queue
-                .iter()
-                .map(|unit| match unit {
-                    Unit::One(_) => 1,
-                    Unit::Chunk(_, len) => *len,
-                })
-                .sum::<usize>();
+        let queued = self.current.len() + self.queue.iter().map(Unit::len).sum::<usize>();
         match &self.inputs {
             None => (queued, Some(queued)),
             Some(inputs) => {

@@ -6,6 +6,8 @@ use std::panic::{self, AssertUnwindSafe};
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable, Submit};
 
 use crate::loom::sync::Arc;
+#[cfg(not(cfut_loom))]
+use crate::loom::sync::atomic::{AtomicU64, Ordering};
 
 /// Submits the calls of one `map`.
 pub(crate) trait Submitter<A, T> {
@@ -14,12 +16,61 @@ pub(crate) trait Submitter<A, T> {
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>>;
+    /// Like [`chunk`](Self::chunk), also recording how long its calls took, where they ran,
+    /// in [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
+    /// Where the time cannot be measured on the executor's side (the portable level: the
+    /// call may run in another process), gives `args` back.
+    #[cfg(not(cfut_loom))]
+    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>>;
+    /// The latest measurement of [`timed_chunk`](Self::timed_chunk)'s calls.
+    #[cfg(not(cfut_loom))]
+    fn timing(&self) -> Option<&Timing>;
+}
+
+/// The average time per call of the latest timed chunk, written by the worker that ran it.
+#[cfg(not(cfut_loom))]
+#[derive(Debug, Default)]
+pub(crate) struct Timing {
+    per_call_nanos: AtomicU64,
+    samples: AtomicU64,
+}
+
+#[cfg(not(cfut_loom))]
+impl Timing {
+    fn record(&self, took: std::time::Duration, calls: usize) {
+        let per_call = took.as_nanos() / calls.max(1) as u128;
+        // ORDERING: the value is published by the `Release` increment below.
+        self.per_call_nanos.store(
+            u64::try_from(per_call).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        // ORDERING: pairs with the `Acquire` in `latest`.
+        self.samples.fetch_add(1, Ordering::Release);
+    }
+
+    /// The number of measurements so far, and the latest one.
+    pub(crate) fn latest(&self) -> (u64, std::time::Duration) {
+        // ORDERING: see `record`. A racing record may pair a count with the next value,
+        // which only makes the reader adapt to a slightly newer sample.
+        let samples = self.samples.load(Ordering::Acquire);
+        let nanos = self.per_call_nanos.load(Ordering::Relaxed);
+        (samples, std::time::Duration::from_nanos(nanos))
+    }
+}
+
+/// Runs `call` over `args`, catching each element's panic separately.
+fn run_each<A, T>(call: &impl Fn(A) -> T, args: Vec<A>) -> Vec<Result<T, Error>> {
+    args.into_iter()
+        .map(|arg| panic::catch_unwind(AssertUnwindSafe(|| call(arg))).map_err(Error::from_panic))
+        .collect()
 }
 
 /// The in-process level: a closure shared by every call.
 pub(crate) struct ClosureSubmitter<'a, E: ?Sized, F> {
     pub(crate) executor: &'a E,
     pub(crate) call: Arc<F>,
+    #[cfg(not(cfut_loom))]
+    pub(crate) timing: Arc<Timing>,
 }
 
 impl<E, F, A, T> Submitter<A, T> for ClosureSubmitter<'_, E, F>
@@ -36,13 +87,25 @@ where
 
     fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>> {
         let call = Arc::clone(&self.call);
-        self.executor.submit(move || {
-            args.into_iter()
-                .map(|arg| {
-                    panic::catch_unwind(AssertUnwindSafe(|| call(arg))).map_err(Error::from_panic)
-                })
-                .collect()
-        })
+        self.executor.submit(move || run_each(&*call, args))
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>> {
+        let call = Arc::clone(&self.call);
+        let timing = Arc::clone(&self.timing);
+        Ok(self.executor.submit(move || {
+            let start = std::time::Instant::now();
+            let calls = args.len();
+            let results = run_each(&*call, args);
+            timing.record(start.elapsed(), calls);
+            results
+        }))
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timing(&self) -> Option<&Timing> {
+        Some(&self.timing)
     }
 }
 
@@ -64,5 +127,15 @@ where
 
     fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>> {
         self.executor.submit_batch(self.call, args)
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>> {
+        Err(args)
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timing(&self) -> Option<&Timing> {
+        None
     }
 }

@@ -74,7 +74,11 @@ fn test_map_timeout_from_callable() {
             error: Error::TimedOut,
             count: AtomicUsize::new(0),
         };
-        let map = executor.map(|x: u32| x, 0..4);
+        // One call per job, so that the executor's n-th job is the n-th element (automatic
+        // grouping would put the tiny calls 1 and 2 in one job).
+        let map = executor
+            .map(|x: u32| x, 0..4)
+            .chunksize(std::num::NonZeroUsize::MIN);
         let map = match deadline {
             Some(timeout) => map.timeout(timeout),
             None => map,
