@@ -12,7 +12,10 @@
 //! - A submitter that finds nothing pending and a lane open *claims* it (the lane closes),
 //!   marks its future running, writes the frame to the worker's socket without blocking —
 //!   still under the lock — and leaves the call in the lane as *handed*, with how many bytes
-//!   went out. If not all of them did (a full socket), it wakes the manager.
+//!   went out. If not all of them did (a full socket), it wakes the manager. If the write
+//!   fails (the worker died while idle, unseen yet), the worker never got a whole frame, so
+//!   the call never ran: it goes to the pending queue instead, for the manager to hand to a
+//!   replacement, and the lane stays closed.
 //! - The manager *takes* the handed call (the lane closes) before anything that depends on
 //!   what the worker holds: at the start of each plan (before it hands out calls or decides
 //!   to finish), before it interprets a result that has no call in flight, when it sees the

@@ -366,14 +366,25 @@ impl ProcessPoolExecutor {
                     call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&id.to_le_bytes());
                     let since = Instant::now();
                     let mut sent = 0;
+                    let mut gone = false;
                     while sent < call.frame.len() {
                         match wire::send(direct.socket.as_fd(), &call.frame[sent..], true) {
                             Ok(n) => sent += n,
                             Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
-                            // The worker died: the manager sees its socket close and fails
-                            // this call, as it would had it written the frame itself.
-                            Err(_) => sent = call.frame.len(),
+                            Err(_) => {
+                                gone = true;
+                                break;
+                            }
                         }
+                    }
+                    if gone {
+                        // The worker is gone (it died while idle, and the manager has not
+                        // seen it yet). It never received a whole frame, so the call never
+                        // ran: queue it for the manager, which buries the worker, starts a
+                        // replacement and hands the call on. The lane stays closed.
+                        state.pending.push_back(call);
+                        state.wake();
+                        return future;
                     }
                     let complete = sent == call.frame.len();
                     direct.lane.hand(Handed { call, sent, since });
