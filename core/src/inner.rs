@@ -32,6 +32,7 @@ use crate::Error;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicU8, Ordering};
 use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::spin;
 use crate::unwind;
 use crate::waiter::WaiterShared;
 
@@ -289,7 +290,7 @@ impl<T> Inner<T> {
     /// Returns at once if the future is `READY` (so a callback may wait on its own future);
     /// a thread that had to sleep is woken at `DONE`.
     pub(crate) fn block(&self) {
-        if self.spin_until(Self::is_done) {
+        if spin::spin_until(|| self.is_done()) {
             return;
         }
         let mut parties = self.parties.lock();
@@ -302,7 +303,7 @@ impl<T> Inner<T> {
     /// future calls it, never from inside the future's own callbacks (it cannot: taking needs
     /// the unique handle by value or `&mut`).
     pub(crate) fn block_settled(&self) {
-        if self.spin_until(Self::is_settled) {
+        if spin::spin_until(|| self.is_settled()) {
             return;
         }
         let mut parties = self.parties.lock();
@@ -335,29 +336,6 @@ impl<T> Inner<T> {
             parties = self.sleep(parties, Some(left));
         }
         true
-    }
-
-    /// Watches the state word for a few microseconds before a blocking wait sleeps; `true` if
-    /// `ready` became true. A call that finishes within the spin (a pool's short call, handed
-    /// to an awake worker) then costs no futex sleep and wake-up of the caller — the round
-    /// trip that makes parking at once several times slower than rayon. The spin is bounded
-    /// (about as long as one futex wake-up), so a long wait still sleeps and uses no CPU.
-    fn spin_until(&self, ready: fn(&Self) -> bool) -> bool {
-        /// Rounds of `spin_loop` hints, doubling per round: 2 + 4 + … + 2^10 ≈ 2 000 hints.
-        #[cfg(not(cfut_loom))]
-        const ROUNDS: u32 = 10;
-        // Loom explores every interleaving of a spin; the models need the blocking path only.
-        #[cfg(cfut_loom)]
-        const ROUNDS: u32 = 0;
-        for round in 1..=ROUNDS {
-            if ready(self) {
-                return true;
-            }
-            for _ in 0..1_u32 << round {
-                std::hint::spin_loop();
-            }
-        }
-        ready(self)
     }
 
     fn sleep<'a>(

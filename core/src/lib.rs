@@ -72,6 +72,7 @@ mod inner;
 mod job;
 mod loom;
 mod promise;
+mod spin;
 mod unwind;
 mod waiter;
 

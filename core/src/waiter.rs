@@ -5,6 +5,7 @@ use std::fmt;
 use crate::help;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::spin;
 
 /// Blocks one thread until any of several futures completes.
 ///
@@ -93,26 +94,6 @@ impl WaiterShared {
         // ORDERING: see `notify`.
         self.queued.store(0, Ordering::Release);
     }
-
-    /// Watches for a token for a few microseconds before a blocking wait sleeps (as a
-    /// future's blocking wait does), so a burst of short calls does not cost a sleep and a
-    /// wake-up per completion; `true` if a token arrived.
-    fn spin_for_tokens(&self) -> bool {
-        /// Rounds of `spin_loop` hints, doubling per round: about 2 000 hints in all.
-        #[cfg(not(cfut_loom))]
-        const ROUNDS: u32 = 10;
-        #[cfg(cfut_loom)]
-        const ROUNDS: u32 = 0;
-        for round in 1..=ROUNDS {
-            if self.has_tokens() {
-                return true;
-            }
-            for _ in 0..1_u32 << round {
-                std::hint::spin_loop();
-            }
-        }
-        self.has_tokens()
-    }
 }
 
 impl Waiter {
@@ -160,7 +141,7 @@ impl Waiter {
     /// ```
     pub fn wait_into(&self, out: &mut Vec<usize>) {
         let shared = &*self.shared;
-        if !shared.spin_for_tokens() {
+        if !spin::spin_until(|| shared.has_tokens()) {
             // On a pool's worker, run the worker's own queued calls meanwhile (the futures
             // watched may be among them), exactly as `Future::wait` does.
             help::help_while(&|| !shared.has_tokens());
@@ -195,7 +176,7 @@ impl Waiter {
     #[cfg(not(cfut_loom))]
     pub fn wait_deadline_into(&self, out: &mut Vec<usize>, deadline: std::time::Instant) -> bool {
         let shared = &*self.shared;
-        shared.spin_for_tokens();
+        spin::spin_until(|| shared.has_tokens());
         let mut ready = shared.ready.lock();
         while ready.tokens.is_empty() {
             let left = match deadline.checked_duration_since(std::time::Instant::now()) {
