@@ -6,6 +6,12 @@
 //! parties to tell on completion (done-callbacks, any-of-N waiters, an async waker, and the
 //! count of threads blocked on the condition variable), and a write-once outcome cell.
 //!
+//! The allocation is kept small, because a program submitting many short calls makes one per
+//! call: the common case — one waiter (`wait`, `as_completed`), no callback — needs no further
+//! allocation, callbacks and further waiters go to a side list allocated on first use, and an
+//! error outcome is boxed (errors are the rare path; `Error` is 48 bytes). For a `usize` result
+//! the `Arc` allocation is 96 bytes instead of 152, which keeps it among glibc's fast bins.
+//!
 //! The state word moves one way: `0` (pending) → `RUNNING` → `RESOLVED` → `READY` → `DONE`,
 //! or `0` → `RESOLVED | CANCELLED` → `READY` → `DONE`. The `RESOLVED` bit is claimed with a
 //! compare-and-swap, so exactly one party (completer or canceller) wins and becomes the
@@ -14,6 +20,8 @@
 //! now on), including code running inside its own callbacks. It then runs the callbacks
 //! (outside the lock, with a shared reference to the outcome) and finally sets `DONE` under
 //! the lock, wakes sleepers, waiters and the async waker, and never touches the cell again.
+//! When no callback is registered (checked under the lock), `READY` and `DONE` are set by one
+//! atomic operation.
 //! Only after `DONE` may the outcome be read through `&Future` (an immediate callback) or
 //! taken through the unique `&mut Future`, so the callbacks' `&T` and the owner's never
 //! overlap (which would need `T: Sync`). Callbacks registered before `DONE` are appended to
@@ -59,15 +67,61 @@ pub(crate) struct Inner<T> {
     state: AtomicU8,
     parties: Mutex<Parties<T>>,
     condvar: Condvar,
-    outcome: UnsafeCell<Option<Result<T, Error>>>,
+    outcome: UnsafeCell<Option<Result<T, Box<Error>>>>,
 }
+
+/// A waiter to tell, with the token to hand it.
+type Watcher = (Arc<WaiterShared>, usize);
 
 /// Who to tell when the future completes. Guarded by `Inner::parties`.
 struct Parties<T> {
-    callbacks: Vec<Callback<T>>,
-    watchers: Vec<(Arc<WaiterShared>, usize)>,
+    /// The first waiter registered (usually the only one), kept inline.
+    watcher: Option<Watcher>,
+    /// Callbacks and further waiters, allocated on first use.
+    more: Option<Box<MoreParties<T>>>,
     waker: Option<Waker>,
     sleepers: usize,
+}
+
+/// The rarer parties of [`Parties`].
+struct MoreParties<T> {
+    callbacks: Vec<Callback<T>>,
+    watchers: Vec<Watcher>,
+}
+
+impl<T> Parties<T> {
+    fn has_callbacks(&self) -> bool {
+        self.more
+            .as_ref()
+            .is_some_and(|more| !more.callbacks.is_empty())
+    }
+
+    fn more(&mut self) -> &mut MoreParties<T> {
+        self.more.get_or_insert_with(|| {
+            Box::new(MoreParties {
+                callbacks: Vec::new(),
+                watchers: Vec::new(),
+            })
+        })
+    }
+
+    fn add_watcher(&mut self, watcher: Watcher) {
+        if self.watcher.is_none() {
+            self.watcher = Some(watcher);
+        } else {
+            self.more().watchers.push(watcher);
+        }
+    }
+
+    /// Every registered waiter, first the inline one, the list emptied.
+    fn take_watchers(&mut self) -> impl Iterator<Item = Watcher> + use<T> {
+        let more = self
+            .more
+            .as_mut()
+            .map(|more| std::mem::take(&mut more.watchers))
+            .unwrap_or_default();
+        self.watcher.take().into_iter().chain(more)
+    }
 }
 
 // SAFETY: the outcome cell is written once by the resolver (the unique winner of the
@@ -99,13 +153,13 @@ impl<T> Inner<T> {
         Inner {
             state: AtomicU8::new(state),
             parties: Mutex::new(Parties {
-                callbacks: Vec::new(),
-                watchers: Vec::new(),
+                watcher: None,
+                more: None,
                 waker: None,
                 sleepers: 0,
             }),
             condvar: Condvar::new(),
-            outcome: UnsafeCell::new(outcome),
+            outcome: UnsafeCell::new(outcome.map(|outcome| outcome.map_err(Box::new))),
         }
     }
 
@@ -195,29 +249,32 @@ impl<T> Inner<T> {
     }
 
     fn write_outcome(&self, outcome: Result<T, Error>) {
-        // SAFETY: only the resolver calls this, once, right after winning the `RESOLVED`
-        // exchange; no reader touches the cell before `DONE` is published.
-        self.outcome
-            .with_mut(|cell| unsafe { *cell = Some(outcome) });
-        // ORDERING: `Release` so that an observer that sees `READY` also sees the flags set
-        // with `RESOLVED`; the cell itself is published by `DONE`.
-        self.state.fetch_or(READY, Ordering::Release);
+        // A cancellation is the `CANCELLED` flag alone (readers check it first): no box.
+        if !matches!(outcome, Err(Error::Cancelled)) {
+            let outcome = outcome.map_err(Box::new);
+            // SAFETY: only the resolver calls this, once, right after winning the `RESOLVED`
+            // exchange; no reader touches the cell before `DONE` is published.
+            self.outcome
+                .with_mut(|cell| unsafe { *cell = Some(outcome) });
+        }
     }
 
-    /// Runs the callbacks, then publishes `DONE` and tells every waiter. Resolver only.
+    /// Publishes `READY`, runs the callbacks, then publishes `DONE` and tells every waiter.
+    /// Resolver only, after writing the outcome.
     fn finish(&self) {
+        let mut ready = false;
         loop {
             let mut parties = self.parties.lock();
-            if parties.callbacks.is_empty() {
+            if !parties.has_callbacks() {
                 // ORDERING: `Release` publishes the outcome to every `Acquire` reader of the
                 // state word. The store happens under the lock so that a waiter that re-checks
                 // `DONE` under the lock and then sleeps is counted in `sleepers` before we
-                // look at it.
-                self.state.fetch_or(DONE, Ordering::Release);
+                // look at it. Without callbacks, `READY` and `DONE` are set together.
+                self.state.fetch_or(READY | DONE, Ordering::Release);
                 // Waiters are told under our lock, so that `unwatch` (which takes it) is final:
                 // once it returns, no token of this future can still arrive. The lock order is
                 // future → waiter; a waiter never takes a future's lock.
-                for (waiter, token) in parties.watchers.drain(..) {
+                for (waiter, token) in parties.take_watchers() {
                     waiter.notify(token);
                 }
                 let waker = parties.waker.take();
@@ -231,7 +288,14 @@ impl<T> Inner<T> {
                 }
                 return;
             }
-            let callbacks = std::mem::take(&mut parties.callbacks);
+            if !ready {
+                // ORDERING: `Release` so that an observer that sees `READY` also sees the flags
+                // set with `RESOLVED`; the cell itself is published by `DONE`. Set before the
+                // callbacks run, so that they see their future done.
+                self.state.fetch_or(READY, Ordering::Release);
+                ready = true;
+            }
+            let callbacks = std::mem::take(&mut parties.more().callbacks);
             drop(parties);
             for callback in callbacks {
                 self.call(callback);
@@ -252,7 +316,7 @@ impl<T> Inner<T> {
             let view = match outcome {
                 _ if cancelled => Err(&CANCELLED_ERROR),
                 Some(Ok(value)) => Ok(value),
-                Some(Err(error)) => Err(error),
+                Some(Err(error)) => Err(&**error),
                 None => Err(&Error::Consumed),
             };
             unwind::run_reporting("done-callback", || callback(view));
@@ -263,7 +327,7 @@ impl<T> Inner<T> {
         if !self.is_settled() {
             let mut parties = self.parties.lock();
             if !self.is_settled() {
-                parties.callbacks.push(callback);
+                parties.more().callbacks.push(callback);
                 return;
             }
         }
@@ -282,10 +346,12 @@ impl<T> Inner<T> {
         // cell; the caller holds the only `Future` handle mutably, so no reader is active.
         self.outcome
             .with_mut(|cell| unsafe { (*cell).take() })
-            .unwrap_or(Err(Error::Consumed))
+            .map_or(Err(Error::Consumed), |outcome| {
+                outcome.map_err(|error| *error)
+            })
     }
 
-    /// Blocks until done. No busy waiting: sleeps on the condition variable.
+    /// Blocks until done: a bounded spin (`spin.rs`), then sleeps on the condition variable.
     ///
     /// Returns at once if the future is `READY` (so a callback may wait on its own future);
     /// a thread that had to sleep is woken at `DONE`.
@@ -374,7 +440,7 @@ impl<T> Inner<T> {
         if !self.is_done() {
             let mut parties = self.parties.lock();
             if !self.is_done() {
-                parties.watchers.push((Arc::clone(waiter), token));
+                parties.add_watcher((Arc::clone(waiter), token));
                 return;
             }
         }
@@ -386,8 +452,14 @@ impl<T> Inner<T> {
         // No unlocked fast path: `finish` hands out tokens under the lock, after setting
         // `DONE`, so only taking the lock proves none is still on its way.
         let mut parties = self.parties.lock();
-        parties
-            .watchers
-            .retain(|(registered, _)| !Arc::ptr_eq(registered, waiter));
+        if let Some((registered, _)) = &parties.watcher {
+            if Arc::ptr_eq(registered, waiter) {
+                parties.watcher = None;
+            }
+        }
+        if let Some(more) = &mut parties.more {
+            more.watchers
+                .retain(|(registered, _)| !Arc::ptr_eq(registered, waiter));
+        }
     }
 }

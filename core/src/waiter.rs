@@ -11,8 +11,8 @@ use crate::spin;
 ///
 /// Register it on each future with [`Future::watch`] under a *token* of your choosing (an
 /// index, usually); each future, once done, hands its token to the waiter exactly once —
-/// at once if it is already done. [`Waiter::wait_into`] then blocks, without spinning, until
-/// at least one token is ready and moves every ready token out, in completion order.
+/// at once if it is already done. [`Waiter::wait_into`] then blocks (after the same bounded
+/// spin as [`Future::wait`], then asleep) until at least one token is ready and moves every ready token out, in completion order.
 /// Registration and removal ([`Future::unwatch`]) cost O(1) per future.
 ///
 /// This is the primitive under `wait` and `as_completed` (CPython's `_Waiter`); it is public
@@ -41,6 +41,7 @@ use crate::spin;
 ///
 /// [`Future::watch`]: crate::Future::watch
 /// [`Future::unwatch`]: crate::Future::unwatch
+/// [`Future::wait`]: crate::Future::wait
 pub struct Waiter {
     pub(crate) shared: Arc<WaiterShared>,
 }

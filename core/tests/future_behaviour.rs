@@ -471,6 +471,41 @@ fn unwatch_removes_only_that_waiter() {
     assert!(!removed.try_wait_into(&mut ready));
 }
 
+/// The first registration is kept inline and the others in a side list: removing the inline
+/// one, registering again, a waiter twice and a callback in between must all still deliver
+/// each remaining token exactly once.
+#[test]
+fn many_watchers_and_callbacks_on_one_future() {
+    let (producer, future) = promise::<u32>();
+    let first = Waiter::new();
+    let second = Waiter::new();
+    let third = Waiter::new();
+    future.watch(&first, 1);
+    future.watch(&second, 2);
+    future.watch(&third, 3);
+    future.watch(&second, 22);
+    future.unwatch(&first);
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = std::sync::Arc::clone(&seen);
+    future.add_done_callback(move |outcome| {
+        counter.store(*outcome.unwrap(), std::sync::atomic::Ordering::SeqCst);
+    });
+    future.watch(&first, 11);
+    producer.set_result(7);
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 7);
+    let mut ready = Vec::new();
+    assert!(first.try_wait_into(&mut ready));
+    assert_eq!(ready, [11]);
+    ready.clear();
+    assert!(second.try_wait_into(&mut ready));
+    ready.sort_unstable();
+    assert_eq!(ready, [2, 22]);
+    ready.clear();
+    assert!(third.try_wait_into(&mut ready));
+    assert_eq!(ready, [3]);
+    assert_eq!(future.result(), Ok(7));
+}
+
 #[test]
 fn waiter_deadline_passes_without_tokens() {
     let (_producer, future) = promise::<u32>();

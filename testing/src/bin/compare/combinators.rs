@@ -1,8 +1,14 @@
 //! The `combinators` suite: `as_completed` and `map` against the peers.
 //!
 //! - `as_completed_10k` (ms, lower is better): submit 10 000 no-op calls and drain them in
-//!   completion order. cfut: `submit` + `as_completed`; the Rust peers: each call sends its
-//!   result on a channel that the caller drains; Python: `submit` + `as_completed`.
+//!   completion order. cfut: `submit` + `as_completed`; Python: `submit` + `as_completed`; the
+//!   Rust peers, which have no futures: "their handles drained through a channel" (issue 4) —
+//!   each call gets a handle, a `oneshot` channel (the lightest one-value channel on
+//!   crates.io: one allocation, no lock), puts its value in it and sends its index on one
+//!   shared channel; the caller drains the indices in completion order and takes each value
+//!   from its handle. The extra row `floor` is the channel pool without handles: each call
+//!   sends its bare value on the shared channel (the issue's "floor"; it gives the caller
+//!   values, not futures it could cancel, inspect or wait for one by one).
 //! - `map_100k` (tasks/s, higher is better): map a no-op over 100 000 inputs, results in input
 //!   order. cfut: `executor.map` with its default window (one call per item), and, as an extra
 //!   row, `cfut-chunk256` with `chunksize(256)`; rayon:
@@ -72,9 +78,9 @@ pub(crate) fn run(report: &mut Report) {
         "rayon",
         Box::new(|| {
             timed_ms(|| {
-                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
-                    rayon.spawn(move || send(&tx, i));
-                })
+                drain_handles(AS_COMPLETED_CALLS, |i, handle, done| {
+                    rayon.spawn(move || complete(i, handle, &done));
+                });
             })
         }),
     ));
@@ -82,9 +88,9 @@ pub(crate) fn run(report: &mut Report) {
         "threadpool",
         Box::new(|| {
             timed_ms(|| {
-                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
-                    threadpool.execute(move || send(&tx, i));
-                })
+                drain_handles(AS_COMPLETED_CALLS, |i, handle, done| {
+                    threadpool.execute(move || complete(i, handle, &done));
+                });
             })
         }),
     ));
@@ -92,14 +98,24 @@ pub(crate) fn run(report: &mut Report) {
         "futures-executor",
         Box::new(|| {
             timed_ms(|| {
-                drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
-                    futures_pool.spawn_ok(async move { send(&tx, i) });
-                })
+                drain_handles(AS_COMPLETED_CALLS, |i, handle, done| {
+                    futures_pool.spawn_ok(async move { complete(i, handle, &done) });
+                });
             })
         }),
     ));
     contenders.push((
         "channel-pool",
+        Box::new(|| {
+            timed_ms(|| {
+                drain_handles(AS_COMPLETED_CALLS, |i, handle, done| {
+                    channel_pool.execute(move || complete(i, handle, &done));
+                });
+            })
+        }),
+    ));
+    contenders.push((
+        "floor",
         Box::new(|| {
             timed_ms(|| {
                 drain_through_channel(AS_COMPLETED_CALLS, |i, tx| {
@@ -229,13 +245,48 @@ fn rate(items: usize, run: impl FnOnce()) -> f64 {
     items as f64 / start.elapsed().as_secs_f64()
 }
 
+/// The body of call `i` of [`drain_handles`]: the no-op's value into its handle, then its
+/// index on the shared channel.
+fn complete(i: usize, handle: oneshot::Sender<usize>, done: &Sender<usize>) {
+    // The caller holds every handle until it has drained them.
+    handle
+        .send(black_box(i))
+        .expect("the handle outlives the call");
+    send(done, i);
+}
+
 fn send<T>(tx: &Sender<T>, value: T) {
     // The receiver outlives every send of a run.
     tx.send(value).expect("the caller drains the channel");
 }
 
-/// Submits `calls` calls through `submit` (each sends its value on the channel) and drains
-/// them in completion order.
+/// Submits `calls` no-op calls through `submit`, call `i` with a handle (a `oneshot` channel)
+/// for its value and the shared channel on which it announces its index once done (see
+/// [`complete`]). Drains the indices in completion order and takes each value from its
+/// handle.
+fn drain_handles(
+    calls: usize,
+    mut submit: impl FnMut(usize, oneshot::Sender<usize>, Sender<usize>),
+) {
+    let (done_tx, done_rx) = unbounded::<usize>();
+    let mut handles = Vec::with_capacity(calls);
+    for i in 0..calls {
+        let (value_tx, value_rx) = oneshot::channel::<usize>();
+        handles.push(Some(value_rx));
+        submit(i, value_tx, done_tx.clone());
+    }
+    drop(done_tx);
+    let mut drained = 0;
+    for i in done_rx.iter().take(calls) {
+        let handle = handles[i].take().expect("each index arrives once");
+        assert_eq!(handle.recv(), Ok(i));
+        drained += 1;
+    }
+    assert_eq!(drained, calls);
+}
+
+/// Submits `calls` calls through `submit` (each sends its bare value on the channel) and
+/// drains them in completion order.
 fn drain_through_channel(calls: usize, mut submit: impl FnMut(usize, Sender<usize>)) {
     let (tx, rx): (Sender<usize>, Receiver<usize>) = unbounded();
     for i in 0..calls {
