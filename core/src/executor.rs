@@ -1,7 +1,7 @@
 //! The executor traits: [`Executor`] (what every backend is), [`JobExecutor`] (the
 //! in-process level), [`Submit`] (Python's `submit`, built once on it) and [`Shutdown`].
 
-use crate::{Future, Job, promise};
+use crate::{Future, Job};
 
 /// What every executor is, whatever it runs calls on: it has a size and can be shut down.
 ///
@@ -83,8 +83,10 @@ pub trait Submit: JobExecutor {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (promise, future) = promise();
-        self.execute(Job::with_promise(promise, call));
+        // One allocation for the future and the call (`task.rs`), where
+        // `Job::with_promise(promise(), call)` would make two.
+        let (job, future) = crate::task::spawn(call);
+        self.execute(job);
         future
     }
 }

@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 use crate::Error;
 use crate::help;
 use crate::inner::{CANCELLED, FAILED, Inner, READY, RUNNING};
-use crate::loom::sync::Arc;
+use crate::loom::sync::{Arc, UntrackedArc};
+use crate::task::Completion;
 use crate::waiter::Waiter;
 
 /// The result of a call that may not have finished yet: Python's `concurrent.futures.Future`.
@@ -57,10 +58,19 @@ use crate::waiter::Waiter;
 ///
 /// [`Promise`]: crate::Promise
 pub struct Future<T> {
-    pub(crate) inner: Arc<Inner<T>>,
+    handle: Handle<T>,
     /// Makes `Future<T>` `Send` only for `T: Send` and `Sync` only for `T: Sync`: shared
     /// handles hand out `&T` to callbacks on several threads.
     _value: PhantomData<T>,
+}
+
+/// How a future reaches its completion state.
+enum Handle<T> {
+    /// Its own allocation: [`promise`](crate::promise), [`Future::from_result`].
+    Plain(Arc<Inner<T>>),
+    /// Inside `Submit::submit`'s task, shared with the job (`task.rs`); names `T` but not the
+    /// call's type. (Only constructible for `T: 'static`.)
+    Task(UntrackedArc<dyn Completion<T>>),
 }
 
 /// Where a future is in its life, as returned by [`Future::state`].
@@ -127,8 +137,22 @@ impl State {
 impl<T> Future<T> {
     pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
         Future {
-            inner,
+            handle: Handle::Plain(inner),
             _value: PhantomData,
+        }
+    }
+
+    pub(crate) fn from_task(task: UntrackedArc<dyn Completion<T>>) -> Self {
+        Future {
+            handle: Handle::Task(task),
+            _value: PhantomData,
+        }
+    }
+
+    fn inner(&self) -> &Inner<T> {
+        match &self.handle {
+            Handle::Plain(inner) => inner,
+            Handle::Task(task) => task.inner(),
         }
     }
 
@@ -160,7 +184,7 @@ impl<T> Future<T> {
     /// assert_eq!(future.state(), State::Cancelled);
     /// ```
     pub fn state(&self) -> State {
-        State::from_bits(self.inner.state())
+        State::from_bits(self.inner().state())
     }
 
     /// `true` once the future is cancelled or finished (Python's `done()`).
@@ -176,7 +200,7 @@ impl<T> Future<T> {
     /// assert!(future.is_done());
     /// ```
     pub fn is_done(&self) -> bool {
-        self.inner.is_done()
+        self.inner().is_done()
     }
 
     /// `true` while the executor runs the call (Python's `running()`).
@@ -232,7 +256,7 @@ impl<T> Future<T> {
     /// assert!(!running.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.inner.cancel()
+        self.inner().cancel()
     }
 
     /// Blocks until the future is done and takes its outcome (Python's `result()`).
@@ -256,7 +280,7 @@ impl<T> Future<T> {
     /// ```
     pub fn result(self) -> Result<T, Error> {
         self.wait();
-        self.inner.take()
+        self.inner().take()
     }
 
     /// Waits at most `timeout`, then takes the outcome if the future is done.
@@ -282,8 +306,8 @@ impl<T> Future<T> {
     /// ```
     #[cfg(not(cfut_loom))]
     pub fn result_timeout(&mut self, timeout: std::time::Duration) -> Result<T, Error> {
-        if self.inner.block_timeout(timeout) {
-            self.inner.take()
+        if self.inner().block_timeout(timeout) {
+            self.inner().take()
         } else {
             Err(Error::TimedOut)
         }
@@ -305,7 +329,7 @@ impl<T> Future<T> {
     /// assert_eq!(future.try_result(), Some(Ok('x')));
     /// ```
     pub fn try_result(&mut self) -> Option<Result<T, Error>> {
-        self.is_done().then(|| self.inner.take())
+        self.is_done().then(|| self.inner().take())
     }
 
     /// Blocks until the future is done, without taking its outcome.
@@ -324,8 +348,8 @@ impl<T> Future<T> {
         if self.is_done() {
             return;
         }
-        help::help_while(&|| !self.inner.is_done());
-        self.inner.block();
+        help::help_while(&|| !self.inner().is_done());
+        self.inner().block();
     }
 
     /// Blocks until the future is done or `timeout` passes; `true` if it is done.
@@ -341,7 +365,7 @@ impl<T> Future<T> {
     /// ```
     #[cfg(not(cfut_loom))]
     pub fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
-        self.inner.block_timeout(timeout)
+        self.inner().block_timeout(timeout)
     }
 
     /// Runs `callback` with the outcome once the future is done — at once, on this thread, if
@@ -367,7 +391,7 @@ impl<T> Future<T> {
     where
         F: FnOnce(Result<&T, &Error>) + Send + 'static,
     {
-        self.inner.add_callback(Box::new(callback));
+        self.inner().add_callback(Box::new(callback));
     }
 
     /// Registers `waiter` to receive `token` once this future is done (at once if it is).
@@ -386,7 +410,7 @@ impl<T> Future<T> {
     /// assert_eq!(ready, [9]);
     /// ```
     pub fn watch(&self, waiter: &Waiter, token: usize) {
-        self.inner.watch(&waiter.shared, token);
+        self.inner().watch(&waiter.shared, token);
     }
 
     /// Removes every registration of `waiter` from this future.
@@ -404,7 +428,7 @@ impl<T> Future<T> {
     /// assert!(!waiter.try_wait_into(&mut Vec::new()));
     /// ```
     pub fn unwatch(&self, waiter: &Waiter) {
-        self.inner.unwatch(&waiter.shared);
+        self.inner().unwatch(&waiter.shared);
     }
 }
 
@@ -470,8 +494,8 @@ impl<T> std::future::Future for Future<T> {
     /// Ready with the outcome once done. The last waker given is woken exactly once, on
     /// completion; polling again after `Ready` gives `Err(Error::Consumed)`.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.inner.register_waker(cx.waker()) {
-            Poll::Ready(self.inner.take())
+        if self.inner().register_waker(cx.waker()) {
+            Poll::Ready(self.inner().take())
         } else {
             Poll::Pending
         }

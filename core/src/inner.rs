@@ -20,16 +20,30 @@
 //! now on), including code running inside its own callbacks. It then runs the callbacks
 //! (outside the lock, with a shared reference to the outcome) and finally sets `DONE` under
 //! the lock, wakes sleepers, waiters and the async waker, and never touches the cell again.
-//! When no callback is registered (checked under the lock), `READY` and `DONE` are set by one
-//! atomic operation.
 //! Only after `DONE` may the outcome be read through `&Future` (an immediate callback) or
 //! taken through the unique `&mut Future`, so the callbacks' `&T` and the owner's never
 //! overlap (which would need `T: Sync`). Callbacks registered before `DONE` are appended to
 //! the list and run by the resolver, so each runs exactly once and in registration order.
 //!
-//! Waiters block on the condition variable only after re-checking under the lock, and the
-//! resolver sets `DONE` under that same lock, so no wake-up is lost; it notifies only when
-//! the sleeper count is non-zero, so completing a future nobody waits for costs no syscall.
+//! A running future has one possible resolver, the party that set it running (the unique
+//! promise or job: `cancel` only succeeds on a pending future), so it skips the claim: it
+//! writes the outcome and publishes `RESOLVED` with the rest.
+//!
+//! Every party that registers under the lock — a waiter, a callback, the async waker, a
+//! thread about to block — first sets the `PARTIES` bit with `fetch_or` and checks the value
+//! it replaced: if that already says done (`READY` for a waiter, `DONE` for the others) it
+//! does not register and acts on the outcome at once. A resolver that finds `PARTIES` unset
+//! publishes `READY | DONE` with one compare-and-swap and never takes the lock; the exchange
+//! fails if a party set `PARTIES` meanwhile, and the resolver then takes the lock, after that
+//! party's registration. Both are read-modify-writes of the one word, so exactly one of the
+//! two sees the other: no party is missed, and a future nobody waits for completes with two
+//! atomic operations (`RUNNING`, then the publication).
+//!
+//! Blocked threads wait on the condition variable only after announcing themselves that way
+//! and re-checking under the lock, and the resolver sets `DONE` under that same lock, so no
+//! wake-up is lost; it notifies only when the sleeper count is non-zero, so completing a
+//! future nobody sleeps on costs no system call. With `PARTIES` set and no callback,
+//! `READY` and `DONE` are still set by one atomic operation.
 //!
 //! [`Future`]: crate::Future
 //! [`Promise`]: crate::Promise
@@ -56,6 +70,9 @@ pub(crate) const CANCELLED: u8 = 8;
 pub(crate) const FAILED: u8 = 16;
 /// The outcome is written: the future is done for every observer; callbacks may still run.
 pub(crate) const READY: u8 = 32;
+/// Some party registered under the lock (a waiter, a callback, the async waker, a blocked
+/// thread): the resolver must take the lock to tell them. Set under the lock, never cleared.
+const PARTIES: u8 = 64;
 
 /// A done-callback: sees the outcome by reference.
 pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'static>;
@@ -181,33 +198,46 @@ impl<T> Inner<T> {
 
     /// Pending → running. `false` if the future was cancelled (or resolved) first.
     pub(crate) fn set_running(&self) -> bool {
-        // ORDERING: the claim only needs to be atomic against `cancel`'s claim; no data is
-        // published by it.
-        match self
-            .state
-            .compare_exchange(0, RUNNING, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => true,
-            Err(current) => current == RUNNING,
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current & !PARTIES != 0 {
+                return current & !PARTIES == RUNNING;
+            }
+            // ORDERING: the claim only needs to be atomic against `cancel`'s claim; no data
+            // is published by it.
+            match self.state.compare_exchange_weak(
+                current,
+                current | RUNNING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
         }
     }
 
     /// The user's `cancel()`: succeeds only while pending; `true` also if already cancelled.
     pub(crate) fn cancel(&self) -> bool {
-        // ORDERING: as in `set_running`; the outcome is published later by `finish`.
-        match self.state.compare_exchange(
-            0,
-            RESOLVED | CANCELLED | FAILED,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => {
-                self.write_outcome(Err(Error::Cancelled));
-                self.finish();
-                true
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current & !PARTIES != 0 {
+                return current & CANCELLED != 0;
             }
-            Err(current) => current & CANCELLED != 0,
+            // ORDERING: as in `set_running`; the outcome is published later by `finish`.
+            match self.state.compare_exchange_weak(
+                current,
+                current | RESOLVED | CANCELLED | FAILED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => current = actual,
+            }
         }
+        // A cancellation is the `CANCELLED` flag alone: nothing to write in the cell.
+        self.finish(0);
+        true
     }
 
     /// Completes the future unless it is already resolved. With `cancel`, the outcome is a
@@ -221,7 +251,20 @@ impl<T> Inner<T> {
         } else if outcome.is_err() {
             flags |= FAILED;
         }
+        let outcome = if cancel {
+            Err(Error::Cancelled)
+        } else {
+            outcome
+        };
         let mut current = self.state.load(Ordering::Acquire);
+        if current & (RUNNING | RESOLVED) == RUNNING {
+            // Running: only the party that set it running — the unique promise or job, our
+            // caller — can resolve it now (`cancel` fails once it runs), so there is nothing
+            // to claim: write the outcome, then publish the flags with it.
+            self.write_outcome(outcome);
+            self.finish(flags);
+            return true;
+        }
         loop {
             if current & RESOLVED != 0 {
                 return false;
@@ -238,13 +281,8 @@ impl<T> Inner<T> {
                 Err(actual) => current = actual,
             }
         }
-        let outcome = if cancel {
-            Err(Error::Cancelled)
-        } else {
-            outcome
-        };
         self.write_outcome(outcome);
-        self.finish();
+        self.finish(0);
         true
     }
 
@@ -252,16 +290,35 @@ impl<T> Inner<T> {
         // A cancellation is the `CANCELLED` flag alone (readers check it first): no box.
         if !matches!(outcome, Err(Error::Cancelled)) {
             let outcome = outcome.map_err(Box::new);
-            // SAFETY: only the resolver calls this, once, right after winning the `RESOLVED`
-            // exchange; no reader touches the cell before `DONE` is published.
+            // SAFETY: only the resolver calls this, once, after winning the `RESOLVED` exchange
+            // (or as the runner, see `resolve`); no reader touches the cell before `DONE` is
+            // published.
             self.outcome
                 .with_mut(|cell| unsafe { *cell = Some(outcome) });
         }
     }
 
-    /// Publishes `READY`, runs the callbacks, then publishes `DONE` and tells every waiter.
-    /// Resolver only, after writing the outcome.
-    fn finish(&self) {
+    /// Publishes `flags` (the resolution flags not set yet) and `READY`, runs the callbacks,
+    /// then publishes `DONE` and tells every waiter. Resolver only, after writing the outcome.
+    fn finish(&self, flags: u8) {
+        // Nobody registered: publish everything with one exchange, without the lock. A party
+        // registering sets `PARTIES` under the lock with `fetch_or`, so either it sees `DONE`
+        // in the value it replaced (and does not register), or this exchange fails and we take
+        // the lock below, after its registration.
+        let mut current = self.state.load(Ordering::Relaxed);
+        while current & PARTIES == 0 {
+            // ORDERING: `Release` publishes the outcome and the flags to every `Acquire`
+            // reader of the state word.
+            match self.state.compare_exchange_weak(
+                current,
+                current | flags | READY | DONE,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
         let mut ready = false;
         loop {
             let mut parties = self.parties.lock();
@@ -270,7 +327,7 @@ impl<T> Inner<T> {
                 // state word. The store happens under the lock so that a waiter that re-checks
                 // `DONE` under the lock and then sleeps is counted in `sleepers` before we
                 // look at it. Without callbacks, `READY` and `DONE` are set together.
-                self.state.fetch_or(READY | DONE, Ordering::Release);
+                self.state.fetch_or(flags | READY | DONE, Ordering::Release);
                 // Waiters are told under our lock, so that `unwatch` (which takes it) is final:
                 // once it returns, no token of this future can still arrive. The lock order is
                 // future → waiter; a waiter never takes a future's lock.
@@ -292,7 +349,7 @@ impl<T> Inner<T> {
                 // ORDERING: `Release` so that an observer that sees `READY` also sees the flags
                 // set with `RESOLVED`; the cell itself is published by `DONE`. Set before the
                 // callbacks run, so that they see their future done.
-                self.state.fetch_or(READY, Ordering::Release);
+                self.state.fetch_or(flags | READY, Ordering::Release);
                 ready = true;
             }
             let callbacks = std::mem::take(&mut parties.more().callbacks);
@@ -326,7 +383,7 @@ impl<T> Inner<T> {
     pub(crate) fn add_callback(&self, callback: Callback<T>) {
         if !self.is_settled() {
             let mut parties = self.parties.lock();
-            if !self.is_settled() {
+            if self.announce() & DONE == 0 {
                 parties.more().callbacks.push(callback);
                 return;
             }
@@ -409,6 +466,9 @@ impl<T> Inner<T> {
         mut parties: MutexGuard<'a, Parties<T>>,
         timeout: Option<std::time::Duration>,
     ) -> MutexGuard<'a, Parties<T>> {
+        if self.announce() & DONE != 0 {
+            return parties; // published since the caller looked: it looks again
+        }
         parties.sleepers += 1;
         let mut parties = match timeout {
             None => self.condvar.wait(parties),
@@ -425,7 +485,7 @@ impl<T> Inner<T> {
             return true;
         }
         let mut parties = self.parties.lock();
-        if self.is_settled() {
+        if self.announce() & DONE != 0 {
             return true;
         }
         match &parties.waker {
@@ -439,12 +499,21 @@ impl<T> Inner<T> {
     pub(crate) fn watch(&self, waiter: &Arc<WaiterShared>, token: usize) {
         if !self.is_done() {
             let mut parties = self.parties.lock();
-            if !self.is_done() {
+            if self.announce() & READY == 0 {
                 parties.add_watcher((Arc::clone(waiter), token));
                 return;
             }
         }
         waiter.notify(token);
+    }
+
+    /// Tells the resolver to take the lock (sets `PARTIES`) and returns the state word as it
+    /// was. Called under the lock by every party about to register; a registration is only
+    /// valid if the bits it waits for are not in the returned value.
+    fn announce(&self) -> u8 {
+        // ORDERING: `Acquire` so that a caller that sees `DONE` may read the outcome; the
+        // registration itself is published by the lock.
+        self.state.fetch_or(PARTIES, Ordering::AcqRel)
     }
 
     /// Forgets every registration of `waiter` on this future.

@@ -1,14 +1,20 @@
 //! [`Job`], the unit of work an in-process executor runs.
 
+use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 
+use crate::loom::sync::UntrackedArc;
+use crate::task::{self, Runnable};
 use crate::{Error, Promise};
 
 /// What to do with a job.
-enum Action {
+pub(crate) enum Action {
     Run,
     Cancel,
     Reject(Error),
+    /// The job was dropped unrun (only sent to a task: a boxed call's drop does it itself).
+    Abandon,
 }
 
 /// A boxed call handed to a [`JobExecutor`], usually carrying the [`Promise`] of a future.
@@ -36,7 +42,13 @@ enum Action {
 ///
 /// [`JobExecutor`]: crate::JobExecutor
 pub struct Job {
-    call: Box<dyn FnOnce(Action) + Send + 'static>,
+    /// `None` once acted on (or being dropped). This is the task's only job-side handle, which
+    /// `Runnable::act`'s contract requires: every constructor makes a fresh task, and `Job`
+    /// is not `Clone`. One pointer pair, so queues of jobs stay as small as boxed calls.
+    task: Option<UntrackedArc<dyn Runnable>>,
+    /// Keeps `Job` `!Sync`, as the boxed call it used to be: a `&Job` offers nothing, and
+    /// promising `Sync` would be API.
+    _not_sync: PhantomData<Cell<()>>,
 }
 
 impl Job {
@@ -58,11 +70,12 @@ impl Job {
         F: FnOnce() + Send + 'static,
     {
         Job {
-            call: Box::new(move |action| {
+            task: Some(task::once(move |action| {
                 if let Action::Run = action {
                     call();
                 }
-            }),
+            })),
+            _not_sync: PhantomData,
         }
     }
 
@@ -83,7 +96,7 @@ impl Job {
         F: FnOnce() -> T + Send + 'static,
     {
         Job {
-            call: Box::new(move |action| match action {
+            task: Some(task::once(move |action| match action {
                 Action::Run => promise.run(call),
                 Action::Cancel => {
                     promise.cancel();
@@ -91,8 +104,29 @@ impl Job {
                 Action::Reject(error) => {
                     promise.set_error(error);
                 }
-            }),
+                Action::Abandon => drop(promise),
+            })),
+            _not_sync: PhantomData,
         }
+    }
+
+    /// The job side of a task made by `task::spawn`, which holds no other job-side handle.
+    /// The job side of a fresh task (`task::spawn`), which holds no other job-side handle.
+    pub(crate) fn from_task(task: UntrackedArc<dyn Runnable>) -> Self {
+        Job {
+            task: Some(task),
+            _not_sync: PhantomData,
+        }
+    }
+
+    fn act(mut self, action: Action) {
+        let task = self
+            .task
+            .take()
+            .expect("a job is acted on once: `act` consumes it");
+        // SAFETY: `task` is the task's only job-side handle (see the field), moved out of
+        // `self` here, so this is the task's one and only `act`.
+        unsafe { task.act(action) };
     }
 
     /// Runs the call on this thread. Never unwinds from a job made by
@@ -102,7 +136,7 @@ impl Job {
     ///
     /// See [`Job`].
     pub fn run(self) {
-        (self.call)(Action::Run);
+        self.act(Action::Run);
     }
 
     /// Cancels the call: its future becomes cancelled without the call running.
@@ -111,7 +145,7 @@ impl Job {
     ///
     /// See [`with_promise`](Self::with_promise).
     pub fn cancel(self) {
-        (self.call)(Action::Cancel);
+        self.act(Action::Cancel);
     }
 
     /// Fails the call with `error` without running it.
@@ -120,7 +154,18 @@ impl Job {
     ///
     /// See [`Job`].
     pub fn reject(self, error: Error) {
-        (self.call)(Action::Reject(error));
+        self.act(Action::Reject(error));
+    }
+}
+
+impl Drop for Job {
+    /// A job dropped unrun completes its future with [`Error::Abandoned`] and drops its call.
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            // SAFETY: as in `act`: this job held the task's only job-side handle and moved it
+            // out, so this is the task's one `act`.
+            unsafe { task.act(Action::Abandon) };
+        }
     }
 }
 

@@ -73,6 +73,8 @@ mod job;
 mod loom;
 mod promise;
 mod spin;
+mod task;
+mod tokens;
 mod unwind;
 mod waiter;
 

@@ -3,9 +3,10 @@
 use std::fmt;
 
 use crate::help;
-use crate::loom::sync::atomic::{AtomicUsize, Ordering};
-use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering, fence};
+use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 use crate::spin;
+use crate::tokens::Tokens;
 
 /// Blocks one thread until any of several futures completes.
 ///
@@ -46,54 +47,101 @@ pub struct Waiter {
     pub(crate) shared: Arc<WaiterShared>,
 }
 
+/// The state shared by a [`Waiter`] and the futures it watches.
+///
+/// # Implementation description
+///
+/// Completing futures push their tokens into a lock-free queue ([`Tokens`]), so futures
+/// completing on several threads at once never wait for each other or for the waiting
+/// thread. Sleeping follows the same Dekker pair as the thread pool's workers: a *notifier*
+/// pushes, issues `fence(SeqCst)`, then reads `sleeping`, and only if a thread sleeps (or is
+/// about to) takes the lock to wake one; a *sleeper* takes the lock, counts itself in
+/// `sleeping`, issues `fence(SeqCst)`, and looks at the queue once more before it waits, still
+/// holding the lock until the wait releases it. At least one side sees the other, so a token
+/// is never left queued while its waiter sleeps; and a notifier that saw a sleeper takes the
+/// lock only after that sleeper waits. `src/tests/loom_waiter.rs` model-checks it.
 pub(crate) struct WaiterShared {
-    ready: Mutex<Ready>,
+    tokens: Tokens,
+    /// Threads in `wait_into`/`wait_deadline_into` counted as sleeping (a `Waiter` is
+    /// `Sync`). Changed only under `sleep`'s lock; read without it by notifiers.
+    sleeping: AtomicUsize,
+    sleep: Mutex<Signalled>,
     condvar: Condvar,
-    /// How many tokens `ready.tokens` holds, readable without the lock by a waiting thread
-    /// that spins or helps before it sleeps. Written under the lock.
-    queued: AtomicUsize,
 }
 
-struct Ready {
-    tokens: Vec<usize>,
-    /// Threads blocked in `wait_into`/`wait_deadline_into` (a `Waiter` is `Sync`).
-    sleepers: usize,
-    /// Sleepers already sent a wake-up that they have not consumed yet. Completions that
-    /// arrive while the woken thread is still getting up add their token without another
-    /// system call. Every thread that wakes, for whatever reason, consumes one, so the count
-    /// can only err towards an extra wake-up, never a lost one.
-    signalled: usize,
-}
+/// Sleepers already sent a wake-up that they have not consumed yet. Completions that arrive
+/// while the woken thread is still getting up add their token without another system call.
+/// Every thread that wakes, for whatever reason, consumes one, so the count can only err
+/// towards an extra wake-up, never a lost one.
+struct Signalled(usize);
 
 impl WaiterShared {
     /// Called by a future when it is done.
     pub(crate) fn notify(&self, token: usize) {
-        let mut ready = self.ready.lock();
-        ready.tokens.push(token);
-        // ORDERING: pairs with the `Acquire` in `has_tokens`; the tokens themselves are read
-        // under the lock.
-        self.queued.store(ready.tokens.len(), Ordering::Release);
-        // One token is enough to release one sleeper (it takes every ready token).
-        let wake = ready.sleepers > ready.signalled;
-        if wake {
-            ready.signalled += 1;
+        self.tokens.push(token);
+        // The notifier's half of the Dekker pair: the push is ordered before the read.
+        fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) == 0 {
+            return;
         }
-        drop(ready);
+        let mut signalled = self.sleep.lock();
+        // One token is enough to release one sleeper (it takes every ready token).
+        let wake = self.sleeping.load(Ordering::SeqCst) > signalled.0;
+        if wake {
+            signalled.0 += 1;
+        }
+        drop(signalled);
         if wake {
             self.condvar.notify_one();
         }
     }
 
     fn has_tokens(&self) -> bool {
-        // ORDERING: see `notify`.
-        self.queued.load(Ordering::Acquire) > 0
+        !self.tokens.is_empty()
     }
 
-    /// Moves every ready token to `out`. Caller holds the lock.
-    fn drain(&self, ready: &mut Ready, out: &mut Vec<usize>) {
-        out.append(&mut ready.tokens);
-        // ORDERING: see `notify`.
-        self.queued.store(0, Ordering::Release);
+    /// Blocks until there may be tokens; returns at once if tokens are queued.
+    fn sleep_until_tokens(&self) {
+        self.sleep_with(|signalled| (self.condvar.wait(signalled), true));
+    }
+
+    /// Like [`sleep_until_tokens`](Self::sleep_until_tokens), but `false` if `deadline` had
+    /// passed before it could wait.
+    #[cfg(not(cfut_loom))]
+    fn sleep_until_tokens_or(&self, deadline: std::time::Instant) -> bool {
+        self.sleep_with(|signalled| {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                (signalled, false)
+            } else {
+                (self.condvar.wait_timeout(signalled, left).0, true)
+            }
+        })
+    }
+
+    /// The sleeper's side of the protocol around `wait`, which blocks on the condition
+    /// variable and gives the guard back, with `false` if the deadline had passed so that it
+    /// did not block. Returns that flag (`true` if tokens were already there).
+    fn sleep_with(
+        &self,
+        wait: impl FnOnce(MutexGuard<'_, Signalled>) -> (MutexGuard<'_, Signalled>, bool),
+    ) -> bool {
+        let signalled = self.sleep.lock();
+        self.sleeping.fetch_add(1, Ordering::SeqCst);
+        // The sleeper's half of the Dekker pair: counted as sleeping before the last look.
+        fence(Ordering::SeqCst);
+        let (signalled, in_time) = if self.has_tokens() {
+            (signalled, true)
+        } else {
+            let (mut signalled, waited) = wait(signalled);
+            if waited {
+                signalled.0 = signalled.0.saturating_sub(1);
+            }
+            (signalled, waited)
+        };
+        self.sleeping.fetch_sub(1, Ordering::SeqCst);
+        drop(signalled);
+        in_time
     }
 }
 
@@ -110,13 +158,10 @@ impl Waiter {
     pub fn new() -> Self {
         Waiter {
             shared: Arc::new(WaiterShared {
-                ready: Mutex::new(Ready {
-                    tokens: Vec::new(),
-                    sleepers: 0,
-                    signalled: 0,
-                }),
+                tokens: Tokens::new(),
+                sleeping: AtomicUsize::new(0),
+                sleep: Mutex::new(Signalled(0)),
                 condvar: Condvar::new(),
-                queued: AtomicUsize::new(0),
             }),
         }
     }
@@ -147,14 +192,9 @@ impl Waiter {
             // watched may be among them), exactly as `Future::wait` does.
             help::help_while(&|| !shared.has_tokens());
         }
-        let mut ready = shared.ready.lock();
-        while ready.tokens.is_empty() {
-            ready.sleepers += 1;
-            ready = shared.condvar.wait(ready);
-            ready.sleepers -= 1;
-            ready.signalled = ready.signalled.saturating_sub(1);
+        while !shared.tokens.drain_into(out) {
+            shared.sleep_until_tokens();
         }
-        shared.drain(&mut ready, out);
     }
 
     /// Like [`wait_into`](Self::wait_into), but gives up at `deadline`; `true` if it appended
@@ -178,19 +218,15 @@ impl Waiter {
     pub fn wait_deadline_into(&self, out: &mut Vec<usize>, deadline: std::time::Instant) -> bool {
         let shared = &*self.shared;
         spin::spin_until(|| shared.has_tokens());
-        let mut ready = shared.ready.lock();
-        while ready.tokens.is_empty() {
-            let left = match deadline.checked_duration_since(std::time::Instant::now()) {
-                Some(left) if !left.is_zero() => left,
-                _ => return false,
-            };
-            ready.sleepers += 1;
-            ready = shared.condvar.wait_timeout(ready, left).0;
-            ready.sleepers -= 1;
-            ready.signalled = ready.signalled.saturating_sub(1);
+        loop {
+            if shared.tokens.drain_into(out) {
+                return true;
+            }
+            if !shared.sleep_until_tokens_or(deadline) {
+                // The deadline passed; tokens that came meanwhile still count.
+                return shared.tokens.drain_into(out);
+            }
         }
-        shared.drain(&mut ready, out);
-        true
     }
 
     /// Appends every token ready now to `out`, without blocking; `true` if there was any.
@@ -208,10 +244,7 @@ impl Waiter {
     /// assert_eq!(ready, [3]);
     /// ```
     pub fn try_wait_into(&self, out: &mut Vec<usize>) -> bool {
-        let mut ready = self.shared.ready.lock();
-        let any = !ready.tokens.is_empty();
-        self.shared.drain(&mut ready, out);
-        any
+        self.shared.tokens.drain_into(out)
     }
 }
 

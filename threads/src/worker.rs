@@ -2,7 +2,7 @@
 //! tasks go to its own deque), and the [`WaitHelper`] that runs its own queued calls while one
 //! of its tasks waits for a future.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use cfut_core::{Job, WaitHelper, install_wait_helper};
@@ -16,12 +16,22 @@ use crate::unwind;
 thread_local! {
     /// The worker running on this thread, if it is one.
     static CURRENT: RefCell<Option<Rc<WorkerThread>>> = const { RefCell::new(None) };
+    /// The registry of that worker, null on other threads: what every `submit` checks
+    /// first. A plain pointer in a `Cell` needs no destructor, so reading it is one load,
+    /// where `CURRENT` (which has one) is checked for registration on each access.
+    static CURRENT_REGISTRY: Cell<*const Registry> = const { Cell::new(std::ptr::null()) };
 }
 
 // loom's `thread_local!` does not accept a `const` initializer.
 #[cfg(cfut_loom)]
 thread_local! {
     static CURRENT: RefCell<Option<Rc<WorkerThread>>> = RefCell::new(None);
+    static CURRENT_REGISTRY: Cell<*const Registry> = Cell::new(std::ptr::null());
+}
+
+/// Is the current thread a worker of `registry`?
+fn is_worker_of(registry: &Registry) -> bool {
+    CURRENT_REGISTRY.with(|current| std::ptr::eq(current.get(), registry))
 }
 
 /// The state of one worker, owned by its thread.
@@ -34,6 +44,9 @@ struct WorkerThread {
 /// Pushes `job` onto the current thread's local deque if the thread is a worker of
 /// `registry`; gives the job back otherwise.
 pub(crate) fn push_local(registry: &Registry, job: Job) -> Result<(), Job> {
+    if !is_worker_of(registry) {
+        return Err(job);
+    }
     CURRENT.with(|current| match &*current.borrow() {
         Some(worker) if std::ptr::eq(&*worker.registry, registry) => {
             worker.deques.local.push(job);
@@ -72,10 +85,12 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
         deques,
     });
     CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
+    CURRENT_REGISTRY.with(|current| current.set(Arc::as_ptr(&registry)));
     let helper = install_wait_helper(Rc::clone(&worker) as Rc<dyn WaitHelper>);
     registry.thread_ready();
     worker.run();
     drop(helper);
+    CURRENT_REGISTRY.with(|current| current.set(std::ptr::null()));
     CURRENT.with(|current| current.borrow_mut().take());
     drop(worker);
     registry.thread_exited();

@@ -2,6 +2,12 @@
 
 pub(crate) mod sync {
     pub(crate) use ::loom::sync::Arc;
+    /// std's `Arc`, also under loom: `Submit::submit`'s single-allocation task (`task.rs`)
+    /// is shared as a trait object, and loom's `Arc` cannot be unsized (`Arc::from_std` needs
+    /// a unique std `Arc`). So loom does not track these reference counts (nor report a leak
+    /// of them); the state machine inside the allocation (atomics, mutex, condition variable,
+    /// cells) is still loom's and fully modelled.
+    pub(crate) use ::std::sync::Arc as UntrackedArc;
     use std::time::Duration;
 
     pub(crate) type MutexGuard<'a, T> = ::loom::sync::MutexGuard<'a, T>;
@@ -59,7 +65,7 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, fence};
     }
 }
 

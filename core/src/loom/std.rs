@@ -1,6 +1,11 @@
 //! The real primitives, shaped like loom's API.
 
 pub(crate) mod sync {
+    /// std's `Arc` under both cfgs, for the allocations that must coerce to a trait object
+    /// (`Submit::submit`'s single-allocation task, `task.rs`). loom's `Arc` cannot be unsized,
+    /// so loom does not track these reference counts; the state machine inside them (atomics,
+    /// mutex, condition variable, cells) is still loom's.
+    pub(crate) use ::std::sync::Arc as UntrackedArc;
     pub(crate) use std::sync::Arc;
     use std::sync::{PoisonError, WaitTimeoutResult};
     use std::time::Duration;
@@ -56,7 +61,7 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, fence};
     }
 }
 

@@ -13,11 +13,14 @@
 //! * [`loom_callback`], for done-callback registration racing completion;
 //! * [`loom_waiter`], for any-of-N waiter registration racing completion;
 //! * [`loom_promise_drop`], for a dropped promise racing a blocked waiter;
-//! * [`loom_waker`], for async waker registration racing completion.
+//! * [`loom_waker`], for async waker registration racing completion;
+//! * [`loom_task`], for `Submit::submit`'s single-allocation task: its job run, cancelled or
+//!   dropped racing the future's cancel, blocking wait or drop.
 
 mod loom_callback;
 mod loom_complete_cancel;
 mod loom_promise_drop;
+mod loom_task;
 mod loom_waiter;
 mod loom_waker;
 

@@ -1,0 +1,162 @@
+//! The single-allocation job of [`Submit::submit`]: the future's state and the user's call in
+//! one `Arc`.
+//!
+//! # Implementation description
+//!
+//! [`Job::with_promise`] costs two allocations per call: the future's `Arc<Inner<T>>` and the
+//! boxed closure that captures the [`Promise`] and the call. The box is allocated by the
+//! submitter and freed on a worker, which makes the allocator's cross-thread frees the largest
+//! cost of a tiny call. `submit` instead allocates one [`Task<T, F>`]: the completion state
+//! machine ([`Inner<T>`]) and the call (`UnsafeCell<Option<F>>`) side by side. Two
+//! type-erased views share that allocation:
+//!
+//! * the [`Job`] holds it as `Arc<dyn Runnable>` and is the only party that ever touches the
+//!   call cell: it takes `F` out exactly once, to run it, or to drop it unrun when the job is
+//!   cancelled, rejected or dropped (a dropped job completes the future with
+//!   [`Error::Abandoned`], as a dropped promise does);
+//! * the [`Future<T>`] holds it as `Arc<dyn Completion<T>>`, which names `T` but not `F`, and
+//!   only ever reaches the `Inner<T>`.
+//!
+//! The job side does exactly what [`Promise::run`], [`Promise::cancel`] and
+//! [`Promise::set_error`] do on the same `Inner<T>`, so the state machine and its proofs (see
+//! `inner.rs`) are unchanged. The `Arc` is std's under both cfgs (loom's cannot be unsized; see
+//! the facade); everything inside it is loom's in the models.
+//!
+//! [`Submit::submit`]: crate::Submit::submit
+//! [`Job::with_promise`]: crate::Job::with_promise
+//! [`Promise`]: crate::Promise
+//! [`Promise::run`]: crate::Promise::run
+//! [`Promise::cancel`]: crate::Promise::cancel
+//! [`Promise::set_error`]: crate::Promise::set_error
+
+use crate::inner::Inner;
+use crate::job::Action;
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::UntrackedArc;
+use crate::{Error, Future, Job, unwind};
+
+/// The future's view of a task: its completion state, whatever the call's type.
+pub(crate) trait Completion<T>: Send + Sync {
+    fn inner(&self) -> &Inner<T>;
+}
+
+/// The job's view of a task: the call, type-erased.
+pub(crate) trait Runnable: Send + Sync {
+    /// Takes the call out of the task and does `action` with it.
+    ///
+    /// # Safety
+    ///
+    /// No two calls may overlap: the caller must be the unique owner of the task's job side
+    /// (the one [`Job`] made by [`spawn`]), which calls this at most once.
+    unsafe fn act(&self, action: Action);
+}
+
+/// The future's state and the call, in one allocation.
+struct Task<T, F> {
+    inner: Inner<T>,
+    /// `Some` until the job acts; only the job touches it.
+    call: UnsafeCell<Option<F>>,
+}
+
+// SAFETY: `Inner<T>` is `Sync` for `T: Send` (see its impl). The call cell is only accessed
+// through `Runnable::act`, whose contract makes the unique job its only user, one call at a
+// time; moving that job between threads moves `F`, so `F: Send` suffices (no `&F` is ever
+// shared). Dropping the task drops the cell's contents on whichever thread drops the last
+// `Arc`, after the `Arc`'s own synchronisation: again only a move of `F`. `Send` is derived.
+unsafe impl<T: Send, F: Send> Sync for Task<T, F> {}
+
+impl<T: Send, F: Send> Completion<T> for Task<T, F> {
+    fn inner(&self) -> &Inner<T> {
+        &self.inner
+    }
+}
+
+impl<T, F> Runnable for Task<T, F>
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+{
+    unsafe fn act(&self, action: Action) {
+        // SAFETY: by this method's contract the caller is the unique job, acting once, so no
+        // other access to the cell overlaps this one; the future side never touches it.
+        let call = self.call.with_mut(|cell| unsafe { (*cell).take() });
+        let Some(call) = call else {
+            return;
+        };
+        // Like `Promise`: the future is resolved first, then an unrun call is dropped, so a
+        // panicking destructor in the call cannot leave the future pending.
+        match action {
+            Action::Run => {
+                if self.inner.set_running() {
+                    let outcome = unwind::halt_unwinding(call).map_err(Error::from_panic);
+                    self.inner.resolve(outcome, false);
+                } else {
+                    // Cancelled by the user first: the call must not run.
+                    drop(call);
+                }
+            }
+            Action::Cancel => {
+                self.inner.resolve(Err(Error::Cancelled), true);
+                drop(call);
+            }
+            Action::Reject(error) => {
+                self.inner.resolve(Err(error), false);
+                drop(call);
+            }
+            Action::Abandon => {
+                self.inner.resolve(Err(Error::Abandoned), false);
+                drop(call);
+            }
+        }
+    }
+}
+
+/// A call of [`Job::new`] or [`Job::with_promise`]: `call` gets the action, once.
+///
+/// [`Job::new`]: crate::Job::new
+/// [`Job::with_promise`]: crate::Job::with_promise
+struct Once<C>(UnsafeCell<Option<C>>);
+
+// SAFETY: the cell is only accessed through `Runnable::act`, whose contract makes the unique
+// job its only user, one call at a time; no `&C` is ever shared, so `C: Send` suffices (as
+// for `Task`). `Send` is derived.
+unsafe impl<C: Send> Sync for Once<C> {}
+
+impl<C> Runnable for Once<C>
+where
+    C: FnOnce(Action) + Send,
+{
+    unsafe fn act(&self, action: Action) {
+        // SAFETY: by this method's contract the caller is the unique job, acting once.
+        if let Some(call) = self.0.with_mut(|cell| unsafe { (*cell).take() }) {
+            call(action);
+        }
+    }
+}
+
+/// A job-side task around `call`, which must handle every [`Action`] (`Abandon`: the job was
+/// dropped).
+pub(crate) fn once<C>(call: C) -> UntrackedArc<dyn Runnable>
+where
+    C: FnOnce(Action) + Send + 'static,
+{
+    UntrackedArc::new(Once(UnsafeCell::new(Some(call))))
+}
+
+/// A pending future and the job that runs `call` into it, in one allocation: what
+/// [`Job::with_promise`] does with a fresh [`promise`], minus the second allocation.
+///
+/// [`Job::with_promise`]: crate::Job::with_promise
+/// [`promise`]: crate::promise
+pub(crate) fn spawn<T, F>(call: F) -> (Job, Future<T>)
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let task = UntrackedArc::new(Task {
+        inner: Inner::new(),
+        call: UnsafeCell::new(Some(call)),
+    });
+    let future = Future::from_task(UntrackedArc::clone(&task) as UntrackedArc<dyn Completion<T>>);
+    (Job::from_task(task), future)
+}
