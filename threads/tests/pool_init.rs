@@ -81,7 +81,7 @@ fn failing_initializer_leaks_no_thread() {
         Err(Error::Broken { .. })
     ));
     drop(pool);
-    assert!(common::live_threads_named("broken-").is_empty());
+    common::assert_threads_gone("broken-");
 }
 
 // test_init.py (queued calls): every call queued when the pool breaks fails with the broken

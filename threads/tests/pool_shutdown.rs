@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cfut_core::{Error, Shutdown, State};
 use cfut_threads::ThreadPoolExecutor;
-use common::{Latch, bounded, eventually, live_threads_named, outcome};
+use common::{Latch, assert_threads_gone, bounded, eventually, live_threads_named, outcome};
 
 // test_shutdown.py test_run_after_shutdown: submitting after shutdown fails (Rust: the
 // future fails with the shut-down error); shutting down twice is harmless.
@@ -126,10 +126,7 @@ fn test_threads_terminate() {
     assert_eq!(pool.threads_started(), 3);
     release.open();
     pool.shutdown(Shutdown::new());
-    assert!(
-        live_threads_named("terminate-").is_empty(),
-        "threads joined"
-    );
+    assert_threads_gone("terminate-");
     for future in futures {
         assert_eq!(outcome(future), Ok(true));
     }
@@ -148,7 +145,7 @@ fn test_context_manager_shutdown() {
         let inputs = [-1_i32, -2, -3, -4];
         inputs.map(|x| pool.submit(move || x.abs()))
     };
-    assert!(live_threads_named("context-").is_empty(), "threads joined");
+    assert_threads_gone("context-");
     assert_eq!(results.map(|f| outcome(f).unwrap()), [1, 2, 3, 4]);
 }
 
@@ -170,7 +167,7 @@ fn test_del_shutdown() {
         })
         .collect();
     drop(pool);
-    assert!(live_threads_named("del-").is_empty(), "threads joined");
+    assert_threads_gone("del-");
     for (i, future) in futures.into_iter().enumerate() {
         assert!(future.is_done());
         assert_eq!(outcome(future), Ok(i * 2));

@@ -60,6 +60,16 @@ impl Latch {
     }
 }
 
+/// Waits until no thread of this process has a name starting with `prefix`, failing the test
+/// after [`LONG`]. A joined thread can still be listed in `/proc/self/task` for a moment: the
+/// kernel wakes the joiner before it removes the exited thread from the list. So a check right
+/// after a join polls instead of reading the list once.
+pub fn assert_threads_gone(prefix: &str) {
+    eventually(&format!("no thread named {prefix}* left"), || {
+        live_threads_named(prefix).is_empty()
+    });
+}
+
 /// Names of the live threads of this process whose name starts with `prefix`.
 pub fn live_threads_named(prefix: &str) -> Vec<String> {
     let mut names = Vec::new();
