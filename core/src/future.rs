@@ -53,8 +53,8 @@ use crate::waiter::Waiter;
 /// - Done-callbacks run exactly once, in registration order.
 /// - No future stays pending forever because its producer vanished: a dropped [`Promise`]
 ///   completes it with [`Error::Abandoned`].
-/// - Waiting never busy-waits for long: a blocked caller watches the future for about 50 µs
-///   (yielding the CPU after the first few), then sleeps until completion or its deadline.
+/// - Waiting never busy-waits for long: a blocked caller watches the future for about 50 µs,
+///   then sleeps until completion or its deadline.
 ///
 /// [`Promise`]: crate::Promise
 pub struct Future<T> {

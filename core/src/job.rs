@@ -13,11 +13,12 @@ pub(crate) enum Action {
     Run,
     Cancel,
     Reject(Error),
-    /// The job was dropped unrun (only sent to a task: a boxed call's drop does it itself).
+    /// The job was dropped unrun.
     Abandon,
 }
 
-/// A boxed call handed to a [`JobExecutor`], usually carrying the [`Promise`] of a future.
+/// A call handed to a [`JobExecutor`], usually carrying the [`Promise`] of a future (a job
+/// made by `submit` shares one allocation with its future).
 ///
 /// The executor must eventually do exactly one of: [`run`](Self::run) it,
 /// [`cancel`](Self::cancel) it (a call it will never start, e.g. drained by a cancelling
@@ -110,7 +111,6 @@ impl Job {
         }
     }
 
-    /// The job side of a task made by `task::spawn`, which holds no other job-side handle.
     /// The job side of a fresh task (`task::spawn`), which holds no other job-side handle.
     pub(crate) fn from_task(task: UntrackedArc<dyn Runnable>) -> Self {
         Job {

@@ -13,8 +13,9 @@ use crate::tokens::Tokens;
 /// Register it on each future with [`Future::watch`] under a *token* of your choosing (an
 /// index, usually); each future, once done, hands its token to the waiter exactly once —
 /// at once if it is already done. [`Waiter::wait_into`] then blocks (after the same bounded
-/// spin as [`Future::wait`], then asleep) until at least one token is ready and moves every ready token out, in completion order.
-/// Registration and removal ([`Future::unwatch`]) cost O(1) per future.
+/// spin as [`Future::wait`], then asleep) until at least one token is ready, and moves every
+/// ready token out, in completion order. Registration and removal ([`Future::unwatch`]) cost
+/// O(1) per future; completions on several threads hand over their tokens without a lock.
 ///
 /// This is the primitive under `wait` and `as_completed` (CPython's `_Waiter`); it is public
 /// so that other combinators and backends can build on it.

@@ -72,8 +72,3 @@ pub(crate) mod sync {
 pub(crate) mod cell {
     pub(crate) use ::loom::cell::UnsafeCell;
 }
-
-pub(crate) mod thread {
-    #[allow(unused_imports)] // the spin that yields is compiled out under loom
-    pub(crate) use ::loom::thread::yield_now;
-}

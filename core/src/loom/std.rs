@@ -84,7 +84,3 @@ pub(crate) mod cell {
         }
     }
 }
-
-pub(crate) mod thread {
-    pub(crate) use std::thread::yield_now;
-}
