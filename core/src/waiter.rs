@@ -12,8 +12,8 @@ use crate::tokens::Tokens;
 ///
 /// Register it on each future with [`Future::watch`] under a *token* of your choosing (an
 /// index, usually); each future, once done, hands its token to the waiter exactly once —
-/// at once if it is already done. [`Waiter::wait_into`] then blocks (after the same bounded
-/// spin as [`Future::wait`], then asleep) until at least one token is ready, and moves every
+/// at once if it is already done. [`Waiter::wait_into`] then blocks (after a bounded spin of
+/// about 50 µs that yields the CPU to the workers, then asleep) until at least one token is ready, and moves every
 /// ready token out, in completion order. Registration and removal ([`Future::unwatch`]) cost
 /// O(1) per future; completions on several threads hand over their tokens without a lock.
 ///
@@ -188,7 +188,7 @@ impl Waiter {
     /// ```
     pub fn wait_into(&self, out: &mut Vec<usize>) {
         let shared = &*self.shared;
-        if !spin::spin_until(|| shared.has_tokens()) {
+        if !spin::spin_then_yield_until(|| shared.has_tokens()) {
             // On a pool's worker, run the worker's own queued calls meanwhile (the futures
             // watched may be among them), exactly as `Future::wait` does.
             help::help_while(&|| !shared.has_tokens());
@@ -218,7 +218,7 @@ impl Waiter {
     #[cfg(not(cfut_loom))]
     pub fn wait_deadline_into(&self, out: &mut Vec<usize>, deadline: std::time::Instant) -> bool {
         let shared = &*self.shared;
-        spin::spin_until(|| shared.has_tokens());
+        spin::spin_then_yield_until(|| shared.has_tokens());
         loop {
             if shared.tokens.drain_into(out) {
                 return true;

@@ -72,3 +72,8 @@ pub(crate) mod sync {
 pub(crate) mod cell {
     pub(crate) use ::loom::cell::UnsafeCell;
 }
+
+pub(crate) mod thread {
+    #[allow(unused_imports)] // its only user, a spin, is compiled out under loom
+    pub(crate) use ::loom::thread::yield_now;
+}
