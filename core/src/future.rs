@@ -102,7 +102,7 @@ pub enum State {
 }
 
 impl State {
-    pub(crate) fn from_bits(bits: u8) -> Self {
+    pub(crate) fn from_bits(bits: u16) -> Self {
         if bits & READY == 0 {
             // `RESOLVED` without `READY` is the resolver's brief window before the outcome is
             // written: still pending or running as far as observers are concerned.

@@ -4,7 +4,8 @@
 //!
 //! One allocation per future holds an atomic state word, a mutex-protected list of the
 //! parties to tell on completion (done-callbacks, any-of-N waiters, an async waker, and the
-//! count of threads blocked on the condition variable), and a write-once outcome cell.
+//! count of threads blocked on the condition variable), a lock-free slot for the first
+//! any-of-N waiter, and a write-once outcome cell.
 //!
 //! The allocation is kept small, because a program submitting many short calls makes one per
 //! call: the common case — one waiter (`wait`, `as_completed`), no callback — needs no further
@@ -29,8 +30,20 @@
 //! promise or job: `cancel` only succeeds on a pending future), so it skips the claim: it
 //! writes the outcome and publishes `RESOLVED` with the rest.
 //!
-//! Every party that registers under the lock — a waiter, a callback, the async waker, a
-//! thread about to block — first sets the `PARTIES` bit with `fetch_or` and checks the value
+//! The first waiter (`watch`; usually the only one: `wait`, `as_completed`) does not take the
+//! lock: it registers in an inline slot owned through two bits of the state word. A party
+//! claims the slot with a compare-and-swap that sets `SLOT_BUSY` (only while neither slot bit
+//! nor `READY` is set), writes or inspects it, and releases it by replacing `SLOT_BUSY` with
+//! `SLOT_FULL` if the slot holds a registration — unless `DONE` was published meanwhile, in
+//! which case it delivers the token itself. The resolver's publication of `DONE` (the same
+//! compare-and-swap or `fetch_or`) returns the word it replaced: if that had `SLOT_FULL`, the
+//! resolver owns the slot, delivers the token and then clears the bit; a busy slot it leaves
+//! to its holder. `unwatch` claims a full slot the same way (taking out its own registration,
+//! putting back another's), and waits while the slot is busy or being served after `DONE`, so
+//! that once it returns no token of its waiter can still come from the slot.
+//!
+//! Every other party registers under the lock — the waiters after the first, a callback, the
+//! async waker, a thread about to block — and first sets the `PARTIES` bit with `fetch_or` and checks the value
 //! it replaced: if that already says done (`READY` for a waiter, `DONE` for the others) it
 //! does not register and acts on the outcome at once. A resolver that finds `PARTIES` unset
 //! publishes `READY | DONE` with one compare-and-swap and never takes the lock; the exchange
@@ -52,27 +65,35 @@ use std::task::Waker;
 
 use crate::Error;
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicU8, Ordering};
+use crate::loom::sync::atomic::{AtomicU16, Ordering};
 use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+use crate::loom::thread;
 use crate::spin;
 use crate::unwind;
 use crate::waiter::WaiterShared;
 
 /// `set_running_or_notify_cancel` succeeded.
-pub(crate) const RUNNING: u8 = 1;
+pub(crate) const RUNNING: u16 = 1;
 /// The outcome is fixed and written; callbacks may still be running.
-pub(crate) const RESOLVED: u8 = 2;
+pub(crate) const RESOLVED: u16 = 2;
 /// Callbacks ran and waiters were told: the outcome may be read by the future's holder.
-pub(crate) const DONE: u8 = 4;
+pub(crate) const DONE: u16 = 4;
 /// The outcome is a cancellation.
-pub(crate) const CANCELLED: u8 = 8;
+pub(crate) const CANCELLED: u16 = 8;
 /// The outcome is an error (a cancellation is one too).
-pub(crate) const FAILED: u8 = 16;
+pub(crate) const FAILED: u16 = 16;
 /// The outcome is written: the future is done for every observer; callbacks may still run.
-pub(crate) const READY: u8 = 32;
+pub(crate) const READY: u16 = 32;
 /// Some party registered under the lock (a waiter, a callback, the async waker, a blocked
 /// thread): the resolver must take the lock to tell them. Set under the lock, never cleared.
-const PARTIES: u8 = 64;
+const PARTIES: u16 = 64;
+/// A party (a registering waiter, an `unwatch`) holds the inline waiter slot exclusively.
+const SLOT_BUSY: u16 = 128;
+/// The inline waiter slot holds a registration; the resolver that publishes `DONE` with this
+/// bit set serves it, then clears the bit.
+const SLOT_FULL: u16 = 256;
+/// Every bit that records a registration rather than where the future is in its life.
+const REGISTRATION: u16 = PARTIES | SLOT_BUSY | SLOT_FULL;
 
 /// A done-callback: sees the outcome by reference.
 pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'static>;
@@ -81,10 +102,13 @@ pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'stati
 static CANCELLED_ERROR: Error = Error::Cancelled;
 
 pub(crate) struct Inner<T> {
-    state: AtomicU8,
+    state: AtomicU16,
     parties: Mutex<Parties<T>>,
     condvar: Condvar,
     outcome: UnsafeCell<Option<Result<T, Box<Error>>>>,
+    /// The first waiter registered (usually the only one), handed over without the lock; see
+    /// `SLOT_BUSY` and `SLOT_FULL`.
+    slot: UnsafeCell<Option<Watcher>>,
 }
 
 /// A waiter to tell, with the token to hand it.
@@ -92,9 +116,7 @@ type Watcher = (Arc<WaiterShared>, usize);
 
 /// Who to tell when the future completes. Guarded by `Inner::parties`.
 struct Parties<T> {
-    /// The first waiter registered (usually the only one), kept inline.
-    watcher: Option<Watcher>,
-    /// Callbacks and further waiters, allocated on first use.
+    /// Callbacks and the waiters after the first, allocated on first use.
     more: Option<Box<MoreParties<T>>>,
     waker: Option<Waker>,
     sleepers: usize,
@@ -123,21 +145,15 @@ impl<T> Parties<T> {
     }
 
     fn add_watcher(&mut self, watcher: Watcher) {
-        if self.watcher.is_none() {
-            self.watcher = Some(watcher);
-        } else {
-            self.more().watchers.push(watcher);
-        }
+        self.more().watchers.push(watcher);
     }
 
-    /// Every registered waiter, first the inline one, the list emptied.
-    fn take_watchers(&mut self) -> impl Iterator<Item = Watcher> + use<T> {
-        let more = self
-            .more
+    /// Every waiter registered under the lock, the list emptied.
+    fn take_watchers(&mut self) -> Vec<Watcher> {
+        self.more
             .as_mut()
             .map(|more| std::mem::take(&mut more.watchers))
-            .unwrap_or_default();
-        self.watcher.take().into_iter().chain(more)
+            .unwrap_or_default()
     }
 }
 
@@ -166,22 +182,22 @@ impl<T> Inner<T> {
         Self::with_state(state, Some(outcome))
     }
 
-    fn with_state(state: u8, outcome: Option<Result<T, Error>>) -> Self {
+    fn with_state(state: u16, outcome: Option<Result<T, Error>>) -> Self {
         Inner {
-            state: AtomicU8::new(state),
+            state: AtomicU16::new(state),
             parties: Mutex::new(Parties {
-                watcher: None,
                 more: None,
                 waker: None,
                 sleepers: 0,
             }),
             condvar: Condvar::new(),
             outcome: UnsafeCell::new(outcome.map(|outcome| outcome.map_err(Box::new))),
+            slot: UnsafeCell::new(None),
         }
     }
 
     /// The state word. `Acquire`: a reader that sees `DONE` may read the outcome cell.
-    pub(crate) fn state(&self) -> u8 {
+    pub(crate) fn state(&self) -> u16 {
         // ORDERING: pairs with the `Release` in `finish`, which publishes the outcome.
         self.state.load(Ordering::Acquire)
     }
@@ -200,8 +216,8 @@ impl<T> Inner<T> {
     pub(crate) fn set_running(&self) -> bool {
         let mut current = self.state.load(Ordering::Acquire);
         loop {
-            if current & !PARTIES != 0 {
-                return current & !PARTIES == RUNNING;
+            if current & !REGISTRATION != 0 {
+                return current & !REGISTRATION == RUNNING;
             }
             // ORDERING: the claim only needs to be atomic against `cancel`'s claim; no data
             // is published by it.
@@ -221,7 +237,7 @@ impl<T> Inner<T> {
     pub(crate) fn cancel(&self) -> bool {
         let mut current = self.state.load(Ordering::Acquire);
         loop {
-            if current & !PARTIES != 0 {
+            if current & !REGISTRATION != 0 {
                 return current & CANCELLED != 0;
             }
             // ORDERING: as in `set_running`; the outcome is published later by `finish`.
@@ -300,7 +316,7 @@ impl<T> Inner<T> {
 
     /// Publishes `flags` (the resolution flags not set yet) and `READY`, runs the callbacks,
     /// then publishes `DONE` and tells every waiter. Resolver only, after writing the outcome.
-    fn finish(&self, flags: u8) {
+    fn finish(&self, flags: u16) {
         // Nobody registered: publish everything with one exchange, without the lock. A party
         // registering sets `PARTIES` under the lock with `fetch_or`, so either it sees `DONE`
         // in the value it replaced (and does not register), or this exchange fails and we take
@@ -308,14 +324,17 @@ impl<T> Inner<T> {
         let mut current = self.state.load(Ordering::Relaxed);
         while current & PARTIES == 0 {
             // ORDERING: `Release` publishes the outcome and the flags to every `Acquire`
-            // reader of the state word.
+            // reader of the state word; `Acquire` makes a registration in the slot visible.
             match self.state.compare_exchange_weak(
                 current,
                 current | flags | READY | DONE,
-                Ordering::Release,
+                Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return,
+                Ok(previous) => {
+                    self.serve_slot_if_full(previous);
+                    return;
+                }
                 Err(actual) => current = actual,
             }
         }
@@ -327,7 +346,8 @@ impl<T> Inner<T> {
                 // state word. The store happens under the lock so that a waiter that re-checks
                 // `DONE` under the lock and then sleeps is counted in `sleepers` before we
                 // look at it. Without callbacks, `READY` and `DONE` are set together.
-                self.state.fetch_or(flags | READY | DONE, Ordering::Release);
+                let previous = self.state.fetch_or(flags | READY | DONE, Ordering::AcqRel);
+                self.serve_slot_if_full(previous);
                 // Waiters are told under our lock, so that `unwatch` (which takes it) is final:
                 // once it returns, no token of this future can still arrive. The lock order is
                 // future → waiter; a waiter never takes a future's lock.
@@ -497,6 +517,26 @@ impl<T> Inner<T> {
 
     /// Tells `waiter` (with `token`) when this future is done — at once if it already is.
     pub(crate) fn watch(&self, waiter: &Arc<WaiterShared>, token: usize) {
+        // The inline slot, without the lock, if it is free.
+        let mut current = self.state.load(Ordering::Acquire);
+        while current & (READY | SLOT_BUSY | SLOT_FULL) == 0 {
+            // ORDERING: `Acquire` pairs with the release of the party that held the slot.
+            match self.state.compare_exchange_weak(
+                current,
+                current | SLOT_BUSY,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    // SAFETY: `SLOT_BUSY` gives this thread the slot alone (see `release_slot`).
+                    self.slot
+                        .with_mut(|slot| unsafe { *slot = Some((Arc::clone(waiter), token)) });
+                    self.release_slot();
+                    return;
+                }
+                Err(actual) => current = actual,
+            }
+        }
         if !self.is_done() {
             let mut parties = self.parties.lock();
             if self.announce() & READY == 0 {
@@ -507,10 +547,102 @@ impl<T> Inner<T> {
         waiter.notify(token);
     }
 
+    /// Releases the inline slot held with `SLOT_BUSY`: publishes the registration it holds
+    /// (`SLOT_FULL`), or, if the future was published `DONE` meanwhile (a resolver leaves a
+    /// busy slot alone), serves it here.
+    fn release_slot(&self) {
+        // SAFETY: the caller holds `SLOT_BUSY`.
+        let full = self.slot.with(|slot| unsafe { (*slot).is_some() });
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current & DONE != 0 {
+                // SAFETY: as above; the resolver never touches a busy slot.
+                let watcher = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+                if let Some((waiter, token)) = watcher {
+                    waiter.notify(token);
+                }
+                // ORDERING: `Release` hands the (empty) slot to the next party.
+                self.state.fetch_and(!SLOT_BUSY, Ordering::Release);
+                return;
+            }
+            let released = (current & !SLOT_BUSY) | if full { SLOT_FULL } else { 0 };
+            // ORDERING: `Release` publishes the slot's contents to the resolver or the next
+            // party, `Acquire` (on failure) lets us see a `DONE` and its outcome.
+            match self.state.compare_exchange_weak(
+                current,
+                released,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Serves the inline slot if `previous`, the state word before this resolver published
+    /// `DONE`, says it was full: the resolver owns it from then on. A busy slot is left to
+    /// its holder, which sees `DONE` when it releases it.
+    fn serve_slot_if_full(&self, previous: u16) {
+        if previous & SLOT_FULL == 0 {
+            return;
+        }
+        // SAFETY: `SLOT_FULL` without `SLOT_BUSY` was in the state this resolver replaced
+        // with `DONE`, so no party can claim the slot any more (claims need neither bit and
+        // no `READY`): it is the resolver's until it clears `SLOT_FULL`.
+        let watcher = self.slot.with_mut(|slot| unsafe { (*slot).take() });
+        if let Some((waiter, token)) = watcher {
+            waiter.notify(token);
+        }
+        // ORDERING: `Release`: an `unwatch` waiting for this bit to clear then knows the
+        // token was delivered.
+        self.state.fetch_and(!SLOT_FULL, Ordering::Release);
+    }
+
+    /// Removes `waiter`'s registration from the inline slot, if it is there; once this
+    /// returns, no token for it can come from the slot.
+    fn unwatch_slot(&self, waiter: &Arc<WaiterShared>) {
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current & (SLOT_BUSY | SLOT_FULL) == 0 {
+                return;
+            }
+            if current & SLOT_BUSY != 0 || current & DONE != 0 {
+                // Another party holds the slot, or the resolver is delivering its token:
+                // both are a few instructions away from letting go.
+                thread::yield_now();
+                current = self.state.load(Ordering::Acquire);
+                continue;
+            }
+            // ORDERING: `Acquire` pairs with the release that filled the slot.
+            match self.state.compare_exchange_weak(
+                current,
+                (current & !SLOT_FULL) | SLOT_BUSY,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => current = actual,
+            }
+        }
+        // SAFETY: this thread holds `SLOT_BUSY`.
+        let ours = self.slot.with(|slot| unsafe {
+            matches!(&*slot, Some((registered, _)) if Arc::ptr_eq(registered, waiter))
+        });
+        let removed = if ours {
+            // SAFETY: as above.
+            self.slot.with_mut(|slot| unsafe { (*slot).take() })
+        } else {
+            None
+        };
+        self.release_slot();
+        drop(removed);
+    }
+
     /// Tells the resolver to take the lock (sets `PARTIES`) and returns the state word as it
     /// was. Called under the lock by every party about to register; a registration is only
     /// valid if the bits it waits for are not in the returned value.
-    fn announce(&self) -> u8 {
+    fn announce(&self) -> u16 {
         // ORDERING: `Acquire` so that a caller that sees `DONE` may read the outcome; the
         // registration itself is published by the lock.
         self.state.fetch_or(PARTIES, Ordering::AcqRel)
@@ -518,14 +650,10 @@ impl<T> Inner<T> {
 
     /// Forgets every registration of `waiter` on this future.
     pub(crate) fn unwatch(&self, waiter: &Arc<WaiterShared>) {
-        // No unlocked fast path: `finish` hands out tokens under the lock, after setting
-        // `DONE`, so only taking the lock proves none is still on its way.
+        self.unwatch_slot(waiter);
+        // No unlocked fast path for the others: `finish` hands out their tokens under the
+        // lock, after setting `DONE`, so only taking the lock proves none is on its way.
         let mut parties = self.parties.lock();
-        if let Some((registered, _)) = &parties.watcher {
-            if Arc::ptr_eq(registered, waiter) {
-                parties.watcher = None;
-            }
-        }
         if let Some(more) = &mut parties.more {
             more.watchers
                 .retain(|(registered, _)| !Arc::ptr_eq(registered, waiter));

@@ -65,7 +65,9 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, fence};
+        pub(crate) use ::loom::sync::atomic::{
+            AtomicBool, AtomicU16, AtomicUsize, Ordering, fence,
+        };
     }
 }
 
@@ -74,6 +76,5 @@ pub(crate) mod cell {
 }
 
 pub(crate) mod thread {
-    #[allow(unused_imports)] // its only user, a spin, is compiled out under loom
     pub(crate) use ::loom::thread::yield_now;
 }

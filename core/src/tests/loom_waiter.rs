@@ -1,6 +1,7 @@
 //! Any-of-N waiter registration (`Future::watch`) racing completion: each token is
 //! delivered exactly once and the blocked waiter wakes.
 
+use loom::sync::Arc;
 use loom::thread;
 
 use crate::{Waiter, promise};
@@ -87,6 +88,60 @@ fn unwatch_is_final() {
         let after = waiter.try_wait_into(&mut ready);
         assert!(
             before || !after,
+            "a token arrived after unwatch returned with none"
+        );
+    });
+}
+
+/// Two waiters on one future, registered from two threads while a third completes it: the
+/// first registration takes the lock-free inline slot, the other the locked list (or either
+/// finds the future done); each waiter gets its token exactly once.
+#[test]
+fn two_waiters_vs_completion() {
+    loom::model(|| {
+        let (producer, future) = promise::<u32>();
+        let future = Arc::new(future);
+        let first = Arc::new(Waiter::new());
+        let second = Waiter::new();
+        let completer = thread::spawn(move || producer.set_result(1));
+        let watcher = {
+            let future = Arc::clone(&future);
+            let first = Arc::clone(&first);
+            thread::spawn(move || future.watch(&first, 1))
+        };
+        future.watch(&second, 2);
+        watcher.join().unwrap();
+        completer.join().unwrap();
+        let mut ready = Vec::new();
+        assert!(first.try_wait_into(&mut ready));
+        assert!(second.try_wait_into(&mut ready));
+        assert_eq!(ready, [1, 2]);
+        assert!(!first.try_wait_into(&mut ready) && !second.try_wait_into(&mut ready));
+    });
+}
+
+/// `unwatch` of one waiter while the other holds the inline slot, racing completion: the
+/// kept waiter still gets its token exactly once (an `unwatch` that claims the slot and
+/// finds another waiter in it puts it back, or delivers it if the future completed
+/// meanwhile); the removed one gets none after `unwatch` returned.
+#[test]
+fn unwatch_other_vs_completion() {
+    loom::model(|| {
+        let (producer, future) = promise::<u32>();
+        let kept = Waiter::new();
+        let removed = Waiter::new();
+        future.watch(&kept, 1); // the inline slot
+        future.watch(&removed, 2); // the locked list
+        let completer = thread::spawn(move || producer.set_result(1));
+        future.unwatch(&removed);
+        let mut late = Vec::new();
+        let before = removed.try_wait_into(&mut late);
+        completer.join().unwrap();
+        let mut ready = Vec::new();
+        kept.try_wait_into(&mut ready);
+        assert_eq!(ready, [1], "the kept waiter's token, once");
+        assert!(
+            before || !removed.try_wait_into(&mut late),
             "a token arrived after unwatch returned with none"
         );
     });
