@@ -336,19 +336,17 @@ impl<F: Waitable> Tracker<F> {
         let total = futures.len();
         let waiter = Waiter::new();
         let mut ready = VecDeque::new();
-        // The done ones first, in the order given, then watch the rest (a future completing
-        // in between is handed over by `watch` at once).
+        // One pass: a future done when we look at it is yielded first, in the order given;
+        // the others are watched, and their tokens are taken only once those are yielded (a
+        // future completing in between is handed over by `watch` at once). One pass, not a
+        // look at all then a watch of the rest: with many futures the second pass would
+        // fetch every future's state from memory again.
         for (index, future) in futures.iter().enumerate() {
-            if future.as_any_future().is_done() {
+            let future = future.as_any_future();
+            if future.is_done() {
                 ready.push_back(index);
-            }
-        }
-        let mut watched = ready.iter().copied().peekable();
-        for (index, future) in futures.iter().enumerate() {
-            if watched.peek() == Some(&index) {
-                watched.next();
             } else {
-                future.as_any_future().watch(&waiter, index);
+                future.watch(&waiter, index);
             }
         }
         Tracker {
