@@ -214,20 +214,29 @@ impl<T> Inner<T> {
 
     /// Pending → running. `false` if the future was cancelled (or resolved) first.
     pub(crate) fn set_running(&self) -> bool {
+        match self.claim_pending(RUNNING) {
+            Ok(()) => true,
+            Err(current) => current & !REGISTRATION == RUNNING,
+        }
+    }
+
+    /// Sets `bits` if the future is still pending (nothing but registrations in the state);
+    /// otherwise returns the state that stopped it. The claim of `set_running` and `cancel`.
+    fn claim_pending(&self, bits: u16) -> Result<(), u16> {
         let mut current = self.state.load(Ordering::Acquire);
         loop {
             if current & !REGISTRATION != 0 {
-                return current & !REGISTRATION == RUNNING;
+                return Err(current);
             }
-            // ORDERING: the claim only needs to be atomic against `cancel`'s claim; no data
-            // is published by it.
+            // ORDERING: the claim only needs to be atomic against the other claim; no data is
+            // published by it (a cancellation's outcome is published later by `finish`).
             match self.state.compare_exchange_weak(
                 current,
-                current | RUNNING,
+                current | bits,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return true,
+                Ok(_) => return Ok(()),
                 Err(actual) => current = actual,
             }
         }
@@ -235,21 +244,8 @@ impl<T> Inner<T> {
 
     /// The user's `cancel()`: succeeds only while pending; `true` also if already cancelled.
     pub(crate) fn cancel(&self) -> bool {
-        let mut current = self.state.load(Ordering::Acquire);
-        loop {
-            if current & !REGISTRATION != 0 {
-                return current & CANCELLED != 0;
-            }
-            // ORDERING: as in `set_running`; the outcome is published later by `finish`.
-            match self.state.compare_exchange_weak(
-                current,
-                current | RESOLVED | CANCELLED | FAILED,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
-                Err(actual) => current = actual,
-            }
+        if let Err(current) = self.claim_pending(RESOLVED | CANCELLED | FAILED) {
+            return current & CANCELLED != 0;
         }
         // A cancellation is the `CANCELLED` flag alone: nothing to write in the cell.
         self.finish(0);
@@ -557,10 +553,7 @@ impl<T> Inner<T> {
         loop {
             if current & DONE != 0 {
                 // SAFETY: as above; the resolver never touches a busy slot.
-                let watcher = self.slot.with_mut(|slot| unsafe { (*slot).take() });
-                if let Some((waiter, token)) = watcher {
-                    waiter.notify(token);
-                }
+                unsafe { self.deliver_slot() };
                 // ORDERING: `Release` hands the (empty) slot to the next party.
                 self.state.fetch_and(!SLOT_BUSY, Ordering::Release);
                 return;
@@ -590,13 +583,24 @@ impl<T> Inner<T> {
         // SAFETY: `SLOT_FULL` without `SLOT_BUSY` was in the state this resolver replaced
         // with `DONE`, so no party can claim the slot any more (claims need neither bit and
         // no `READY`): it is the resolver's until it clears `SLOT_FULL`.
+        unsafe { self.deliver_slot() };
+        // ORDERING: `Release`: an `unwatch` waiting for this bit to clear then knows the
+        // token was delivered.
+        self.state.fetch_and(!SLOT_FULL, Ordering::Release);
+    }
+
+    /// Empties the inline slot and hands its token, if any, to its waiter.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the slot: it holds `SLOT_BUSY`, or it is the resolver that published
+    /// `DONE` over `SLOT_FULL`.
+    unsafe fn deliver_slot(&self) {
+        // SAFETY: by this method's contract no other thread touches the slot.
         let watcher = self.slot.with_mut(|slot| unsafe { (*slot).take() });
         if let Some((waiter, token)) = watcher {
             waiter.notify(token);
         }
-        // ORDERING: `Release`: an `unwatch` waiting for this bit to clear then knows the
-        // token was delivered.
-        self.state.fetch_and(!SLOT_FULL, Ordering::Release);
     }
 
     /// Removes `waiter`'s registration from the inline slot, if it is there; once this

@@ -15,16 +15,7 @@
 /// and uses no CPU. Under loom there is no spin: loom would explore every round of it, and
 /// the models need only the blocking path.
 pub(crate) fn spin_until(ready: impl Fn() -> bool) -> bool {
-    #[cfg(not(cfut_loom))]
-    for round in 1..=10_u32 {
-        if ready() {
-            return true;
-        }
-        for _ in 0..1_u32 << round {
-            std::hint::spin_loop();
-        }
-    }
-    ready()
+    spin(ready, 10, 0)
 }
 
 /// Like [`spin_until`], for a wait on many calls at once (the any-of-N [`Waiter`]): a few
@@ -41,12 +32,19 @@ pub(crate) fn spin_until(ready: impl Fn() -> bool) -> bool {
 ///
 /// [`Waiter`]: crate::Waiter
 pub(crate) fn spin_then_yield_until(ready: impl Fn() -> bool) -> bool {
+    spin(ready, 6, 96)
+}
+
+/// Looks at `ready` after each of `spin_rounds` rounds of 2, 4, 8, … `spin_loop` hints, then
+/// after each of `yield_rounds` yields of the CPU; `true` as soon as it holds. Under loom it
+/// only looks once.
+fn spin(ready: impl Fn() -> bool, spin_rounds: u32, yield_rounds: u32) -> bool {
     #[cfg(not(cfut_loom))]
-    for round in 1..=102_u32 {
+    for round in 1..=spin_rounds + yield_rounds {
         if ready() {
             return true;
         }
-        if round <= 6 {
+        if round <= spin_rounds {
             for _ in 0..1_u32 << round {
                 std::hint::spin_loop();
             }
@@ -54,5 +52,7 @@ pub(crate) fn spin_then_yield_until(ready: impl Fn() -> bool) -> bool {
             crate::loom::thread::yield_now();
         }
     }
+    #[cfg(cfut_loom)]
+    let _ = (spin_rounds, yield_rounds);
     ready()
 }
