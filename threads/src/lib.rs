@@ -10,7 +10,10 @@
 //! Inside, it is a work-stealing scheduler on crossbeam-deque: an *injector* queue for calls
 //! submitted from outside, a *local* deque per thread for calls submitted by running tasks,
 //! and *stealers* through which idle threads take work from busy ones. Idle threads spin
-//! briefly, then sleep; a submission wakes a sleeping thread only if none is awake to take it.
+//! briefly, then sleep; a submission wakes a sleeping thread only if fewer are awake to take
+//! work than calls are queued. A thread that comes back for more while a submitter is still
+//! queueing calls lets a batch gather for a moment (at most a few microseconds) and takes
+//! it at once, rather than taking the calls one by one right behind the submitter.
 //!
 //! # Examples
 //!

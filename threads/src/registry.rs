@@ -98,7 +98,7 @@ impl Registry {
         if let Err(job) = worker::push_local(this, job) {
             this.injector.push(job);
         }
-        if !this.sleep.notify_work() {
+        if !this.sleep.notify_work(|| this.injector.len()) {
             Self::start_thread(this);
         }
         drop(pass);
@@ -107,7 +107,7 @@ impl Registry {
     /// From a worker: queued work may have no idle worker to take it. Wakes one, or starts a
     /// thread if none is idle and fewer than `max_workers` run.
     pub(crate) fn wake_or_start(this: &Arc<Self>) {
-        if !this.sleep.notify_work() {
+        if !this.sleep.notify_work(|| this.injector.len()) {
             Self::start_thread_for_queued(this);
         }
     }

@@ -35,6 +35,11 @@ impl<T> Injector<T> {
         settle(|| self.0.steal())
     }
 
+    /// How many values are queued (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -76,6 +76,11 @@ impl<T> Injector<T> {
         self.0.pop(false)
     }
 
+    pub(crate) fn len(&self) -> usize {
+        // ORDERING: as `is_empty`.
+        self.0.len.load(Ordering::Acquire)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

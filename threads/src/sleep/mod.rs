@@ -14,9 +14,12 @@
 //! "searching" rule, simplified to two counters.
 //!
 //! - A *submitter* pushes, issues `fence(SeqCst)`, then reads the counters. If a worker is
-//!   searching it does nothing more: that searcher will find the call, or will look again
-//!   before sleeping. Otherwise, if a worker sleeps, it wakes exactly one. So a stream of
-//!   submissions to busy or spinning workers makes no system call.
+//!   searching, correctness needs nothing more: that searcher will find the call, or will
+//!   look again before sleeping; the submitter only wakes one more sleeper if more calls are
+//!   queued than workers search (so a burst to an idle pool wakes a worker per call, as
+//!   CPython's submit takes an idle thread per call, instead of one at a time). Otherwise,
+//!   if a worker sleeps, it wakes exactly one. So a stream of submissions to busy or
+//!   spinning workers makes no system call.
 //! - A *worker going to sleep* locks its slot, moves itself from `searching` to `sleepers`,
 //!   issues `fence(SeqCst)`, and looks at the queues (and the terminate flag) once more; only
 //!   if they are empty does it set `blocked` and wait, still holding the lock until the wait
@@ -95,12 +98,24 @@ impl Sleep {
         self.searching.load(Ordering::SeqCst) + self.sleepers.load(Ordering::SeqCst)
     }
 
-    /// After a push: makes sure some idle worker will see the new work. Returns `false` if no
-    /// worker is idle at all (every started worker is busy), so the pool may start one more.
-    pub(crate) fn notify_work(&self) -> bool {
+    /// After a push: makes sure some idle worker will see the new work, and wakes one more
+    /// sleeper while fewer workers search than calls are queued (`queued()`; asked only
+    /// then). Returns `false` if no worker is idle at all (every started worker is busy), so
+    /// the pool may start one more.
+    pub(crate) fn notify_work(&self, queued: impl FnOnce() -> usize) -> bool {
         // The submitter's half of the Dekker pair: the push is ordered before the reads.
         fence(Ordering::SeqCst);
-        if self.searching.load(Ordering::SeqCst) > 0 {
+        let searching = self.searching.load(Ordering::SeqCst);
+        if searching > 0 {
+            // Correctness needs nothing more: a searcher will find the call. But a burst of
+            // submissions to an idle pool would otherwise wake one worker and leave the others
+            // asleep until that one runs and passes the duty on — a full wake-up latency per
+            // worker, and on a virtual machine whose other vCPUs are halted, that first
+            // worker may not run for a millisecond. So, as CPython's submit takes one idle
+            // thread per call, each call queued beyond the searchers wakes one more sleeper.
+            if self.sleepers.load(Ordering::SeqCst) > 0 && queued() > searching {
+                self.wake_one();
+            }
             return true;
         }
         if self.sleepers.load(Ordering::SeqCst) > 0 {

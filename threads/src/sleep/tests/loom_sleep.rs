@@ -38,7 +38,7 @@ impl Pool {
         match self.gate.enter() {
             Ok(pass) => {
                 self.queue.push(value);
-                self.sleep.notify_work();
+                self.sleep.notify_work(|| self.queue.len());
                 drop(pass);
                 true
             }
