@@ -171,6 +171,27 @@ impl<T> Inner<T> {
         Self::with_state(0, None)
     }
 
+    /// Writes a pending `Inner` at `place`, field by field (see `task.rs` for why).
+    ///
+    /// # Safety
+    ///
+    /// `place` must be valid for writes and suitably aligned; whatever it held is
+    /// overwritten without being dropped.
+    pub(crate) unsafe fn init(place: *mut Self) {
+        // SAFETY: by this function's contract, each field's place is valid for a write.
+        unsafe {
+            (&raw mut (*place).state).write(AtomicU16::new(0));
+            (&raw mut (*place).parties).write(Mutex::new(Parties {
+                more: None,
+                waker: None,
+                sleepers: 0,
+            }));
+            (&raw mut (*place).condvar).write(Condvar::new());
+            (&raw mut (*place).outcome).write(UnsafeCell::new(None));
+            (&raw mut (*place).slot).write(UnsafeCell::new(None));
+        }
+    }
+
     /// A future that is already done with `outcome`.
     pub(crate) fn resolved(outcome: Result<T, Error>) -> Self {
         let mut state = RESOLVED | READY | DONE;

@@ -154,10 +154,20 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    let task = UntrackedArc::new(Task {
-        inner: Inner::new(),
-        call: UnsafeCell::new(Some(call)),
-    });
+    // Built in place: `Arc::new(Task { .. })` builds the task on the stack and copies it into
+    // the allocation, which profiles of tiny calls showed as a store-forwarding stall (about
+    // 5 % of a submitting thread's time).
+    let mut task = UntrackedArc::<Task<T, F>>::new_uninit();
+    // SAFETY: the `Arc` was just made, so it is unique and `get_mut` succeeds; every field
+    // of the task is written before `assume_init`.
+    let task = unsafe {
+        let place = UntrackedArc::get_mut(&mut task)
+            .expect("a new Arc is unique")
+            .as_mut_ptr();
+        Inner::init(&raw mut (*place).inner);
+        (&raw mut (*place).call).write(UnsafeCell::new(Some(call)));
+        task.assume_init()
+    };
     let future = Future::from_task(UntrackedArc::clone(&task) as UntrackedArc<dyn Completion<T>>);
     (Job::from_task(task), future)
 }
