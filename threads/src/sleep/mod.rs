@@ -27,16 +27,17 @@
 //! - The two fences make "push, then read the counters" and "count myself asleep, then read
 //!   the queues" a Dekker pair: at least one side sees the other, so a call is never left
 //!   queued while every worker sleeps (the lost wake-up).
-//! - The *waker* moves the woken worker from `sleepers` back to `searching` itself, under that
-//!   worker's slot lock, so later submitters see it searching at once and do not wake a second
-//!   thread for the same call. Taking the slot lock also closes the window between a sleeper
-//!   counting itself and actually waiting.
+//! - The *waker* moves the woken worker from `sleepers` back to `searching` itself, under
+//!   that worker's slot lock, so later submitters see it searching at once and do not wake a
+//!   second thread for the same call (only for a further one). Taking the slot lock also
+//!   closes the window between a sleeper counting itself and actually waiting.
 //! - A *searcher that finds work* leaves `searching`; if it was the last searcher it issues
 //!   `fence(SeqCst)` and, if work is still visible and someone sleeps, wakes one (submitters
-//!   skipped the wake because it was searching). Wake-ups thus chain one at a time instead of
-//!   stampeding. If nobody sleeps, it tells its caller (`on_unclaimed`), and the pool starts
-//!   another thread if it may: so every call queued behind a task that blocks gets a thread
-//!   while fewer than `max_workers` run, as Python's one-idle-token-per-submit rule ensures.
+//!   may have skipped the wake because it was searching). Among workers, wake-ups thus
+//!   chain one at a time instead of stampeding. If nobody sleeps, it tells its caller
+//!   (`on_unclaimed`), and the pool starts another thread if it may: so every call queued
+//!   behind a task that blocks gets a thread while fewer than `max_workers` run, as Python's
+//!   one-idle-token-per-submit rule ensures.
 //!
 //! `src/sleep/tests/loom_sleep.rs` model-checks this with loom against a lock-based stand-in
 //! queue: submit vs park, two submitters vs one sleeper, submit vs shutdown.
