@@ -114,6 +114,8 @@ struct Manager {
     average_call: Option<Duration>,
     /// Workers killed during start-up since a worker last got ready.
     startup_failures: usize,
+    /// `poll` has failed at least once (see `cannot_wait`).
+    poll_failed: bool,
 }
 
 struct Worker {
@@ -405,6 +407,7 @@ impl Manager {
             start_blocked: false,
             average_call: None,
             startup_failures: 0,
+            poll_failed: false,
         }
     }
 
@@ -649,6 +652,13 @@ impl Manager {
         }
         // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        if ready < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() != io::ErrorKind::Interrupted {
+                self.cannot_wait(&error);
+            }
+            return;
+        }
         for (worker, fd) in self.workers.iter_mut().zip(&fds[1..]) {
             worker.readable = fd.revents != 0;
         }
@@ -660,6 +670,30 @@ impl Manager {
                 }
             }
         }
+    }
+
+    /// `poll` failed: `EINVAL` when the process's limit on open files was lowered below the
+    /// number of sockets polled, `ENOMEM`. Spinning on it would burn a CPU and never see a
+    /// result or a death again, so the manager falls back to looking at every socket (without
+    /// blocking) after a short sleep, until `poll` works again. Said once on stderr.
+    fn cannot_wait(&mut self, error: &io::Error) {
+        if !self.poll_failed {
+            self.poll_failed = true;
+            eprintln!(
+                "cfut-processes: the pool manager cannot poll its workers ({error}); \
+                 looking at them every millisecond instead"
+            );
+        }
+        for worker in &mut self.workers {
+            worker.readable = true;
+        }
+        let mut sink = [0_u8; 64];
+        while let Ok(n) = wire::recv(self.wake.as_fd(), &mut sink, true) {
+            if n == 0 {
+                break;
+            }
+        }
+        thread::sleep(Duration::from_millis(1));
     }
 
     fn check_timeouts(&mut self) {
