@@ -9,14 +9,16 @@
 //! descriptor number), so that no new descriptor can be made, not even in the numbers the
 //! dead worker's sockets free — the replacement's socket pair fails with `EMFILE`, as in a
 //! process that ran out of descriptors — while every descriptor already open keeps working.
-//! The limit is process-wide, so this file holds this one test: cargo runs each test file
-//! as its own process.
+//! The limit is process-wide, so this file holds this one test.
 
-use std::collections::BTreeSet;
+mod support;
+
 use std::time::Duration;
 
 use cfut_core::{Error, Exit, Future};
 use cfut_processes::ProcessPoolExecutor;
+
+use crate::support::{OpenFilesLimit, assert_broken, open_descriptors};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -32,42 +34,6 @@ fn pid(_: ()) -> u32 {
 fn die_later(ms: u64) {
     std::thread::sleep(Duration::from_millis(ms));
     std::process::exit(3);
-}
-
-/// The descriptor numbers open in this process.
-fn open_descriptors() -> BTreeSet<libc::rlim_t> {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
-        .collect()
-}
-
-/// Sets this process's soft limit on open files; returns the previous limits.
-fn set_open_files_limit(soft: libc::rlim_t) -> libc::rlimit {
-    let mut old = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `getrlimit`/`setrlimit` only read and write the `rlimit` passed in.
-    unsafe {
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut old), 0);
-        let new = libc::rlimit {
-            rlim_cur: soft,
-            rlim_max: old.rlim_max,
-        };
-        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &new), 0);
-    }
-    old
-}
-
-fn assert_could_not_be_started<T: std::fmt::Debug>(outcome: Result<T, Error>, what: &str) {
-    match outcome {
-        Err(Error::Broken { reason }) => assert!(
-            reason.contains("could not be started"),
-            "{what}: the reason should say the worker could not be started: {reason:?}"
-        ),
-        other => panic!("{what}: expected the broken-pool error, got {other:?}"),
-    }
 }
 
 #[test]
@@ -86,20 +52,23 @@ fn test_failed_worker_replacement_breaks_pool() {
         .min()
         .expect("the pool has sockets");
     let first_free = (0..).find(|fd| !open.contains(fd)).expect("a free number");
-    let limits = set_open_files_limit(pools.min(first_free));
+    let limit = OpenFilesLimit::lower_to(pools.min(first_free));
     let dying = pool.submit(die_later, 200);
     let queued: Vec<_> = (0..3).map(|_| pool.submit(pid, ())).collect();
     let dying = get(dying);
     let queued: Vec<_> = queued.into_iter().map(get).collect();
     let later = get(pool.submit(pid, ()));
-    // SAFETY: restores the limits read above.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limits) }, 0);
+    drop(limit);
 
     assert_eq!(dying, Err(Error::WorkerDied(Exit::Code(3))));
     for (i, outcome) in queued.into_iter().enumerate() {
-        assert_could_not_be_started(outcome, &format!("queued call {i}"));
+        assert_broken(outcome, "could not be started", &format!("queued call {i}"));
     }
-    assert_could_not_be_started(later, "a submission after the break");
+    assert_broken(
+        later,
+        "could not be started",
+        "a submission after the break",
+    );
     assert!(pool.worker_pids().is_empty(), "no worker remains");
     drop(pool); // shutting a broken pool down returns
 }

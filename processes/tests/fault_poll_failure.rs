@@ -3,13 +3,16 @@
 //! keep serving — results still come back, a dying worker is still noticed — rather than
 //! spin on the failing call and leave every future pending.
 //!
-//! The limit is process-wide, so this file holds this one test: cargo runs each test file as
-//! its own process.
+//! The limit is process-wide, so this file holds this one test.
+
+mod support;
 
 use std::time::Duration;
 
 use cfut_core::{Error, Exit, Future};
 use cfut_processes::ProcessPoolExecutor;
+
+use crate::support::OpenFilesLimit;
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -29,24 +32,6 @@ fn exit_7(_: ()) {
     std::process::exit(7)
 }
 
-/// Sets this process's soft limit on open files; returns the previous limits.
-fn set_open_files_limit(soft: libc::rlim_t) -> libc::rlimit {
-    let mut old = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `getrlimit`/`setrlimit` only read and write the `rlimit` passed in.
-    unsafe {
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut old), 0);
-        let new = libc::rlimit {
-            rlim_cur: soft,
-            rlim_max: old.rlim_max,
-        };
-        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &new), 0);
-    }
-    old
-}
-
 #[test]
 fn the_pool_serves_on_when_its_manager_cannot_poll() {
     let pool = ProcessPoolExecutor::new(2).unwrap();
@@ -56,14 +41,13 @@ fn the_pool_serves_on_when_its_manager_cannot_poll() {
     }
 
     // The manager polls its wake-up socket and a socket per worker: more than one.
-    let limits = set_open_files_limit(1);
+    let limit = OpenFilesLimit::lower_to(1);
     let results: Vec<_> = (0..50_u64).map(|x| pool.submit(double, x)).collect();
     let results: Vec<_> = results.into_iter().map(get).collect();
     let died = get(pool.submit(exit_7, ()));
     // The other worker still serves (no replacement can start without new descriptors).
     let after = get(pool.submit(double, 21));
-    // SAFETY: restores the limits read above.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limits) }, 0);
+    drop(limit);
 
     for (x, outcome) in results.into_iter().enumerate() {
         assert_eq!(outcome, Ok(x as u64 * 2), "call {x}");
