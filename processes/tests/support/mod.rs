@@ -58,7 +58,11 @@ impl Drop for OpenFilesLimit {
 }
 
 /// Asserts that `outcome` is the broken-pool error and that its reason contains `needle`.
-pub(crate) fn assert_broken<T: std::fmt::Debug>(outcome: Result<T, Error>, needle: &str, what: &str) {
+pub(crate) fn assert_broken<T: std::fmt::Debug>(
+    outcome: Result<T, Error>,
+    needle: &str,
+    what: &str,
+) {
     match outcome {
         Err(Error::Broken { reason }) => assert!(
             reason.contains(needle),
