@@ -129,6 +129,15 @@ struct MoreParties<T> {
 }
 
 impl<T> Parties<T> {
+    /// Nobody to tell yet.
+    fn new() -> Self {
+        Parties {
+            more: None,
+            waker: None,
+            sleepers: 0,
+        }
+    }
+
     fn has_callbacks(&self) -> bool {
         self.more
             .as_ref()
@@ -181,11 +190,7 @@ impl<T> Inner<T> {
         // SAFETY: by this function's contract, each field's place is valid for a write.
         unsafe {
             (&raw mut (*place).state).write(AtomicU16::new(0));
-            (&raw mut (*place).parties).write(Mutex::new(Parties {
-                more: None,
-                waker: None,
-                sleepers: 0,
-            }));
+            (&raw mut (*place).parties).write(Mutex::new(Parties::new()));
             (&raw mut (*place).condvar).write(Condvar::new());
             (&raw mut (*place).outcome).write(UnsafeCell::new(None));
             (&raw mut (*place).slot).write(UnsafeCell::new(None));
@@ -206,11 +211,7 @@ impl<T> Inner<T> {
     fn with_state(state: u16, outcome: Option<Result<T, Error>>) -> Self {
         Inner {
             state: AtomicU16::new(state),
-            parties: Mutex::new(Parties {
-                more: None,
-                waker: None,
-                sleepers: 0,
-            }),
+            parties: Mutex::new(Parties::new()),
             condvar: Condvar::new(),
             outcome: UnsafeCell::new(outcome.map(|outcome| outcome.map_err(Box::new))),
             slot: UnsafeCell::new(None),

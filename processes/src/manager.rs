@@ -663,11 +663,16 @@ impl Manager {
             worker.readable = fd.revents != 0;
         }
         if ready > 0 && fds[0].revents != 0 {
-            let mut sink = [0_u8; 64];
-            while let Ok(n) = wire::recv(self.wake.as_fd(), &mut sink, true) {
-                if n == 0 {
-                    break;
-                }
+            self.drain_wake();
+        }
+    }
+
+    /// Empties the wake-up socket (its bytes only say "look again").
+    fn drain_wake(&self) {
+        let mut sink = [0_u8; 64];
+        while let Ok(n) = wire::recv(self.wake.as_fd(), &mut sink, true) {
+            if n == 0 {
+                break;
             }
         }
     }
@@ -687,12 +692,7 @@ impl Manager {
         for worker in &mut self.workers {
             worker.readable = true;
         }
-        let mut sink = [0_u8; 64];
-        while let Ok(n) = wire::recv(self.wake.as_fd(), &mut sink, true) {
-            if n == 0 {
-                break;
-            }
-        }
+        self.drain_wake();
         thread::sleep(Duration::from_millis(1));
     }
 
