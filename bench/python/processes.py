@@ -138,14 +138,10 @@ def burst(submit):
     assert sum(h() for h in handles) == IDLE_BURST * (IDLE_BURST - 1) // 2
 
 
-def echo_payloads(size):
+def echo_payloads(size, numpy):
     """(system, payload, equality check) for each payload type available."""
     payloads = [("python-bytes", bytes(i % 251 for i in range(size)), lambda a, b: a == b)]
-    try:
-        import numpy
-    except ImportError:
-        note("numpy is not installed (pip install numpy): no python-numpy rows")
-    else:
+    if numpy is not None:
         array = numpy.arange(size // 8, dtype=numpy.float64) * 0.5
         payloads.append(("python-numpy", array, lambda a, b: bool((a == b).all())))
     return payloads
@@ -183,8 +179,13 @@ def main():
             out.add("proc_map_chunked", "python-pool", map_chunked(pool.map))
             out.add("proc_as_completed_10k", "python", as_completed_executor(executor))
             out.add("proc_as_completed_10k", "python-pool", as_completed_pool(pool))
+        try:
+            import numpy
+        except ImportError:
+            numpy = None
+            note("numpy is not installed (pip install numpy): no python-numpy rows")
         for metric, size, trips in ECHO_SIZES:
-            payloads = echo_payloads(size)
+            payloads = echo_payloads(size, numpy)
             for _ in range(args.runs):
                 for system, payload, same in payloads:
                     out.add(metric, system, echo_trips(executor, payload, same, trips))

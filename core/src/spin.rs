@@ -25,7 +25,8 @@ pub(crate) fn spin_until(ready: impl Fn() -> bool) -> bool {
 /// Such a wait usually has calls queued behind it. When the caller and the workers share the
 /// CPUs (two workers and the caller on two cores, or one core), a caller spinning with hints
 /// holds a core that a worker needs to finish what it waits for, while a yield hands it over.
-/// Measured in stop 8 (`compare combinators --runs 9`, five alternating runs of each build):
+/// Measured with `cargo run --release -p cfut-bench --bin compare -- combinators --runs 9`
+/// (five alternating runs of each build):
 /// `as_completed_10k` over the channel pool's, median 0.99 with the yields against 1.09
 /// without. A single future's wait ([`spin_until`]) does not yield: that is a round trip,
 /// and with yields there `round_trip_p50` went from 0.5 µs to 1.3–18 µs in some runs.

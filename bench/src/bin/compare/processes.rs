@@ -71,25 +71,34 @@ pub(crate) fn run(report: &mut Report) {
     let floor = RefCell::new(EchoChildren::start(WORKERS));
     let mut floor_single = EchoChildren::start(1);
 
-    let per_call_floor = |seconds: f64, calls: usize| Sample {
-        value: seconds / calls as f64 * 1e6,
-        cpu_us_per_call: None,
+    // A floor's run: the figure `run` returns times `scale`, and the CPU per call.
+    let floor_run = |calls: usize, scale: f64, run: &mut dyn FnMut() -> f64| {
+        let meter = Meter::start();
+        let seconds = run();
+        let (_, cpu) = meter.stop(calls);
+        Sample {
+            value: seconds * scale,
+            cpu_us_per_call: Some(cpu),
+        }
     };
+    let us_per_call = 1e6 / SUBMIT_CALLS as f64;
     let contenders: Vec<Contender<'_>> = vec![
         ("cfut", Box::new(|| cfut_submit_result(&cfut))),
         ("procspawn", Box::new(|| procspawn_submit_result(&procspawn))),
         (
             "pipe-floor",
             Box::new(|| {
-                let seconds = floor.borrow_mut().ping_pong_parallel(SUBMIT_CALLS);
-                per_call_floor(seconds, SUBMIT_CALLS)
+                floor_run(SUBMIT_CALLS, us_per_call, &mut || {
+                    floor.borrow_mut().ping_pong_parallel(SUBMIT_CALLS)
+                })
             }),
         ),
         (
             "pipe-pipelined-floor",
             Box::new(|| {
-                let seconds = floor.borrow_mut().pipelined(SUBMIT_CALLS);
-                per_call_floor(seconds, SUBMIT_CALLS)
+                floor_run(SUBMIT_CALLS, us_per_call, &mut || {
+                    floor.borrow_mut().pipelined(SUBMIT_CALLS)
+                })
             }),
         ),
     ];
@@ -100,7 +109,9 @@ pub(crate) fn run(report: &mut Report) {
         ("procspawn", Box::new(|| procspawn_round_trip(&procspawn))),
         (
             "pipe-floor",
-            Box::new(|| Sample::bare(floor_single.round_trip_p50(ROUND_TRIPS))),
+            Box::new(|| {
+                floor_run(ROUND_TRIPS, 1.0, &mut || floor_single.round_trip_p50(ROUND_TRIPS))
+            }),
         ),
     ];
     report.measure("proc_round_trip_p50", contenders);
@@ -112,7 +123,11 @@ pub(crate) fn run(report: &mut Report) {
             "pipe-floor",
             Box::new(|| {
                 let chunks = MAP_INPUTS as usize / MAP_CHUNK;
-                Sample::bare(MAP_INPUTS as f64 / floor.borrow_mut().chunks(chunks, MAP_CHUNK * 8))
+                let mut sample = floor_run(MAP_INPUTS as usize, 1.0, &mut || {
+                    floor.borrow_mut().chunks(chunks, MAP_CHUNK * 8)
+                });
+                sample.value = MAP_INPUTS as f64 / sample.value;
+                sample
             }),
         ),
     ];
@@ -122,11 +137,19 @@ pub(crate) fn run(report: &mut Report) {
         ("cfut", Box::new(|| cfut_as_completed(&cfut))),
         (
             "pipe-floor",
-            Box::new(|| Sample::bare(floor.borrow_mut().ping_pong_parallel(AS_COMPLETED_CALLS) * 1e3)),
+            Box::new(|| {
+                floor_run(AS_COMPLETED_CALLS, 1e3, &mut || {
+                    floor.borrow_mut().ping_pong_parallel(AS_COMPLETED_CALLS)
+                })
+            }),
         ),
         (
             "pipe-pipelined-floor",
-            Box::new(|| Sample::bare(floor.borrow_mut().pipelined(AS_COMPLETED_CALLS) * 1e3)),
+            Box::new(|| {
+                floor_run(AS_COMPLETED_CALLS, 1e3, &mut || {
+                    floor.borrow_mut().pipelined(AS_COMPLETED_CALLS)
+                })
+            }),
         ),
     ];
     report.measure("proc_as_completed_10k", contenders);
