@@ -12,19 +12,15 @@ the timed region, as on the Rust side. Metrics, each the median of --runs runs:
                     does not group, so `python` has no row)
 """
 
-import argparse
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from multiprocessing.pool import ThreadPool
 
-from cpu import Meter, Samples
+from calls import noop
+from harness import Meter, Samples, arguments
 
 AS_COMPLETED_CALLS = 10_000
 MAP_INPUTS = 100_000
 EXPECTED_SUM = AS_COMPLETED_CALLS * (AS_COMPLETED_CALLS - 1) // 2
-
-
-def noop(x):
-    return x
 
 
 def as_completed_executor(pool):
@@ -56,10 +52,7 @@ def map_rate(run):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    args = arguments()
     out = Samples()
     with ThreadPoolExecutor(max_workers=args.workers) as executor, ThreadPool(args.workers) as pool:
         # Warm up: start every worker thread.

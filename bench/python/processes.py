@@ -2,7 +2,7 @@
 
 Systems, --workers worker processes each, in this Python's default start method:
 `python` (concurrent.futures.ProcessPoolExecutor) and `python-pool` (multiprocessing.Pool).
-Metrics, each the median of --runs runs (see bench/python/cpu.py for the output):
+Metrics, each the median of --runs runs (see bench/python/harness.py for the output):
   proc_submit_result     us per call: 20 000 no-op calls submitted, then every result taken
                          (python-pool: apply_async + get)
   proc_round_trip_p50    us: one call, wait for it, repeat; the median
@@ -22,15 +22,14 @@ Except for proc_startup_shutdown and proc_idle_cpu_pct, the pools are built once
 up (every worker started) outside the timed region, as on the Rust side.
 """
 
-import argparse
 import multiprocessing
 import os
-import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from cpu import Meter, Samples, idle_after, note
+from calls import burst, executor_submit, noop, pool_submit, round_trip_p50, submit_result
+from harness import Meter, Samples, arguments, idle_after, note
 
 SUBMIT_CALLS = 20_000
 ROUND_TRIPS = 300
@@ -40,10 +39,6 @@ AS_COMPLETED_CALLS = 10_000
 IDLE_BURST = 2_000
 # (metric, payload bytes, round trips per run), as on the Rust side (echo.rs).
 ECHO_SIZES = [("proc_echo_1mib", 1 << 20, 16), ("proc_echo_16mib", 16 << 20, 3)]
-
-
-def noop(x):
-    return x
 
 
 def meet(path, reader):
@@ -57,26 +52,6 @@ def meet(path, reader):
         data = os.write(fd, b"\x01") and b"\x01"
     os.close(fd)
     return data == b"\x01"
-
-
-def submit_result(submit):
-    meter = Meter()
-    handles = [submit(i) for i in range(SUBMIT_CALLS)]
-    total = sum(h() for h in handles)
-    wall, cpu = meter.stop(SUBMIT_CALLS)
-    assert total == SUBMIT_CALLS * (SUBMIT_CALLS - 1) // 2
-    return wall * 1e6 / SUBMIT_CALLS, cpu
-
-
-def round_trip_p50(submit):
-    samples = []
-    meter = Meter()
-    for i in range(ROUND_TRIPS):
-        start = time.perf_counter()
-        assert submit(i)() == i
-        samples.append((time.perf_counter() - start) * 1e6)
-    _, cpu = meter.stop(ROUND_TRIPS)
-    return statistics.median(samples), cpu
 
 
 def map_chunked(map_fn):
@@ -125,19 +100,6 @@ def startup_shutdown_pool(workers, fifo):
     return (time.perf_counter() - start) * 1e3, None
 
 
-def executor_submit(pool):
-    return lambda i: pool.submit(noop, i).result
-
-
-def pool_submit(pool):
-    return lambda i: pool.apply_async(noop, (i,)).get
-
-
-def burst(submit):
-    handles = [submit(i) for i in range(IDLE_BURST)]
-    assert sum(h() for h in handles) == IDLE_BURST * (IDLE_BURST - 1) // 2
-
-
 def echo_payloads(size, numpy):
     """(system, payload, equality check) for each payload type available."""
     payloads = [("python-bytes", bytes(i % 251 for i in range(size)), lambda a, b: a == b)]
@@ -158,10 +120,7 @@ def echo_trips(pool, payload, same, trips):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    args = arguments()
     out = Samples()
     with ProcessPoolExecutor(max_workers=args.workers) as executor, multiprocessing.Pool(
         args.workers
@@ -172,9 +131,9 @@ def main():
         systems = [("python", executor_submit(executor)), ("python-pool", pool_submit(pool))]
         for _ in range(args.runs):
             for system, submit in systems:
-                out.add("proc_submit_result", system, submit_result(submit))
+                out.add("proc_submit_result", system, submit_result(submit, SUBMIT_CALLS))
             for system, submit in systems:
-                out.add("proc_round_trip_p50", system, round_trip_p50(submit))
+                out.add("proc_round_trip_p50", system, round_trip_p50(submit, ROUND_TRIPS))
             out.add("proc_map_chunked", "python", map_chunked(executor.map))
             out.add("proc_map_chunked", "python-pool", map_chunked(pool.map))
             out.add("proc_as_completed_10k", "python", as_completed_executor(executor))
@@ -197,9 +156,9 @@ def main():
             out.add("proc_startup_shutdown", "python-pool", startup_shutdown_pool(args.workers, fifo))
     for _ in range(args.runs):
         with ProcessPoolExecutor(max_workers=args.workers) as idle:
-            out.add("proc_idle_cpu_pct", "python", idle_after(lambda: burst(executor_submit(idle))))
+            out.add("proc_idle_cpu_pct", "python", idle_after(lambda: burst(executor_submit(idle), IDLE_BURST)))
         with multiprocessing.Pool(args.workers) as idle:
-            out.add("proc_idle_cpu_pct", "python-pool", idle_after(lambda: burst(pool_submit(idle))))
+            out.add("proc_idle_cpu_pct", "python-pool", idle_after(lambda: burst(pool_submit(idle), IDLE_BURST)))
     out.print()
 
 

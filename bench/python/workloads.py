@@ -17,13 +17,12 @@ call that waits on another call of the same bounded ThreadPoolExecutor deadlocks
 worker waits.
 """
 
-import argparse
 import hashlib
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from cpu import Meter, Samples
+from harness import Meter, Samples, arguments
 
 FAST_CALLS = 1_000
 SLOW_CALLS = 400
@@ -67,13 +66,12 @@ def seconds(calls, run, expected):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--fast-prefix-threads", type=int, default=16)
-    parser.add_argument("--sleeps-us", required=True)
-    parser.add_argument("--hash-root")
-    parser.add_argument("--hash-workers", type=int, default=2)
-    args = parser.parse_args()
+    args = arguments(
+        fast_prefix_threads=dict(type=int, default=16),
+        sleeps_us=dict(required=True),
+        hash_root=dict(),
+        hash_workers=dict(type=int, default=2),
+    )
     sleeps = [int(us) for us in args.sleeps_us.split(",")]
     out = Samples()
 

@@ -1,5 +1,6 @@
-//! The floor of the thread suites: the smallest reasonable pool — one crossbeam channel of
-//! boxed calls, `n` threads draining it; dropping it closes the channel and joins the threads.
+//! The smallest reasonable pool, a peer of the thread suites (`channel-pool`), and without
+//! per-call handles their floor (`channel-floor`): one crossbeam channel of boxed calls, `n`
+//! threads draining it; dropping it closes the channel and joins the threads.
 
 use std::thread::JoinHandle;
 

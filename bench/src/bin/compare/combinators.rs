@@ -19,7 +19,8 @@
 //!
 //! Every system gets the same number of worker threads (the machine's parallelism), its pool
 //! built once, outside the timed region, and warmed up by the first run; each run starts after
-//! a 50 ms pause so that the previous system's spinning threads have gone idle.
+//! a 50 ms pause so that the previous system's spinning threads have gone idle
+//! ([`crate::timing::settle`]).
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
@@ -29,12 +30,10 @@ use cfut_threads::ThreadPoolExecutor;
 use crossbeam_channel::{Sender, unbounded};
 use rayon::prelude::*;
 
-use crate::channel_pool::ChannelPool;
-use crate::cpu::Meter;
-use crate::peers::{Spawner, futures_pool, map_in_order, rayon_pool};
+use crate::peers::{PeerRun, Peers, Spawner, map_in_order};
 use crate::python;
 use crate::report::{Contender, Report, Sample};
-use crate::threads::settle;
+use crate::timing::{Per, timed};
 
 const AS_COMPLETED_CALLS: usize = 10_000;
 const MAP_INPUTS: usize = 100_000;
@@ -42,100 +41,90 @@ const MAP_INPUTS: usize = 100_000;
 pub(crate) fn run(report: &mut Report) {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     eprintln!("compare: combinators suite, {workers} workers per system");
-
     let cfut = ThreadPoolExecutor::new(workers).expect("cfut thread pool");
-    let rayon = rayon_pool(workers);
-    let threadpool = threadpool::ThreadPool::new(workers);
-    let futures = futures_pool(workers);
-    let channel = ChannelPool::new(workers);
+    let peers = Peers::new(workers);
+    let expected = AS_COMPLETED_CALLS * (AS_COMPLETED_CALLS - 1) / 2;
 
-    let contenders: Vec<Contender<'_>> = vec![
-        (
-            "cfut",
-            Box::new(|| {
-                timed_ms(AS_COMPLETED_CALLS, || {
-                    let futures: Vec<_> = (0..AS_COMPLETED_CALLS)
-                        .map(|i| cfut.submit(move || black_box(i)))
-                        .collect();
-                    let sum: usize = as_completed(futures)
-                        .map(|f| f.result().expect("no-op call"))
-                        .sum();
-                    assert_eq!(sum, AS_COMPLETED_CALLS * (AS_COMPLETED_CALLS - 1) / 2);
-                })
-            }),
-        ),
-        ("rayon", Box::new(|| peer_as_completed(&rayon))),
-        ("threadpool", Box::new(|| peer_as_completed(&threadpool))),
-        ("futures-executor", Box::new(|| peer_as_completed(&futures))),
-        ("channel-pool", Box::new(|| peer_as_completed(&channel))),
-        (
-            "channel-floor",
-            Box::new(|| {
-                timed_ms(AS_COMPLETED_CALLS, || {
-                    let (tx, rx) = unbounded();
-                    for i in 0..AS_COMPLETED_CALLS {
-                        let tx = tx.clone();
-                        channel.execute(move || send(&tx, black_box(i)));
-                    }
-                    drop(tx);
-                    let sum: usize = rx.iter().take(AS_COMPLETED_CALLS).sum();
-                    assert_eq!(sum, AS_COMPLETED_CALLS * (AS_COMPLETED_CALLS - 1) / 2);
-                })
-            }),
-        ),
-    ];
+    let mut contenders: Vec<Contender<'_>> = vec![(
+        "cfut",
+        Box::new(|| {
+            let (sample, sum) = timed(AS_COMPLETED_CALLS, Per::Millis, || {
+                let futures: Vec<_> = (0..AS_COMPLETED_CALLS)
+                    .map(|i| cfut.submit(move || black_box(i)))
+                    .collect();
+                as_completed(futures)
+                    .map(|f| f.result().expect("no-op call"))
+                    .sum::<usize>()
+            });
+            assert_eq!(sum, expected);
+            sample
+        }),
+    )];
+    contenders.extend(peers.contenders(AsCompleted));
+    contenders.push((
+        "channel-floor",
+        Box::new(|| {
+            let (sample, sum) = timed(AS_COMPLETED_CALLS, Per::Millis, || {
+                let (tx, rx) = unbounded();
+                for i in 0..AS_COMPLETED_CALLS {
+                    let tx = tx.clone();
+                    peers.channel.execute(move || send(&tx, black_box(i)));
+                }
+                drop(tx);
+                rx.iter().take(AS_COMPLETED_CALLS).sum::<usize>()
+            });
+            assert_eq!(sum, expected);
+            sample
+        }),
+    ));
     report.measure("as_completed_10k", contenders);
 
+    // `map_100k`: one call per element for everyone (cfut's grouping off).
     let one = NonZeroUsize::MIN;
-    let contenders: Vec<Contender<'_>> = vec![
-        (
-            "cfut",
-            Box::new(|| {
-                rate(|| {
-                    let mut n = 0_usize;
-                    for value in cfut.map(identity, 0..MAP_INPUTS).chunksize(one) {
-                        assert_eq!(value, Ok(n));
-                        n += 1;
-                    }
-                    assert_eq!(n, MAP_INPUTS);
-                })
-            }),
-        ),
-        ("rayon", Box::new(|| peer_map(&rayon))),
-        ("threadpool", Box::new(|| peer_map(&threadpool))),
-        ("futures-executor", Box::new(|| peer_map(&futures))),
-        ("channel-floor", Box::new(|| peer_map(&channel))),
-    ];
+    let mut contenders: Vec<Contender<'_>> = vec![(
+        "cfut",
+        Box::new(|| {
+            map_rate(|| {
+                cfut.map(identity, 0..MAP_INPUTS)
+                    .chunksize(one)
+                    .map(|r| r.expect("no-op call"))
+                    .collect()
+            })
+        }),
+    )];
+    contenders.extend(peers.contenders(MapPerElement));
     report.measure("map_100k", contenders);
 
+    // `map_100k_grouped`: each library's default grouping.
     let contenders: Vec<Contender<'_>> = vec![
         (
             "cfut",
             Box::new(|| {
-                rate(|| {
-                    let mut n = 0_usize;
-                    for value in cfut.map(identity, 0..MAP_INPUTS) {
-                        assert_eq!(value, Ok(n));
-                        n += 1;
-                    }
-                    assert_eq!(n, MAP_INPUTS);
+                map_rate(|| {
+                    cfut.map(identity, 0..MAP_INPUTS)
+                        .map(|r| r.expect("no-op call"))
+                        .collect()
                 })
             }),
         ),
         (
             "rayon",
             Box::new(|| {
-                rate(|| {
-                    let out: Vec<usize> =
-                        rayon.install(|| (0..MAP_INPUTS).into_par_iter().map(identity).collect());
-                    assert!(out.iter().copied().eq(0..MAP_INPUTS));
+                map_rate(|| {
+                    peers
+                        .rayon
+                        .install(|| (0..MAP_INPUTS).into_par_iter().map(identity).collect())
                 })
             }),
         ),
     ];
     report.measure("map_100k_grouped", contenders);
 
-    python::record_script(report, "combinators.py", &[("--workers", workers.to_string())]);
+    python::record_script(
+        report,
+        "combinators.py",
+        &[("--workers", workers.to_string())],
+    );
 }
 
 /// The mapped no-op.
@@ -143,27 +132,12 @@ fn identity(x: usize) -> usize {
     black_box(x)
 }
 
-fn timed_ms(calls: usize, run: impl FnOnce()) -> Sample {
-    settle();
-    let meter = Meter::start();
-    run();
-    let (wall, cpu) = meter.stop(calls);
-    Sample {
-        value: wall.as_secs_f64() * 1e3,
-        cpu_us_per_call: Some(cpu),
-    }
-}
-
-/// Calls per second of one map of `MAP_INPUTS` elements.
-fn rate(run: impl FnOnce()) -> Sample {
-    settle();
-    let meter = Meter::start();
-    run();
-    let (wall, cpu) = meter.stop(MAP_INPUTS);
-    Sample {
-        value: MAP_INPUTS as f64 / wall.as_secs_f64(),
-        cpu_us_per_call: Some(cpu),
-    }
+/// Calls per second of one map of `MAP_INPUTS` elements by `run`, whose results are checked
+/// (in input order) outside the clock.
+fn map_rate(run: impl FnOnce() -> Vec<usize>) -> Sample {
+    let (sample, out) = timed(MAP_INPUTS, Per::Rate, run);
+    assert!(out.into_iter().eq(0..MAP_INPUTS), "results in input order");
+    sample
 }
 
 fn send<T>(tx: &Sender<T>, value: T) {
@@ -174,37 +148,46 @@ fn send<T>(tx: &Sender<T>, value: T) {
 /// `as_completed_10k` on a Rust peer: call `i` puts its value in its handle (a `oneshot`),
 /// then announces `i` on the shared channel; the caller drains the indices in completion
 /// order and takes each value from its handle.
-fn peer_as_completed<P: Spawner>(pool: &P) -> Sample {
-    timed_ms(AS_COMPLETED_CALLS, || {
-        let (done_tx, done_rx) = unbounded::<usize>();
-        let mut handles: Vec<Option<oneshot::Receiver<usize>>> = (0..AS_COMPLETED_CALLS)
-            .map(|i| {
-                let done = done_tx.clone();
-                let (value_tx, value_rx) = oneshot::channel();
-                pool.run(move || {
-                    // The caller holds every handle until it has drained them.
-                    value_tx
-                        .send(black_box(i))
-                        .expect("the handle outlives the call");
-                    send(&done, i);
-                });
-                Some(value_rx)
-            })
-            .collect();
-        drop(done_tx);
-        let mut sum = 0;
-        for i in done_rx.iter().take(AS_COMPLETED_CALLS) {
-            let handle = handles[i].take().expect("each index arrives once");
-            sum += handle.recv().expect("value sent before the index");
-        }
+#[derive(Debug, Clone, Copy)]
+struct AsCompleted;
+
+impl PeerRun for AsCompleted {
+    fn run<P: Spawner>(self, pool: &P) -> Sample {
+        let (sample, sum) = timed(AS_COMPLETED_CALLS, Per::Millis, || {
+            let (done_tx, done_rx) = unbounded::<usize>();
+            let mut handles: Vec<Option<oneshot::Receiver<usize>>> = (0..AS_COMPLETED_CALLS)
+                .map(|i| {
+                    let done = done_tx.clone();
+                    let (value_tx, value_rx) = oneshot::channel();
+                    pool.run(move || {
+                        // The caller holds every handle until it has drained them.
+                        value_tx
+                            .send(black_box(i))
+                            .expect("the handle outlives the call");
+                        send(&done, i);
+                    });
+                    Some(value_rx)
+                })
+                .collect();
+            drop(done_tx);
+            let mut sum = 0;
+            for i in done_rx.iter().take(AS_COMPLETED_CALLS) {
+                let handle = handles[i].take().expect("each index arrives once");
+                sum += handle.recv().expect("value sent before the index");
+            }
+            sum
+        });
         assert_eq!(sum, AS_COMPLETED_CALLS * (AS_COMPLETED_CALLS - 1) / 2);
-    })
+        sample
+    }
 }
 
 /// `map_100k` on a Rust peer: one call per element, results taken in input order.
-fn peer_map<P: Spawner>(pool: &P) -> Sample {
-    rate(|| {
-        let out = map_in_order(pool, identity, 0..MAP_INPUTS);
-        assert!(out.into_iter().eq(0..MAP_INPUTS));
-    })
+#[derive(Debug, Clone, Copy)]
+struct MapPerElement;
+
+impl PeerRun for MapPerElement {
+    fn run<P: Spawner>(self, pool: &P) -> Sample {
+        map_rate(|| map_in_order(pool, identity, 0..MAP_INPUTS))
+    }
 }

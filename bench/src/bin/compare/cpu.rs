@@ -4,7 +4,7 @@
 //! The total is `getrusage(RUSAGE_SELF)` (every thread of this process, exited ones
 //! included) + `getrusage(RUSAGE_CHILDREN)` (children already reaped) + the on-CPU time of
 //! every live descendant (its threads' `/proc/PID/task/TID/schedstat`, in nanoseconds; a
-//! process pool's workers, the floors' echo children). bench/python/cpu.py does the same for
+//! process pool's workers, the floors' echo children). bench/python/harness.py does the same for
 //! the Python side.
 
 use std::collections::HashMap;
@@ -50,14 +50,20 @@ pub(crate) fn descendants() -> Vec<u32> {
         return Vec::new();
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue; // exited meanwhile
         };
         // The command name (field 2) is in parentheses and may contain anything.
-        let Some(close) = stat.rfind(')') else { continue };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
         let ppid = stat[close + 1..]
             .split_whitespace()
             .nth(1)

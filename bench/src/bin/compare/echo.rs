@@ -11,9 +11,9 @@
 use cfut_core::Portable;
 use cfut_processes::ProcessPoolExecutor;
 
-use crate::cpu::Meter;
 use crate::pipe_floor::SocketEcho;
 use crate::report::{Contender, Report, Sample};
+use crate::timing::{Per, timed};
 
 /// (metric, payload bytes, round trips per run).
 const SIZES: [(&str, usize, usize); 2] = [
@@ -30,26 +30,28 @@ pub(crate) fn run(report: &mut Report, pool: &ProcessPoolExecutor) {
     for (metric, bytes, trips) in SIZES {
         let vec_u8: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
         let vec_f64: Vec<f64> = (0..bytes / 8).map(|i| i as f64 * 0.5).collect();
-        let string: String = (0..bytes).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let string: String = (0..bytes)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
         let mut floor = SocketEcho::start();
         let contenders: Vec<Contender<'_>> = vec![
             ("cfut-vec-u8", Box::new(|| cfut_echo(pool, &vec_u8, trips))),
-            ("cfut-vec-f64", Box::new(|| cfut_echo(pool, &vec_f64, trips))),
+            (
+                "cfut-vec-f64",
+                Box::new(|| cfut_echo(pool, &vec_f64, trips)),
+            ),
             ("cfut-string", Box::new(|| cfut_echo(pool, &string, trips))),
             (
                 "socket-floor",
                 Box::new(|| {
                     let mut back = vec![0_u8; bytes];
-                    let meter = Meter::start();
-                    for _ in 0..trips {
-                        floor.round_trip(&vec_u8, &mut back);
-                    }
-                    let (wall, cpu) = meter.stop(trips);
+                    let (sample, ()) = timed(trips, Per::CallMillis, || {
+                        for _ in 0..trips {
+                            floor.round_trip(&vec_u8, &mut back);
+                        }
+                    });
                     assert!(back == vec_u8, "the socket floor echoed other bytes");
-                    Sample {
-                        value: wall.as_secs_f64() * 1e3 / trips as f64,
-                        cpu_us_per_call: Some(cpu),
-                    }
+                    sample
                 }),
             ),
         ];
@@ -64,17 +66,12 @@ where
     T: Portable + Clone + PartialEq,
 {
     let mut value = payload.clone();
-    let meter = Meter::start();
-    for _ in 0..trips {
-        value = pool
-            .submit(echo::<T>, value)
-            .result()
-            .expect("echo call");
-    }
-    let (wall, cpu) = meter.stop(trips);
-    assert!(value == *payload, "the echo changed the payload");
-    Sample {
-        value: wall.as_secs_f64() * 1e3 / trips as f64,
-        cpu_us_per_call: Some(cpu),
-    }
+    let (sample, echoed) = timed(trips, Per::CallMillis, || {
+        for _ in 0..trips {
+            value = pool.submit(echo::<T>, value).result().expect("echo call");
+        }
+        value
+    });
+    assert!(echoed == *payload, "the echo changed the payload");
+    sample
 }

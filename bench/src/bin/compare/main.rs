@@ -23,6 +23,7 @@ mod python;
 mod rendezvous;
 mod report;
 mod threads;
+mod timing;
 mod workloads;
 
 use report::Report;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::channel_pool::ChannelPool;
+use crate::report::Contender;
 
 /// A Rust pool that runs fire-and-forget calls.
 pub(crate) trait Spawner: Sync {
@@ -124,5 +125,43 @@ pub(crate) fn meet<P: Spawner>(pool: &P) {
     let replies = meeting_calls().map(|call| pool.call(call));
     for rx in replies {
         rx.recv().expect("both calls ran");
+    }
+}
+
+/// The Rust peers of the thread suites, `workers` threads each, built once.
+#[derive(Debug)]
+pub(crate) struct Peers {
+    pub(crate) rayon: rayon::ThreadPool,
+    pub(crate) threadpool: threadpool::ThreadPool,
+    pub(crate) futures: futures::executor::ThreadPool,
+    pub(crate) channel: ChannelPool,
+}
+
+/// One metric's run on any Rust peer.
+pub(crate) trait PeerRun: Copy {
+    fn run<P: Spawner>(self, pool: &P) -> crate::report::Sample;
+}
+
+impl Peers {
+    pub(crate) fn new(workers: usize) -> Self {
+        Peers {
+            rayon: rayon_pool(workers),
+            threadpool: threadpool::ThreadPool::new(workers),
+            futures: futures_pool(workers),
+            channel: ChannelPool::new(workers),
+        }
+    }
+
+    /// The contenders of one metric: every peer doing `metric`.
+    pub(crate) fn contenders(&self, metric: impl PeerRun + 'static) -> Vec<Contender<'_>> {
+        vec![
+            ("rayon", Box::new(move || metric.run(&self.rayon))),
+            ("threadpool", Box::new(move || metric.run(&self.threadpool))),
+            (
+                "futures-executor",
+                Box::new(move || metric.run(&self.futures)),
+            ),
+            ("channel-pool", Box::new(move || metric.run(&self.channel))),
+        ]
     }
 }

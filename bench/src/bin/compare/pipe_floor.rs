@@ -75,10 +75,9 @@ impl EchoChildren {
         EchoChildren { children }
     }
 
-    /// `calls` 8-byte ping-pongs, spread over the children in parallel; seconds.
-    pub(crate) fn ping_pong_parallel(&mut self, calls: usize) -> f64 {
+    /// `calls` 8-byte ping-pongs, spread over the children in parallel.
+    pub(crate) fn ping_pong_parallel(&mut self, calls: usize) {
         let per_child = calls / self.children.len();
-        let start = Instant::now();
         std::thread::scope(|scope| {
             for (_, stdin, stdout) in &mut self.children {
                 scope.spawn(move || {
@@ -91,15 +90,13 @@ impl EchoChildren {
                 });
             }
         });
-        start.elapsed().as_secs_f64()
     }
 
     /// `calls` 8-byte requests, spread over the children, pipelined: for each child one
     /// thread writes its requests (one `write` each, as a pool sends one message per call)
-    /// while another reads the replies as they come; seconds.
-    pub(crate) fn pipelined(&mut self, calls: usize) -> f64 {
+    /// while another reads the replies as they come.
+    pub(crate) fn pipelined(&mut self, calls: usize) {
         let per_child = calls / self.children.len();
-        let start = Instant::now();
         std::thread::scope(|scope| {
             for (_, stdin, stdout) in &mut self.children {
                 scope.spawn(move || {
@@ -117,7 +114,6 @@ impl EchoChildren {
                 });
             }
         });
-        start.elapsed().as_secs_f64()
     }
 
     /// The median of `n` 8-byte ping-pongs with the first child, µs.
@@ -135,10 +131,9 @@ impl EchoChildren {
         median(samples)
     }
 
-    /// `chunks` ping-pongs of `chunk_bytes` bytes, spread over the children; seconds.
-    pub(crate) fn chunks(&mut self, chunks: usize, chunk_bytes: usize) -> f64 {
+    /// `chunks` ping-pongs of `chunk_bytes` bytes, spread over the children.
+    pub(crate) fn chunks(&mut self, chunks: usize, chunk_bytes: usize) {
         let per_child = chunks / self.children.len();
-        let start = Instant::now();
         std::thread::scope(|scope| {
             for (_, stdin, stdout) in &mut self.children {
                 scope.spawn(move || {
@@ -151,7 +146,6 @@ impl EchoChildren {
                 });
             }
         });
-        start.elapsed().as_secs_f64()
     }
 
     /// One ping-pong with every child at once (each child exists and answers).

@@ -27,19 +27,19 @@
 //! this process and its workers ([`crate::cpu`]).
 
 use std::cell::RefCell;
-use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use cfut_core::{Future, Shutdown, Waiter};
 use cfut_processes::ProcessPoolExecutor;
 
-use crate::cpu::{Meter, descendants, idle_after};
+use crate::cpu::{descendants, idle_after};
 use crate::echo;
 use crate::pipe_floor::EchoChildren;
 use crate::python;
 use crate::rendezvous::{Fifo, meet};
-use crate::report::{Contender, Report, Sample, median};
+use crate::report::{Contender, Report, Sample};
+use crate::timing::{Per, round_trips, timed};
 
 const WORKERS: usize = 2;
 const SUBMIT_CALLS: usize = 20_000;
@@ -71,34 +71,31 @@ pub(crate) fn run(report: &mut Report) {
     let floor = RefCell::new(EchoChildren::start(WORKERS));
     let mut floor_single = EchoChildren::start(1);
 
-    // A floor's run: the figure `run` returns times `scale`, and the CPU per call.
-    let floor_run = |calls: usize, scale: f64, run: &mut dyn FnMut() -> f64| {
-        let meter = Meter::start();
-        let seconds = run();
-        let (_, cpu) = meter.stop(calls);
-        Sample {
-            value: seconds * scale,
-            cpu_us_per_call: Some(cpu),
-        }
-    };
-    let us_per_call = 1e6 / SUBMIT_CALLS as f64;
     let contenders: Vec<Contender<'_>> = vec![
-        ("cfut", Box::new(|| cfut_submit_result(&cfut))),
-        ("procspawn", Box::new(|| procspawn_submit_result(&procspawn))),
+        (
+            "cfut",
+            Box::new(|| per_call(SUBMIT_CALLS, || cfut_burst(&cfut, SUBMIT_CALLS as u64))),
+        ),
+        (
+            "procspawn",
+            Box::new(|| {
+                per_call(SUBMIT_CALLS, || {
+                    procspawn_burst(&procspawn, SUBMIT_CALLS as u64)
+                })
+            }),
+        ),
         (
             "pipe-floor",
             Box::new(|| {
-                floor_run(SUBMIT_CALLS, us_per_call, &mut || {
-                    floor.borrow_mut().ping_pong_parallel(SUBMIT_CALLS)
-                })
+                let run = || floor.borrow_mut().ping_pong_parallel(SUBMIT_CALLS);
+                timed(SUBMIT_CALLS, Per::CallMicros, run).0
             }),
         ),
         (
             "pipe-pipelined-floor",
             Box::new(|| {
-                floor_run(SUBMIT_CALLS, us_per_call, &mut || {
-                    floor.borrow_mut().pipelined(SUBMIT_CALLS)
-                })
+                let run = || floor.borrow_mut().pipelined(SUBMIT_CALLS);
+                timed(SUBMIT_CALLS, Per::CallMicros, run).0
             }),
         ),
     ];
@@ -110,7 +107,11 @@ pub(crate) fn run(report: &mut Report) {
         (
             "pipe-floor",
             Box::new(|| {
-                floor_run(ROUND_TRIPS, 1.0, &mut || floor_single.round_trip_p50(ROUND_TRIPS))
+                let (mut sample, p50) = timed(ROUND_TRIPS, Per::CallMicros, || {
+                    floor_single.round_trip_p50(ROUND_TRIPS)
+                });
+                sample.value = p50;
+                sample
             }),
         ),
     ];
@@ -123,11 +124,8 @@ pub(crate) fn run(report: &mut Report) {
             "pipe-floor",
             Box::new(|| {
                 let chunks = MAP_INPUTS as usize / MAP_CHUNK;
-                let mut sample = floor_run(MAP_INPUTS as usize, 1.0, &mut || {
-                    floor.borrow_mut().chunks(chunks, MAP_CHUNK * 8)
-                });
-                sample.value = MAP_INPUTS as f64 / sample.value;
-                sample
+                let run = || floor.borrow_mut().chunks(chunks, MAP_CHUNK * 8);
+                timed(MAP_INPUTS as usize, Per::Rate, run).0
             }),
         ),
     ];
@@ -138,17 +136,15 @@ pub(crate) fn run(report: &mut Report) {
         (
             "pipe-floor",
             Box::new(|| {
-                floor_run(AS_COMPLETED_CALLS, 1e3, &mut || {
-                    floor.borrow_mut().ping_pong_parallel(AS_COMPLETED_CALLS)
-                })
+                let run = || floor.borrow_mut().ping_pong_parallel(AS_COMPLETED_CALLS);
+                timed(AS_COMPLETED_CALLS, Per::Millis, run).0
             }),
         ),
         (
             "pipe-pipelined-floor",
             Box::new(|| {
-                floor_run(AS_COMPLETED_CALLS, 1e3, &mut || {
-                    floor.borrow_mut().pipelined(AS_COMPLETED_CALLS)
-                })
+                let run = || floor.borrow_mut().pipelined(AS_COMPLETED_CALLS);
+                timed(AS_COMPLETED_CALLS, Per::Millis, run).0
             }),
         ),
     ];
@@ -162,7 +158,11 @@ pub(crate) fn run(report: &mut Report) {
 
     startup_shutdown(report);
     idle_cpu(report);
-    python::record_script(report, "processes.py", &[("--workers", WORKERS.to_string())]);
+    python::record_script(
+        report,
+        "processes.py",
+        &[("--workers", WORKERS.to_string())],
+    );
 }
 
 fn warm_up(pool: &ProcessPoolExecutor) {
@@ -174,90 +174,68 @@ fn warm_up(pool: &ProcessPoolExecutor) {
     }
 }
 
+/// The sum of `0..n`, what every burst of no-op calls must return.
+fn sum_below(n: u64) -> u64 {
+    n * (n - 1) / 2
+}
+
 /// µs per call over `calls` calls made by `run`, which returns the sum of the results.
 fn per_call(calls: usize, run: impl FnOnce() -> u64) -> Sample {
-    let meter = Meter::start();
-    let total = run();
-    let (wall, cpu) = meter.stop(calls);
-    assert_eq!(total, (calls as u64 * (calls as u64 - 1)) / 2);
-    Sample {
-        value: wall.as_secs_f64() * 1e6 / calls as f64,
-        cpu_us_per_call: Some(cpu),
-    }
+    let (sample, total) = timed(calls, Per::CallMicros, run);
+    assert_eq!(total, sum_below(calls as u64));
+    sample
 }
 
-fn cfut_submit_result(pool: &ProcessPoolExecutor) -> Sample {
-    per_call(SUBMIT_CALLS, || {
-        let futures: Vec<Future<u64>> = (0..SUBMIT_CALLS as u64)
-            .map(|i| pool.submit(noop, i))
-            .collect();
-        futures.into_iter().map(|f| f.result().expect("cfut call")).sum()
-    })
+/// `calls` no-op calls on cfut's pool, every result taken; their sum.
+fn cfut_burst(pool: &ProcessPoolExecutor, calls: u64) -> u64 {
+    let futures: Vec<Future<u64>> = (0..calls).map(|i| pool.submit(noop, i)).collect();
+    futures
+        .into_iter()
+        .map(|f| f.result().expect("cfut call"))
+        .sum()
 }
 
-fn procspawn_submit_result(pool: &procspawn::Pool) -> Sample {
-    per_call(SUBMIT_CALLS, || {
-        let mut total = 0;
-        let mut next = 0_u64;
-        while (next as usize) < SUBMIT_CALLS {
-            let batch = PROCSPAWN_IN_FLIGHT.min(SUBMIT_CALLS - next as usize) as u64;
-            let handles: Vec<_> = (next..next + batch).map(|i| pool.spawn(i, noop)).collect();
-            for handle in handles {
-                total += handle.join().expect("procspawn call");
-            }
-            next += batch;
+/// `calls` no-op calls on procspawn's pool, at most `PROCSPAWN_IN_FLIGHT` at once; their sum.
+fn procspawn_burst(pool: &procspawn::Pool, calls: u64) -> u64 {
+    let mut total = 0;
+    let mut next = 0_u64;
+    while next < calls {
+        let batch = (PROCSPAWN_IN_FLIGHT as u64).min(calls - next);
+        let handles: Vec<_> = (next..next + batch).map(|i| pool.spawn(i, noop)).collect();
+        for handle in handles {
+            total += handle.join().expect("procspawn call");
         }
-        total
-    })
-}
-
-/// The median of `n` round trips made by `one`, and the CPU per call over all of them.
-fn p50(n: usize, mut one: impl FnMut(u64) -> u64) -> Sample {
-    let meter = Meter::start();
-    let samples = (0..n as u64)
-        .map(|i| {
-            let start = Instant::now();
-            assert_eq!(one(i), i);
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    let (_, cpu) = meter.stop(n);
-    Sample {
-        value: median(samples),
-        cpu_us_per_call: Some(cpu),
+        next += batch;
     }
+    total
 }
 
 fn cfut_round_trip(pool: &ProcessPoolExecutor) -> Sample {
-    p50(ROUND_TRIPS, |i| pool.submit(noop, i).result().expect("cfut call"))
-}
-
-fn procspawn_round_trip(pool: &procspawn::Pool) -> Sample {
-    p50(PROCSPAWN_ROUND_TRIPS, |i| {
-        pool.spawn(i, noop).join().expect("procspawn call")
+    round_trips(ROUND_TRIPS, |i| {
+        pool.submit(noop, i as u64).result().expect("cfut call") as usize
     })
 }
 
-/// Calls per second of one map of `MAP_INPUTS` inputs, by `run` (which checks the order).
-fn map_rate(run: impl FnOnce()) -> Sample {
-    let meter = Meter::start();
-    run();
-    let (wall, cpu) = meter.stop(MAP_INPUTS as usize);
-    Sample {
-        value: MAP_INPUTS as f64 / wall.as_secs_f64(),
-        cpu_us_per_call: Some(cpu),
-    }
+fn procspawn_round_trip(pool: &procspawn::Pool) -> Sample {
+    round_trips(PROCSPAWN_ROUND_TRIPS, |i| {
+        pool.spawn(i as u64, noop).join().expect("procspawn call") as usize
+    })
+}
+
+/// Calls per second of one map of `MAP_INPUTS` inputs by `run`, whose results are checked
+/// (in input order) outside the clock.
+fn map_rate(run: impl FnOnce() -> Vec<u64>) -> Sample {
+    let (sample, out) = timed(MAP_INPUTS as usize, Per::Rate, run);
+    assert!(out.into_iter().eq(0..MAP_INPUTS), "results in input order");
+    sample
 }
 
 fn cfut_map_chunked(pool: &ProcessPoolExecutor) -> Sample {
+    let chunk = NonZeroUsize::new(MAP_CHUNK).expect("non-zero");
     map_rate(|| {
-        let chunk = NonZeroUsize::new(MAP_CHUNK).expect("non-zero");
-        let mut n = 0_u64;
-        for value in pool.map(noop, 0..MAP_INPUTS, chunk) {
-            assert_eq!(value, Ok(n));
-            n += 1;
-        }
-        assert_eq!(n, MAP_INPUTS);
+        pool.map(noop, 0..MAP_INPUTS, chunk)
+            .map(|r| r.expect("cfut call"))
+            .collect()
     })
 }
 
@@ -268,45 +246,36 @@ fn procspawn_map_chunked(pool: &procspawn::Pool) -> Sample {
             .chunks(MAP_CHUNK)
             .map(|chunk| pool.spawn(chunk.to_vec(), noop_chunk))
             .collect();
-        let mut n = 0_u64;
-        for handle in handles {
-            for value in handle.join().expect("procspawn call") {
-                assert_eq!(value, n);
-                n += 1;
-            }
-        }
-        assert_eq!(n, MAP_INPUTS);
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("procspawn call"))
+            .collect()
     })
 }
 
 fn cfut_as_completed(pool: &ProcessPoolExecutor) -> Sample {
-    let meter = Meter::start();
-    let mut futures: Vec<Future<u64>> = (0..AS_COMPLETED_CALLS as u64)
-        .map(|i| pool.submit(noop, i))
-        .collect();
-    let waiter = Waiter::new();
-    for (i, f) in futures.iter().enumerate() {
-        f.watch(&waiter, i);
-    }
-    let mut ready = Vec::new();
-    let mut drained = 0;
-    let mut total = 0;
-    while drained < AS_COMPLETED_CALLS {
-        waiter.wait_into(&mut ready);
-        for i in ready.drain(..) {
-            total += futures[i].try_result().expect("done").expect("cfut call");
-            drained += 1;
+    let (sample, total) = timed(AS_COMPLETED_CALLS, Per::Millis, || {
+        let mut futures: Vec<Future<u64>> = (0..AS_COMPLETED_CALLS as u64)
+            .map(|i| pool.submit(noop, i))
+            .collect();
+        let waiter = Waiter::new();
+        for (i, f) in futures.iter().enumerate() {
+            f.watch(&waiter, i);
         }
-    }
-    let (wall, cpu) = meter.stop(AS_COMPLETED_CALLS);
-    assert_eq!(
-        black_box(total),
-        (AS_COMPLETED_CALLS as u64 * (AS_COMPLETED_CALLS as u64 - 1)) / 2
-    );
-    Sample {
-        value: wall.as_secs_f64() * 1e3,
-        cpu_us_per_call: Some(cpu),
-    }
+        let mut ready = Vec::new();
+        let mut drained = 0;
+        let mut total = 0;
+        while drained < AS_COMPLETED_CALLS {
+            waiter.wait_into(&mut ready);
+            for i in ready.drain(..) {
+                total += futures[i].try_result().expect("done").expect("cfut call");
+                drained += 1;
+            }
+        }
+        total
+    });
+    assert_eq!(total, sum_below(AS_COMPLETED_CALLS as u64));
+    sample
 }
 
 /// ms for one `cycle` (build, two meeting calls, shut down with the workers reaped). Checks,
@@ -376,11 +345,7 @@ fn idle_cpu(report: &mut Report) {
             "cfut",
             Box::new(|| {
                 let pool = ProcessPoolExecutor::new(WORKERS).expect("cfut pool");
-                idle_after(|| {
-                    let futures: Vec<_> = (0..IDLE_BURST).map(|i| pool.submit(noop, i)).collect();
-                    let sum: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
-                    assert_eq!(sum, IDLE_BURST * (IDLE_BURST - 1) / 2);
-                })
+                idle_after(|| assert_eq!(cfut_burst(&pool, IDLE_BURST), sum_below(IDLE_BURST)))
             }),
         ),
         (
@@ -388,9 +353,7 @@ fn idle_cpu(report: &mut Report) {
             Box::new(|| {
                 let pool = procspawn::Pool::new(WORKERS).expect("procspawn pool");
                 let sample = idle_after(|| {
-                    let handles: Vec<_> = (0..IDLE_BURST).map(|i| pool.spawn(i, noop)).collect();
-                    let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-                    assert_eq!(sum, IDLE_BURST * (IDLE_BURST - 1) / 2);
+                    assert_eq!(procspawn_burst(&pool, IDLE_BURST), sum_below(IDLE_BURST));
                 });
                 pool.shutdown();
                 sample

@@ -22,7 +22,10 @@ pub(crate) fn record_script(
         .join("python")
         .join(script);
     let mut command = Command::new("python3");
-    command.arg(&path).arg("--runs").arg(report.runs().to_string());
+    command
+        .arg(&path)
+        .arg("--runs")
+        .arg(report.runs().to_string());
     for (flag, value) in args {
         command.arg(flag).arg(value);
     }

@@ -20,7 +20,13 @@ impl Fifo {
         let c_path = CString::new(path.as_os_str().as_bytes()).expect("no NUL in a temp path");
         // SAFETY: a valid NUL-terminated path.
         let rc = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
-        assert_eq!(rc, 0, "mkfifo {}: {}", path.display(), std::io::Error::last_os_error());
+        assert_eq!(
+            rc,
+            0,
+            "mkfifo {}: {}",
+            path.display(),
+            std::io::Error::last_os_error()
+        );
         Fifo { path }
     }
 

@@ -53,7 +53,10 @@ pub(crate) fn unit(metric: &str) -> &'static str {
         "round_trip_p50" | "proc_round_trip_p50" => "µs",
         "map_100k" | "map_100k_grouped" | "proc_map_chunked" => "calls/s",
         "idle_cpu_pct" | "proc_idle_cpu_pct" => "% of a core",
-        "io_fast_prefix" | "io_heavy_tail" | "cpu_hash_files" | "cpu_hash_files_processes"
+        "io_fast_prefix"
+        | "io_heavy_tail"
+        | "cpu_hash_files"
+        | "cpu_hash_files_processes"
         | "recursive_fib" => "s",
         _ => "ms",
     }
@@ -176,7 +179,11 @@ impl Report {
             "\ncfut's rows against the best of each kind (value ÷ value; rates are higher-better, \
              everything else lower-better):"
         );
-        for figure in self.figures.iter().filter(|f| role(&f.system) == Role::Cfut) {
+        for figure in self
+            .figures
+            .iter()
+            .filter(|f| role(&f.system) == Role::Cfut)
+        {
             let mut line = format!("{:<26} {:<20}", figure.metric, figure.system);
             for (label, kind) in [
                 ("best Rust peer", Role::RustPeer),

@@ -1,5 +1,6 @@
 //! The `threads` suite: cfut's `ThreadPoolExecutor` against rayon, threadpool,
-//! futures-executor, the channel pool (the floor) and Python's `ThreadPoolExecutor` and
+//! futures-executor, the channel pool (the smallest pool a user could write) and Python's
+//! `ThreadPoolExecutor` and
 //! `multiprocessing.pool.ThreadPool` (bench/python/threads.py), all with 2 workers.
 //!
 //! Metrics:
@@ -15,18 +16,20 @@
 //! futures-executor cannot join theirs, so their `startup_shutdown` ends once the process's
 //! thread count is back where it was.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cfut_core::Shutdown;
 use cfut_threads::ThreadPoolExecutor;
 
 use crate::channel_pool::ChannelPool;
-use crate::cpu::{Meter, idle_after};
+use crate::cpu::idle_after;
 use crate::peers::{
-    Spawner, futures_pool, meet, meeting_calls, rayon_pool, thread_count, until_threads_exited,
+    PeerRun, Peers, Spawner, futures_pool, meet, meeting_calls, rayon_pool, thread_count,
+    until_threads_exited,
 };
 use crate::python;
-use crate::report::{Contender, Report, Sample, median};
+use crate::report::{Contender, Report, Sample};
+use crate::timing::{Per, round_trips, timed};
 
 const WORKERS: usize = 2;
 const CALLS: usize = 100_000;
@@ -35,14 +38,21 @@ const IDLE_BURST: usize = 10_000;
 
 pub(crate) fn run(report: &mut Report) {
     eprintln!("compare: threads suite, {WORKERS} workers, {CALLS} calls per submit_result run");
-    submit_result(report);
-    round_trip(report);
+    {
+        let cfut = cfut_pool();
+        let peers = Peers::new(WORKERS);
+        submit_result(report, &cfut, &peers);
+        round_trip(report, &cfut, &peers);
+    }
     startup_shutdown(report);
     idle_cpu(report);
     python::record_script(
         report,
         "threads.py",
-        &[("--workers", WORKERS.to_string()), ("--calls", CALLS.to_string())],
+        &[
+            ("--workers", WORKERS.to_string()),
+            ("--calls", CALLS.to_string()),
+        ],
     );
 }
 
@@ -50,99 +60,68 @@ fn cfut_pool() -> ThreadPoolExecutor {
     ThreadPoolExecutor::new(WORKERS).expect("cfut pool")
 }
 
-/// Lets the previous system's threads finish spinning and fall asleep before the next
-/// measurement, so that they do not compete with it for the two cores.
-pub(crate) fn settle() {
-    std::thread::sleep(Duration::from_millis(50));
+/// The sum of `0..n`, what every burst of no-op calls must return.
+fn sum_below(n: usize) -> usize {
+    n * (n - 1) / 2
 }
 
-/// µs per call and CPU per call for one run of `CALLS` calls submitted by `submit_all`,
-/// which returns the sum of the results (checked).
-fn per_call(submit_all: impl FnOnce() -> usize) -> Sample {
-    settle();
-    let meter = Meter::start();
-    let sum = submit_all();
-    let (wall, cpu) = meter.stop(CALLS);
-    assert_eq!(sum, CALLS * (CALLS - 1) / 2, "every call ran once");
-    Sample {
-        value: wall.as_secs_f64() * 1e6 / CALLS as f64,
-        cpu_us_per_call: Some(cpu),
+/// `submit_result` on a Rust peer.
+#[derive(Debug, Clone, Copy)]
+struct SubmitResult;
+
+impl PeerRun for SubmitResult {
+    fn run<P: Spawner>(self, pool: &P) -> Sample {
+        let (sample, sum) = timed(CALLS, Per::CallMicros, || burst(pool, CALLS));
+        assert_eq!(sum, sum_below(CALLS), "every call ran once");
+        sample
     }
 }
 
-fn peer_submit_result<P: Spawner>(pool: &P) -> Sample {
-    per_call(|| {
-        let slots: Vec<_> = (0..CALLS).map(|i| pool.call(move || i)).collect();
-        slots.into_iter().map(|rx| rx.recv().unwrap()).sum()
-    })
+/// `round_trip_p50` on a Rust peer.
+#[derive(Debug, Clone, Copy)]
+struct RoundTrip;
+
+impl PeerRun for RoundTrip {
+    fn run<P: Spawner>(self, pool: &P) -> Sample {
+        burst(pool, 100); // warm up: threads started, caches hot
+        round_trips(ROUND_TRIPS, |i| pool.call(move || i).recv().unwrap())
+    }
 }
 
-fn submit_result(report: &mut Report) {
-    let cfut = cfut_pool();
-    let rayon = rayon_pool(WORKERS);
-    let threadpool = threadpool::ThreadPool::new(WORKERS);
-    let futures = futures_pool(WORKERS);
-    let channel = ChannelPool::new(WORKERS);
-    let contenders: Vec<Contender<'_>> = vec![
-        (
-            "cfut",
-            Box::new(|| {
-                per_call(|| {
-                    let futures: Vec<_> = (0..CALLS).map(|i| cfut.submit(move || i)).collect();
-                    futures.into_iter().map(|f| f.result().unwrap()).sum()
-                })
-            }),
-        ),
-        ("rayon", Box::new(|| peer_submit_result(&rayon))),
-        ("threadpool", Box::new(|| peer_submit_result(&threadpool))),
-        ("futures-executor", Box::new(|| peer_submit_result(&futures))),
-        ("channel-floor", Box::new(|| peer_submit_result(&channel))),
-    ];
+/// `calls` no-op calls through `pool`, every result taken; their sum.
+fn burst<P: Spawner>(pool: &P, calls: usize) -> usize {
+    let slots: Vec<_> = (0..calls).map(|i| pool.call(move || i)).collect();
+    slots.into_iter().map(|rx| rx.recv().unwrap()).sum()
+}
+
+/// The same on cfut.
+fn cfut_burst(pool: &ThreadPoolExecutor, calls: usize) -> usize {
+    let futures: Vec<_> = (0..calls).map(|i| pool.submit(move || i)).collect();
+    futures.into_iter().map(|f| f.result().unwrap()).sum()
+}
+
+fn submit_result(report: &mut Report, cfut: &ThreadPoolExecutor, peers: &Peers) {
+    let mut contenders: Vec<Contender<'_>> = vec![(
+        "cfut",
+        Box::new(|| {
+            let (sample, sum) = timed(CALLS, Per::CallMicros, || cfut_burst(cfut, CALLS));
+            assert_eq!(sum, sum_below(CALLS), "every call ran once");
+            sample
+        }),
+    )];
+    contenders.extend(peers.contenders(SubmitResult));
     report.measure("submit_result", contenders);
 }
 
-/// The median round trip, in µs, of `ROUND_TRIPS` calls made one at a time by `one`, and
-/// the CPU per call over all of them.
-fn p50(mut one: impl FnMut(usize) -> usize) -> Sample {
-    settle();
-    for i in 0..100 {
-        assert_eq!(one(i), i); // warm up: threads started, caches hot
-    }
-    let meter = Meter::start();
-    let samples = (0..ROUND_TRIPS)
-        .map(|i| {
-            let start = Instant::now();
-            assert_eq!(one(i), i);
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    let (_, cpu) = meter.stop(ROUND_TRIPS);
-    Sample {
-        value: median(samples),
-        cpu_us_per_call: Some(cpu),
-    }
-}
-
-fn peer_round_trip<P: Spawner>(pool: &P) -> Sample {
-    p50(|i| pool.call(move || i).recv().unwrap())
-}
-
-fn round_trip(report: &mut Report) {
-    let cfut = cfut_pool();
-    let rayon = rayon_pool(WORKERS);
-    let threadpool = threadpool::ThreadPool::new(WORKERS);
-    let futures = futures_pool(WORKERS);
-    let channel = ChannelPool::new(WORKERS);
-    let contenders: Vec<Contender<'_>> = vec![
-        (
-            "cfut",
-            Box::new(|| p50(|i| cfut.submit(move || i).result().unwrap())),
-        ),
-        ("rayon", Box::new(|| peer_round_trip(&rayon))),
-        ("threadpool", Box::new(|| peer_round_trip(&threadpool))),
-        ("futures-executor", Box::new(|| peer_round_trip(&futures))),
-        ("channel-floor", Box::new(|| peer_round_trip(&channel))),
-    ];
+fn round_trip(report: &mut Report, cfut: &ThreadPoolExecutor, peers: &Peers) {
+    let mut contenders: Vec<Contender<'_>> = vec![(
+        "cfut",
+        Box::new(|| {
+            cfut_burst(cfut, 100); // warm up
+            round_trips(ROUND_TRIPS, |i| cfut.submit(move || i).result().unwrap())
+        }),
+    )];
+    contenders.extend(peers.contenders(RoundTrip));
     report.measure("round_trip_p50", contenders);
 }
 
@@ -206,7 +185,7 @@ fn startup_shutdown(report: &mut Report) {
             }),
         ),
         (
-            "channel-floor",
+            "channel-pool",
             Box::new(|| {
                 millis(|| {
                     let pool = ChannelPool::new(WORKERS);
@@ -219,13 +198,6 @@ fn startup_shutdown(report: &mut Report) {
     report.measure("startup_shutdown", contenders);
 }
 
-/// A burst that keeps both workers busy, through `pool`.
-fn peer_burst<P: Spawner>(pool: &P) {
-    let slots: Vec<_> = (0..IDLE_BURST).map(|i| pool.call(move || i)).collect();
-    let sum: usize = slots.into_iter().map(|rx| rx.recv().unwrap()).sum();
-    assert_eq!(sum, IDLE_BURST * (IDLE_BURST - 1) / 2);
-}
-
 fn idle_cpu(report: &mut Report) {
     // Each system's pool exists only during its own run, so the others' threads are gone.
     let contenders: Vec<Contender<'_>> = vec![
@@ -233,39 +205,35 @@ fn idle_cpu(report: &mut Report) {
             "cfut",
             Box::new(|| {
                 let pool = cfut_pool();
-                idle_after(|| {
-                    let futures: Vec<_> = (0..IDLE_BURST).map(|i| pool.submit(move || i)).collect();
-                    let sum: usize = futures.into_iter().map(|f| f.result().unwrap()).sum();
-                    assert_eq!(sum, IDLE_BURST * (IDLE_BURST - 1) / 2);
-                })
+                idle_after(|| assert_eq!(cfut_burst(&pool, IDLE_BURST), sum_below(IDLE_BURST)))
             }),
         ),
         (
             "rayon",
             Box::new(|| {
                 let pool = rayon_pool(WORKERS);
-                idle_after(|| peer_burst(&pool))
+                idle_after(|| assert_eq!(burst(&pool, IDLE_BURST), sum_below(IDLE_BURST)))
             }),
         ),
         (
             "threadpool",
             Box::new(|| {
                 let pool = threadpool::ThreadPool::new(WORKERS);
-                idle_after(|| peer_burst(&pool))
+                idle_after(|| assert_eq!(burst(&pool, IDLE_BURST), sum_below(IDLE_BURST)))
             }),
         ),
         (
             "futures-executor",
             Box::new(|| {
                 let pool = futures_pool(WORKERS);
-                idle_after(|| peer_burst(&pool))
+                idle_after(|| assert_eq!(burst(&pool, IDLE_BURST), sum_below(IDLE_BURST)))
             }),
         ),
         (
-            "channel-floor",
+            "channel-pool",
             Box::new(|| {
                 let pool = ChannelPool::new(WORKERS);
-                idle_after(|| peer_burst(&pool))
+                idle_after(|| assert_eq!(burst(&pool, IDLE_BURST), sum_below(IDLE_BURST)))
             }),
         ),
     ];

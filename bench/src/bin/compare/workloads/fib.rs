@@ -12,10 +12,9 @@ use std::sync::Arc;
 
 use cfut_threads::ThreadPoolExecutor;
 
-use crate::cpu::Meter;
+use super::seconds;
 use crate::peers::rayon_pool;
 use crate::report::{Contender, Report, Sample, median};
-use crate::threads::settle;
 
 const WORKERS: usize = 2;
 const N: u32 = 25;
@@ -48,18 +47,6 @@ fn fib_rayon(n: u32) -> u64 {
     first + second
 }
 
-fn seconds(run: impl FnOnce() -> u64) -> Sample {
-    settle();
-    let meter = Meter::start();
-    let value = run();
-    let (wall, cpu) = meter.stop(CALLS);
-    assert_eq!(value, FIB_N);
-    Sample {
-        value: wall.as_secs_f64(),
-        cpu_us_per_call: Some(cpu),
-    }
-}
-
 pub(super) fn run(report: &mut Report) {
     let cfut = Arc::new(ThreadPoolExecutor::new(WORKERS).expect("cfut pool"));
     let rayon = rayon_pool(WORKERS);
@@ -68,7 +55,7 @@ pub(super) fn run(report: &mut Report) {
         (
             "cfut",
             Box::new(|| {
-                seconds(|| {
+                seconds(CALLS, &FIB_N, || {
                     let pool = Arc::clone(&cfut);
                     cfut.submit(move || fib_cfut(&pool, N))
                         .result()
@@ -78,12 +65,12 @@ pub(super) fn run(report: &mut Report) {
         ),
         (
             "rayon",
-            Box::new(|| seconds(|| rayon.install(|| fib_rayon(N)))),
+            Box::new(|| seconds(CALLS, &FIB_N, || rayon.install(|| fib_rayon(N)))),
         ),
         (
             "serial",
             Box::new(|| {
-                let sample = seconds(|| fib_serial(std::hint::black_box(N)));
+                let sample = seconds(CALLS, &FIB_N, || fib_serial(std::hint::black_box(N)));
                 serial.push(sample.value);
                 sample
             }),

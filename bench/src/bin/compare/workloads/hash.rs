@@ -26,10 +26,9 @@ use cfut_threads::ThreadPoolExecutor;
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
 
-use crate::cpu::Meter;
+use super::seconds;
 use crate::peers::{map_in_order, rayon_pool};
 use crate::report::{Contender, Report, Sample, median};
-use crate::threads::settle;
 
 pub(super) const WORKERS: usize = 2;
 
@@ -60,7 +59,9 @@ impl Files {
     /// page cache). `None`, with a note, if `rustc` cannot say where its sysroot is.
     pub(super) fn find() -> Option<Self> {
         let sysroot = match Command::new("rustc").args(["--print", "sysroot"]).output() {
-            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            Ok(out) if out.status.success() => {
+                String::from_utf8_lossy(&out.stdout).trim().to_owned()
+            }
             other => {
                 eprintln!("compare: `rustc --print sysroot` failed ({other:?}); no cpu_hash_files");
                 return None;
@@ -116,10 +117,6 @@ impl Files {
             None => {}
         }
     }
-
-    fn check(&self, digests: Vec<Digest>) {
-        assert!(digests == self.digests, "a system computed other digests");
-    }
 }
 
 /// Every regular file under `dir` (symbolic links not followed).
@@ -128,7 +125,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         return;
     };
     for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             walk(&entry.path(), out);
         } else if kind.is_file() {
@@ -137,16 +136,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Seconds for one hashing of every file by `run`, which returns the digests in order.
-fn seconds(files: &Files, run: impl FnOnce() -> Vec<Digest>) -> Sample {
-    settle();
-    let meter = Meter::start();
-    let digests = run();
-    let (wall, cpu) = meter.stop(files.paths.len());
-    files.check(digests);
-    Sample {
-        value: wall.as_secs_f64(),
-        cpu_us_per_call: Some(cpu),
+impl Files {
+    /// Seconds for one hashing of every file by `run`, which returns the digests in order
+    /// (checked against the serial ones).
+    fn seconds(&self, run: impl FnOnce() -> Vec<Digest>) -> Sample {
+        seconds(self.paths.len(), &self.digests, run)
     }
 }
 
@@ -154,7 +148,7 @@ fn seconds(files: &Files, run: impl FnOnce() -> Vec<Digest>) -> Sample {
 /// the longest file).
 fn serial(files: &Files) -> (Sample, f64) {
     let mut longest = 0_f64;
-    let sample = seconds(files, || {
+    let sample = files.seconds(|| {
         files
             .paths
             .iter()
@@ -177,7 +171,10 @@ pub(super) fn run(report: &mut Report, files: &Files) {
     let processes = ProcessPoolExecutor::new(WORKERS).expect("cfut process pool");
     let one = NonZeroUsize::MIN;
     // Start both worker processes outside the clock.
-    let first = files.paths.first().map(|p| p.to_string_lossy().into_owned());
+    let first = files
+        .paths
+        .first()
+        .map(|p| p.to_string_lossy().into_owned());
     let warm: Vec<_> = (0..WORKERS)
         .filter_map(|_| Some(processes.submit(hash_path, first.clone()?)))
         .collect();
@@ -190,7 +187,7 @@ pub(super) fn run(report: &mut Report, files: &Files) {
         (
             "cfut",
             Box::new(|| {
-                seconds(files, || {
+                files.seconds(|| {
                     cfut.map(hash_file, files.paths.iter().cloned())
                         .map(|r| r.expect("hash call"))
                         .collect()
@@ -200,14 +197,16 @@ pub(super) fn run(report: &mut Report, files: &Files) {
         (
             "rayon",
             Box::new(|| {
-                seconds(files, || {
+                files.seconds(|| {
                     rayon.install(|| files.paths.par_iter().cloned().map(hash_file).collect())
                 })
             }),
         ),
         (
             "threadpool",
-            Box::new(|| seconds(files, || map_in_order(&threadpool, hash_file, files.paths.clone()))),
+            Box::new(|| {
+                files.seconds(|| map_in_order(&threadpool, hash_file, files.paths.clone()))
+            }),
         ),
         (
             "serial",
@@ -225,7 +224,7 @@ pub(super) fn run(report: &mut Report, files: &Files) {
     let contenders: Vec<Contender<'_>> = vec![(
         "cfut",
         Box::new(|| {
-            seconds(files, || {
+            files.seconds(|| {
                 let paths = files.paths.iter().map(|p| p.to_string_lossy().into_owned());
                 processes
                     .map(hash_path, paths, one)

@@ -17,10 +17,9 @@ use cfut_combinators::MapExt;
 use cfut_threads::ThreadPoolExecutor;
 use rayon::prelude::*;
 
-use crate::cpu::Meter;
+use super::seconds;
 use crate::peers::{map_in_order, rayon_pool};
 use crate::report::{Contender, Report, Sample};
-use crate::threads::settle;
 
 pub(super) const THREADS: usize = 16;
 const FAST_CALLS: usize = 1_000;
@@ -88,86 +87,83 @@ fn ideal(lengths: &[Duration], workers: usize) -> f64 {
     (total.as_secs_f64() / workers as f64).max(longest.as_secs_f64())
 }
 
-/// Seconds for one run of `calls` calls by `run`, and CPU per call.
-fn seconds(calls: usize, run: impl FnOnce()) -> Sample {
-    settle();
-    let meter = Meter::start();
-    run();
-    let (wall, cpu) = meter.stop(calls);
-    Sample {
-        value: wall.as_secs_f64(),
-        cpu_us_per_call: Some(cpu),
-    }
-}
-
 pub(super) fn run(report: &mut Report, sleeps: &[Duration]) {
     let cfut = ThreadPoolExecutor::new(THREADS).expect("cfut pool");
     let rayon = rayon_pool(THREADS);
     let threadpool = threadpool::ThreadPool::new(THREADS);
 
     let n = FAST_CALLS + SLOW_CALLS;
-    let expect = |out: Vec<usize>| assert!(out.into_iter().eq(0..n), "results in input order");
+    let expected: Vec<usize> = (0..n).collect();
     let contenders: Vec<Contender<'_>> = vec![
         (
             "cfut",
             Box::new(|| {
-                seconds(n, || {
-                    expect(
-                        cfut.map(fast_prefix_call, 0..n)
-                            .map(|r| r.expect("call"))
-                            .collect(),
-                    );
+                seconds(n, &expected, || {
+                    cfut.map(fast_prefix_call, 0..n)
+                        .map(|r| r.expect("call"))
+                        .collect()
                 })
             }),
         ),
         (
             "rayon",
             Box::new(|| {
-                seconds(n, || {
-                    expect(rayon.install(|| (0..n).into_par_iter().map(fast_prefix_call).collect()));
+                seconds(n, &expected, || {
+                    rayon.install(|| (0..n).into_par_iter().map(fast_prefix_call).collect())
                 })
             }),
         ),
         (
             "threadpool",
-            Box::new(|| seconds(n, || expect(map_in_order(&threadpool, fast_prefix_call, 0..n)))),
+            Box::new(|| {
+                seconds(n, &expected, || {
+                    map_in_order(&threadpool, fast_prefix_call, 0..n)
+                })
+            }),
         ),
     ];
     report.measure("io_fast_prefix", contenders);
     let slow = vec![SLOW; SLOW_CALLS];
-    report.record("io_fast_prefix", "ideal", Sample::bare(ideal(&slow, THREADS)));
+    report.record(
+        "io_fast_prefix",
+        "ideal",
+        Sample::bare(ideal(&slow, THREADS)),
+    );
 
-    let expect = |out: Vec<Duration>| assert!(out == sleeps, "results in input order");
+    let expected = sleeps.to_vec();
+    let calls = sleeps.len();
     let contenders: Vec<Contender<'_>> = vec![
         (
             "cfut",
             Box::new(|| {
-                seconds(sleeps.len(), || {
-                    expect(
-                        cfut.map(sleep_for, sleeps.iter().copied())
-                            .map(|r| r.expect("call"))
-                            .collect(),
-                    );
+                seconds(calls, &expected, || {
+                    cfut.map(sleep_for, sleeps.iter().copied())
+                        .map(|r| r.expect("call"))
+                        .collect()
                 })
             }),
         ),
         (
             "rayon",
             Box::new(|| {
-                seconds(sleeps.len(), || {
-                    expect(rayon.install(|| sleeps.par_iter().copied().map(sleep_for).collect()));
+                seconds(calls, &expected, || {
+                    rayon.install(|| sleeps.par_iter().copied().map(sleep_for).collect())
                 })
             }),
         ),
         (
             "threadpool",
             Box::new(|| {
-                seconds(sleeps.len(), || {
-                    expect(map_in_order(&threadpool, sleep_for, sleeps.iter().copied()));
+                seconds(calls, &expected, || {
+                    map_in_order(&threadpool, sleep_for, sleeps.iter().copied())
                 })
             }),
         ),
     ];
     report.measure("io_heavy_tail", contenders);
-    report.record("io_heavy_tail", "ideal", Sample::bare(ideal(sleeps, THREADS)));
+    report.record(
+        "io_heavy_tail",
+        "ideal",
+        Sample::bare(ideal(sleeps, THREADS)),
+    );
 }

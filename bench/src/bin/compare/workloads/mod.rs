@@ -15,7 +15,8 @@ mod hash;
 mod io;
 
 use crate::python;
-use crate::report::Report;
+use crate::report::{Report, Sample};
+use crate::timing::{Per, timed};
 
 pub(crate) fn run(report: &mut Report) {
     eprintln!("compare: workloads suite");
@@ -40,4 +41,12 @@ pub(crate) fn run(report: &mut Report) {
     if let Some(files) = &files {
         files.compare_check(&checks);
     }
+}
+
+/// Seconds for one run of `calls` calls by `run`, whose result must equal `expected`
+/// (checked outside the clock).
+fn seconds<R: PartialEq>(calls: usize, expected: &R, run: impl FnOnce() -> R) -> Sample {
+    let (sample, out) = timed(calls, Per::Seconds, run);
+    assert!(out == *expected, "a system computed something else");
+    sample
 }

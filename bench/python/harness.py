@@ -1,4 +1,4 @@
-"""Shared by the Python side of `compare`: CPU accounting and the output format.
+"""Shared by the Python side of `compare`: CPU accounting, the command line and the output.
 
 CPU is counted as on the Rust side (bench/src/bin/compare/cpu.rs): getrusage of this process
 and of its reaped children, plus the on-CPU time of every live descendant (the threads of
@@ -9,6 +9,7 @@ Output lines, read by bench/src/bin/compare/python.rs:
   check NAME VALUE                 a value the Rust side compares with its own
 """
 
+import argparse
 import os
 import resource
 import statistics
@@ -105,3 +106,14 @@ class Samples:
 def note(text):
     """A note for whoever runs the benchmark (shown by `compare`)."""
     print(f"{os.path.basename(sys.argv[0])}: {text}", file=sys.stderr)
+
+
+def arguments(**options):
+    """The command line: --runs (default 5), --workers (default 2), and `options` (flag name
+    without dashes, underscores for dashes -> argparse keyword arguments)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    for name, kwargs in options.items():
+        parser.add_argument("--" + name.replace("_", "-"), **kwargs)
+    return parser.parse_args()
