@@ -136,3 +136,33 @@ pub(crate) fn idle_after(burst: impl FnOnce()) -> Sample {
     let (wall, cpu_us) = meter.stop(1);
     Sample::bare(cpu_us / 1e6 / wall.as_secs_f64() * 100.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_child_is_a_descendant_until_reaped() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("start sleep");
+        assert!(descendants().contains(&child.id()));
+        child.kill().expect("kill sleep");
+        child.wait().expect("reap sleep");
+        assert!(!descendants().contains(&child.id()));
+    }
+
+    #[test]
+    fn cpu_spent_in_the_region_is_counted() {
+        let meter = Meter::start();
+        let mut x = 0_u64;
+        // Spin until the process's own CPU clock has moved by 20 ms.
+        let start = own_cpu();
+        while own_cpu() - start < Duration::from_millis(20) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let (_, cpu_us) = meter.stop(1);
+        assert!(cpu_us >= 20_000.0, "{cpu_us} µs");
+    }
+}

@@ -71,3 +71,29 @@ pub(crate) fn record_script(
     }
     checks
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    /// Every script compiles with the first `python3` on `PATH` (CI has one), without writing
+    /// bytecode into the source tree.
+    #[test]
+    fn the_python_scripts_compile() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python");
+        let scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("bench/python")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect();
+        assert!(scripts.len() >= 6, "{scripts:?}");
+        let status = Command::new("python3")
+            .arg("-c")
+            .arg("import sys\nfor f in sys.argv[1:]: compile(open(f).read(), f, 'exec')")
+            .args(&scripts)
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "a script does not compile: {scripts:?}");
+    }
+}

@@ -61,3 +61,17 @@ pub(crate) fn meet((path, reader): (String, bool)) -> bool {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_sides_meet() {
+        let fifo = Fifo::new();
+        let [reader, writer] = fifo.pair();
+        let other = std::thread::spawn(move || meet(writer));
+        assert!(meet(reader), "the reader got the writer's byte");
+        assert!(other.join().expect("writer side"));
+    }
+}

@@ -261,3 +261,56 @@ pub(crate) fn median(mut values: Vec<f64>) -> f64 {
         (values[mid - 1] + values[mid]) / 2.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+
+    #[test]
+    fn names_say_what_a_system_is() {
+        assert_eq!(role("cfut"), Role::Cfut);
+        assert_eq!(role("cfut-vec-u8"), Role::Cfut);
+        assert_eq!(role("rayon"), Role::RustPeer);
+        assert_eq!(role("channel-pool"), Role::RustPeer);
+        assert_eq!(role("python-pool"), Role::PythonPeer);
+        assert_eq!(role("pipe-pipelined-floor"), Role::Reference);
+        assert_eq!(role("serial"), Role::Reference);
+        assert_eq!(role("ideal"), Role::Reference);
+    }
+
+    #[test]
+    fn the_best_peer_depends_on_the_direction_of_the_metric() {
+        let mut report = Report::new(1);
+        for (metric, system, value) in [
+            ("submit_result", "rayon", 2.0),
+            ("submit_result", "threadpool", 1.0),
+            ("submit_result", "channel-floor", 0.5),
+            ("map_100k", "rayon", 2.0),
+            ("map_100k", "threadpool", 1.0),
+        ] {
+            report.record(metric, system, Sample::bare(value));
+        }
+        let best = |metric| {
+            report
+                .best(metric, Role::RustPeer)
+                .map(|f| f.system.clone())
+        };
+        assert_eq!(
+            best("submit_result").as_deref(),
+            Some("threadpool"),
+            "lower is better"
+        );
+        assert_eq!(
+            best("map_100k").as_deref(),
+            Some("rayon"),
+            "calls/s: higher is better"
+        );
+        assert!(report.best("map_100k", Role::PythonPeer).is_none());
+    }
+}

@@ -155,7 +155,7 @@ fn startup_shutdown(report: &mut Report) {
                     // `build_scoped` joins the threads when the closure returns.
                     rayon::ThreadPoolBuilder::new()
                         .num_threads(WORKERS)
-                        .build_scoped(|thread| thread.run(), |pool| meet(pool))
+                        .build_scoped(|thread| thread.run(), meet)
                         .expect("rayon scoped pool");
                 })
             }),

@@ -167,3 +167,36 @@ pub(super) fn run(report: &mut Report, sleeps: &[Duration]) {
         Sample::bare(ideal(sleeps, THREADS)),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heavy_tail_is_fixed_and_shaped_as_documented() {
+        let sleeps = heavy_tail_sleeps();
+        assert_eq!(sleeps, heavy_tail_sleeps(), "the same lengths every time");
+        assert_eq!(sleeps.len(), TAIL_CALLS);
+        let mut sorted = sleeps.clone();
+        sorted.sort();
+        let median = sorted[TAIL_CALLS / 2];
+        assert!(
+            (Duration::from_micros(170)..=Duration::from_micros(230)).contains(&median),
+            "median {median:?}"
+        );
+        assert_eq!(sorted.last(), Some(&TAIL_LONGEST));
+    }
+
+    #[test]
+    fn the_ideal_is_the_even_share_or_the_longest_call() {
+        let ms = Duration::from_millis;
+        assert_eq!(ideal(&[ms(5); 400], 16), 0.125);
+        assert_eq!(ideal(&[ms(50), ms(1), ms(1)], 16), 0.05);
+    }
+
+    #[test]
+    fn only_calls_past_the_prefix_sleep() {
+        assert_eq!(fast_prefix_call(3), 3);
+        assert_eq!(fast_prefix_call(FAST_CALLS), FAST_CALLS);
+    }
+}
