@@ -122,6 +122,13 @@ def echo_trips(pool, payload, same, trips):
 def main():
     args = arguments()
     out = Samples()
+    # Imported before the pools start, so that forked workers have it already; the untimed
+    # warm-up round trips below cover the other start methods.
+    try:
+        import numpy
+    except ImportError:
+        numpy = None
+        note("numpy is not installed (python3 -m pip install numpy): no python-numpy rows")
     with ProcessPoolExecutor(max_workers=args.workers) as executor, multiprocessing.Pool(
         args.workers
     ) as pool:
@@ -138,13 +145,11 @@ def main():
             out.add("proc_map_chunked", "python-pool", map_chunked(pool.map))
             out.add("proc_as_completed_10k", "python", as_completed_executor(executor))
             out.add("proc_as_completed_10k", "python-pool", as_completed_pool(pool))
-        try:
-            import numpy
-        except ImportError:
-            numpy = None
-            note("numpy is not installed (pip install numpy): no python-numpy rows")
         for metric, size, trips in ECHO_SIZES:
             payloads = echo_payloads(size, numpy)
+            for _, payload, _ in payloads:
+                # Warm-up, untimed: every worker has seen this type (as on the Rust side).
+                list(executor.map(noop, [payload] * args.workers * 2))
             for _ in range(args.runs):
                 for system, payload, same in payloads:
                     out.add(metric, system, echo_trips(executor, payload, same, trips))

@@ -34,6 +34,10 @@ pub(crate) fn run(report: &mut Report, pool: &ProcessPoolExecutor) {
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
         let mut floor = SocketEcho::start();
+        // Warm-up, untimed: every worker has seen each type (as on the Python side).
+        warm_up(pool, &vec_u8);
+        warm_up(pool, &vec_f64);
+        warm_up(pool, &string);
         let contenders: Vec<Contender<'_>> = vec![
             ("cfut-vec-u8", Box::new(|| cfut_echo(pool, &vec_u8, trips))),
             (
@@ -56,6 +60,16 @@ pub(crate) fn run(report: &mut Report, pool: &ProcessPoolExecutor) {
             ),
         ];
         report.measure(metric, contenders);
+    }
+}
+
+/// Two echoes of `payload` per worker, at once.
+fn warm_up<T: Portable + Clone>(pool: &ProcessPoolExecutor, payload: &T) {
+    let futures: Vec<_> = (0..2 * pool.max_workers())
+        .map(|_| pool.submit(echo::<T>, payload.clone()))
+        .collect();
+    for future in futures {
+        future.result().expect("warm-up echo");
     }
 }
 
