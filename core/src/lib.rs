@@ -8,7 +8,7 @@
 //! combinators (`map`, `as_completed`, `wait` in `cfut-combinators`) work on all of them, mixed.
 //!
 //! Executors come at two levels:
-//! - *in-process*, [`JobExecutor`]: runs boxed closures; [`Submit::submit`] is built on it;
+//! - *in-process*, [`JobExecutor`]: runs boxed closures; [`Spawn::spawn`] is built on it;
 //! - *portable*, [`CallExecutor`]: runs `fn(A) -> T` with serde ([`Portable`]) values — what a
 //!   process or cluster backend can do. Every in-process executor has it for free.
 //!
@@ -16,11 +16,11 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use cfut_core::{promise, Error, InlineExecutor, State, Submit};
+//! use cfut_core::{promise, Error, InlineExecutor, State, Spawn};
 //!
 //! // An executor: submit a call, get a future.
 //! let executor = InlineExecutor::new();
-//! assert_eq!(executor.submit(|| 2_u32.pow(8)).result(), Ok(256));
+//! assert_eq!(executor.spawn(|| 2_u32.pow(8)).result(), Ok(256));
 //!
 //! // The state machine by hand: pending, running, finished.
 //! let (producer, mut future) = promise::<String>();
@@ -63,6 +63,7 @@
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
 mod call;
+mod chunk;
 mod error;
 mod executor;
 mod future;
@@ -72,7 +73,9 @@ mod inner;
 mod job;
 mod loom;
 mod promise;
+mod route;
 mod spin;
+mod submit;
 mod task;
 mod tokens;
 mod unwind;
@@ -82,12 +85,15 @@ mod waiter;
 mod tests;
 
 pub use crate::call::{CallExecutor, Portable, run_batch};
+pub use crate::chunk::ChunkResults;
 pub use crate::error::{Error, Exit};
-pub use crate::executor::{Executor, JobExecutor, Shutdown, Submit};
+pub use crate::executor::{Executor, JobExecutor, Shutdown, Spawn};
 pub use crate::future::{AnyFuture, Future, State};
 pub use crate::help::{WaitHelper, WaitHelperGuard, install_wait_helper};
 pub use crate::inline::InlineExecutor;
 pub use crate::job::Job;
 pub use crate::promise::{Promise, promise};
+pub use crate::route::{CallRoute, MapTarget, PortableRoute, RouteVisitor};
+pub use crate::submit::{PortableFn, Submit, fn_pointer, submit_portable};
 pub use crate::unwind::panic_message;
 pub use crate::waiter::Waiter;

@@ -29,7 +29,7 @@
 //! assert_eq!(pool.submit(collatz_steps, 27).result(), Ok(111));
 //!
 //! let steps: Vec<u32> = pool
-//!     .map(collatz_steps, 1..=6, NonZeroUsize::new(3).unwrap())
+//!     .map(collatz_steps, 1..=6).chunksize(NonZeroUsize::new(3).unwrap()).eager()
 //!     .collect::<Result<_, _>>()
 //!     .unwrap();
 //! assert_eq!(steps, [0, 1, 7, 2, 5, 8]);
@@ -109,7 +109,6 @@ mod error;
 mod image;
 mod loom;
 mod manager;
-mod map;
 mod pool;
 mod state;
 mod task;
@@ -119,6 +118,5 @@ mod worker;
 
 pub use crate::builder::Builder;
 pub use crate::error::BuildError;
-pub use crate::map::Map;
 pub use crate::pool::ProcessPoolExecutor;
 pub use crate::worker::init;

@@ -24,7 +24,7 @@
 //! let pool = ThreadPoolExecutor::new(4)?;
 //! let lengths: Vec<_> = ["a", "bb", "ccc"]
 //!     .into_iter()
-//!     .map(|word| pool.submit(move || word.len()))
+//!     .map(|word| pool.spawn(move || word.len()))
 //!     .collect();
 //! let lengths: Vec<usize> = lengths.into_iter().map(|f| f.result().unwrap()).collect();
 //! assert_eq!(lengths, [1, 2, 3]);
