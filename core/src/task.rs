@@ -137,9 +137,9 @@ where
 
 /// A job-side task around `call`, which must handle every [`Action`] (`Abandon`: the job was
 /// dropped).
-pub(crate) fn once<C>(call: C) -> UntrackedArc<dyn Runnable>
+pub(crate) fn once<'a, C>(call: C) -> UntrackedArc<dyn Runnable + 'a>
 where
-    C: FnOnce(Action) + Send + 'static,
+    C: FnOnce(Action) + Send + 'a,
 {
     UntrackedArc::new(Once(UnsafeCell::new(Some(call))))
 }

@@ -15,6 +15,7 @@
 //! use std::num::NonZeroUsize;
 //! use cfut_core::{Error, Exit};
 //! use cfut_processes::ProcessPoolExecutor;
+//! use cfut_combinators::MapExt; // `map` on every executor (or `use cfut::prelude::*`)
 //!
 //! fn collatz_steps(mut n: u64) -> u32 {
 //!     let mut steps = 0;
@@ -29,7 +30,8 @@
 //! assert_eq!(pool.submit(collatz_steps, 27).result(), Ok(111));
 //!
 //! let steps: Vec<u32> = pool
-//!     .map(collatz_steps, 1..=6).chunksize(NonZeroUsize::new(3).unwrap()).eager()
+//!     .map(collatz_steps, 1..=6)
+//!     .chunksize(NonZeroUsize::new(3).unwrap())
 //!     .collect::<Result<_, _>>()
 //!     .unwrap();
 //! assert_eq!(steps, [0, 1, 7, 2, 5, 8]);
