@@ -63,7 +63,7 @@
 //!
 //! # Features
 //!
-//! - `processes` (default, Linux only): [`ProcessPoolExecutor`](prelude::ProcessPoolExecutor).
+//! - `processes` (default, Linux only): [`ProcessPoolExecutor`].
 //! - `progress`: `.progress()` on `map` and `as_completed` draws a tqdm-style bar.
 
 #![warn(missing_docs)]
@@ -95,10 +95,10 @@ pub use cfut_threads::ThreadPoolExecutor;
 
 /// Everything a program using cfut needs, in one import: `use cfut::prelude::*;`.
 ///
-/// The executors, [`Future`](crate::Future), [`Error`](crate::Error),
-/// [`Shutdown`](crate::Shutdown), the `submit`/`spawn`/`map` methods (their traits
-/// [`Submit`](crate::Submit), [`Spawn`](crate::Spawn), [`MapExt`](crate::MapExt)), and
-/// `as_completed`, `wait` and [`ReturnWhen`](crate::ReturnWhen).
+/// The executors, [`Future`], [`Error`],
+/// [`Shutdown`], the `submit`/`spawn`/`map` methods (their traits
+/// [`Submit`], [`Spawn`], [`MapExt`]), and
+/// `as_completed`, `wait` and [`ReturnWhen`].
 ///
 /// # Examples
 ///

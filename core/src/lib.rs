@@ -1,6 +1,23 @@
 //! The core of cfut: one [`Future`] for every backend, its [`Promise`], the [`Error`] type
 //! and the executor traits.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-core = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_core::{promise, Future};
+//!
+//! // A backend completes the future through its promise, on any thread.
+//! let (producer, future): (_, Future<u64>) = promise();
+//! let worker = std::thread::spawn(move || producer.run(|| (1..=10).sum()));
+//! assert_eq!(future.result(), Ok(55));
+//! worker.join().unwrap();
+//! ```
+//!
+//! (Users of a pool want the `cfut` facade, or `cfut-threads` / `cfut-processes`.)
+//!
 //! This crate is Python's `concurrent.futures._base` in Rust. An *executor* runs *calls*;
 //! submitting one gives a [`Future`], an appointment slip for a result that is not ready yet.
 //! Every backend — the thread pool (`cfut-threads`), the process pool (`cfut-processes`),

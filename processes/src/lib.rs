@@ -1,6 +1,23 @@
 //! Python's `ProcessPoolExecutor` in Rust: calls run in worker processes that are
 //! re-executions of the running binary.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-processes = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_processes::ProcessPoolExecutor;
+//!
+//! fn foo(n: u64) -> u64 { n * 10 }
+//!
+//! let pool = ProcessPoolExecutor::new(2)?;
+//! let futures: Vec<_> = [5, 4, 3].into_iter().map(|n| pool.submit(foo, n)).collect();
+//! let results: Vec<u64> = futures.into_iter().map(|f| f.result().unwrap()).collect();
+//! assert_eq!(results, [50, 40, 30]);
+//! # Ok::<(), cfut_processes::BuildError>(())
+//! ```
+//!
 //! A *call* is a plain function or non-capturing closure `fn(A) -> T` whose argument and
 //! result are serde values ([`Portable`]). [`ProcessPoolExecutor::submit`] sends it to a
 //! *worker* — the same executable started again, never a `fork` of the (multi-threaded)

@@ -9,18 +9,25 @@ use loom::cell::UnsafeCell;
 
 use crate::ThreadPoolExecutor;
 
+/// A cell written by a call and read after the scope: the join must order the two.
+struct Slot(UnsafeCell<u32>);
+
+// SAFETY: the accesses are ordered by the scope's join, which is what the model checks (loom
+// reports any access pair that is not ordered).
+unsafe impl Sync for Slot {}
+
 #[test]
 fn scope_joins_a_call_that_borrows() {
     loom::model(|| {
         let pool = ThreadPoolExecutor::new(1).unwrap();
-        let written = UnsafeCell::new(0_u32);
+        let written = Slot(UnsafeCell::new(0_u32));
         pool.scope(|s| {
             // The future is dropped at once: the join, not the future, must wait for it.
             // SAFETY: the only access while the scope runs; loom checks it against the read.
-            drop(s.spawn(|| written.with_mut(|value| unsafe { *value = 7 })));
+            drop(s.spawn(|| written.0.with_mut(|value| unsafe { *value = 7 })));
         });
         // SAFETY: the call has finished when `scope` returns; loom checks the edge.
-        assert_eq!(written.with(|value| unsafe { *value }), 7);
+        assert_eq!(written.0.with(|value| unsafe { *value }), 7);
         drop(pool);
     });
 }
