@@ -50,7 +50,7 @@ pub(crate) fn run(report: &mut Report) {
         Box::new(|| {
             let (sample, sum) = timed(AS_COMPLETED_CALLS, Per::Millis, || {
                 let futures: Vec<_> = (0..AS_COMPLETED_CALLS)
-                    .map(|i| cfut.submit(move || black_box(i)))
+                    .map(|i| cfut.spawn(move || black_box(i)))
                     .collect();
                 as_completed(futures)
                     .map(|f| f.result().expect("no-op call"))

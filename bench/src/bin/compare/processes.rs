@@ -30,6 +30,7 @@ use std::cell::RefCell;
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
+use cfut_combinators::MapExt;
 use cfut_core::{Future, Shutdown, Waiter};
 use cfut_processes::ProcessPoolExecutor;
 
@@ -233,7 +234,9 @@ fn map_rate(run: impl FnOnce() -> Vec<u64>) -> Sample {
 fn cfut_map_chunked(pool: &ProcessPoolExecutor) -> Sample {
     let chunk = NonZeroUsize::new(MAP_CHUNK).expect("non-zero");
     map_rate(|| {
-        pool.map(noop, 0..MAP_INPUTS, chunk)
+        pool.map(noop, 0..MAP_INPUTS)
+            .chunksize(chunk)
+            .eager()
             .map(|r| r.expect("cfut call"))
             .collect()
     })

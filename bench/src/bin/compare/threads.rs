@@ -96,7 +96,7 @@ fn burst<P: Spawner>(pool: &P, calls: usize) -> usize {
 
 /// The same on cfut.
 fn cfut_burst(pool: &ThreadPoolExecutor, calls: usize) -> usize {
-    let futures: Vec<_> = (0..calls).map(|i| pool.submit(move || i)).collect();
+    let futures: Vec<_> = (0..calls).map(|i| pool.spawn(move || i)).collect();
     futures.into_iter().map(|f| f.result().unwrap()).sum()
 }
 
@@ -118,7 +118,7 @@ fn round_trip(report: &mut Report, cfut: &ThreadPoolExecutor, peers: &Peers) {
         "cfut",
         Box::new(|| {
             cfut_burst(cfut, 100); // warm up
-            round_trips(ROUND_TRIPS, |i| cfut.submit(move || i).result().unwrap())
+            round_trips(ROUND_TRIPS, |i| cfut.spawn(move || i).result().unwrap())
         }),
     )];
     contenders.extend(peers.contenders(RoundTrip));
@@ -140,7 +140,7 @@ fn startup_shutdown(report: &mut Report) {
             Box::new(|| {
                 millis(|| {
                     let pool = cfut_pool();
-                    let futures = meeting_calls().map(|call| pool.submit(call));
+                    let futures = meeting_calls().map(|call| pool.spawn(call));
                     for future in futures {
                         assert_eq!(future.result(), Ok(()));
                     }

@@ -34,7 +34,7 @@ fn fib_cfut(pool: &Arc<ThreadPoolExecutor>, n: u32) -> u64 {
         return u64::from(n);
     }
     let inner = Arc::clone(pool);
-    let first = pool.submit(move || fib_cfut(&inner, n - 1));
+    let first = pool.spawn(move || fib_cfut(&inner, n - 1));
     let second = fib_cfut(pool, n - 2);
     first.result().expect("fib call") + second
 }
@@ -57,7 +57,7 @@ pub(super) fn run(report: &mut Report) {
             Box::new(|| {
                 seconds(CALLS, &FIB_N, || {
                     let pool = Arc::clone(&cfut);
-                    cfut.submit(move || fib_cfut(&pool, N))
+                    cfut.spawn(move || fib_cfut(&pool, N))
                         .result()
                         .expect("fib")
                 })

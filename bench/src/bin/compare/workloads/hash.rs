@@ -5,16 +5,15 @@
 //! - `cpu_hash_files`: 2 threads. cfut's default `map`; rayon's `par_iter`; threadpool, one
 //!   call per file ([`crate::peers::map_in_order`]); Python's `ThreadPoolExecutor.map` with
 //!   `hashlib` (which releases the GIL while it hashes).
-//! - `cpu_hash_files_processes`: 2 worker processes. cfut's `ProcessPoolExecutor::map` and
-//!   Python's `ProcessPoolExecutor.map`, chunksize 1 (Python's default), the path as the
-//!   argument and the digest as the result.
+//! - `cpu_hash_files_processes`: 2 worker processes. cfut's default `map` on its
+//!   `ProcessPoolExecutor` (one call per file) and Python's `ProcessPoolExecutor.map`
+//!   (chunksize 1, its default), the path as the argument and the digest as the result.
 //!
 //! `serial` hashes the files one by one on the calling thread; `ideal` is the larger of its
 //! total ÷ 2 and its longest file, in the same run. Every system's digests are checked against
 //! the serial ones (Python's through a digest of all digests, in the sorted order of the
 //! paths' bytes).
 
-use std::num::NonZeroUsize;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -169,7 +168,6 @@ pub(super) fn run(report: &mut Report, files: &Files) {
     let rayon = rayon_pool(WORKERS);
     let threadpool = threadpool::ThreadPool::new(WORKERS);
     let processes = ProcessPoolExecutor::new(WORKERS).expect("cfut process pool");
-    let one = NonZeroUsize::MIN;
     // Start both worker processes outside the clock.
     let first = files
         .paths
@@ -227,7 +225,7 @@ pub(super) fn run(report: &mut Report, files: &Files) {
             files.seconds(|| {
                 let paths = files.paths.iter().map(|p| p.to_string_lossy().into_owned());
                 processes
-                    .map(hash_path, paths, one)
+                    .map(hash_path, paths)
                     .map(|r| r.expect("hash call"))
                     .collect()
             })
