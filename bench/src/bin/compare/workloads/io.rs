@@ -91,6 +91,19 @@ pub(super) fn run(report: &mut Report, sleeps: &[Duration]) {
     let cfut = ThreadPoolExecutor::new(THREADS).expect("cfut pool");
     let rayon = rayon_pool(THREADS);
     let threadpool = threadpool::ThreadPool::new(THREADS);
+    // Every thread of every pool started before the clock: one 10 ms sleep per thread.
+    let warm = vec![Duration::from_millis(10); THREADS];
+    let slept: Vec<Duration> = cfut
+        .map(sleep_for, warm.iter().copied())
+        .map(|r| r.expect("warm-up"))
+        .collect();
+    assert_eq!(slept, warm);
+    let slept: Vec<Duration> = rayon.install(|| warm.par_iter().copied().map(sleep_for).collect());
+    assert_eq!(slept, warm);
+    assert_eq!(
+        map_in_order(&threadpool, sleep_for, warm.iter().copied()),
+        warm
+    );
 
     let n = FAST_CALLS + SLOW_CALLS;
     let expected: Vec<usize> = (0..n).collect();
