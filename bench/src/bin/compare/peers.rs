@@ -68,9 +68,9 @@ pub(crate) fn futures_pool(workers: usize) -> futures::executor::ThreadPool {
         .expect("futures-executor pool")
 }
 
-/// Runs every `calls[i]` as one call on `pool` and returns the results in input order (a
-/// map by hand, as a user of a pool without `map` writes it: one call per element, each
-/// result through its `oneshot`, taken in order).
+/// Runs `call` on every input, one call each, on `pool`, and returns the results in input
+/// order: a map by hand, as a user of a pool without `map` writes it (each result through
+/// its `oneshot`, taken in order).
 pub(crate) fn map_in_order<P: Spawner, A: Send + 'static, T: Send + 'static>(
     pool: &P,
     call: fn(A) -> T,
