@@ -122,13 +122,6 @@ def echo_trips(pool, payload, same, trips):
 def main():
     args = arguments()
     out = Samples()
-    # Imported before the pools start, so that forked workers have it already; the untimed
-    # warm-up round trips below cover the other start methods.
-    try:
-        import numpy
-    except ImportError:
-        numpy = None
-        note("numpy is not installed (python3 -m pip install numpy): no python-numpy rows")
     with ProcessPoolExecutor(max_workers=args.workers) as executor, multiprocessing.Pool(
         args.workers
     ) as pool:
@@ -145,14 +138,6 @@ def main():
             out.add("proc_map_chunked", "python-pool", map_chunked(pool.map))
             out.add("proc_as_completed_10k", "python", as_completed_executor(executor))
             out.add("proc_as_completed_10k", "python-pool", as_completed_pool(pool))
-        for metric, size, trips in ECHO_SIZES:
-            payloads = echo_payloads(size, numpy)
-            for _, payload, _ in payloads:
-                # Warm-up, untimed: every worker has seen this type (as on the Rust side).
-                list(executor.map(noop, [payload] * args.workers * 2))
-            for _ in range(args.runs):
-                for system, payload, same in payloads:
-                    out.add(metric, system, echo_trips(executor, payload, same, trips))
     with tempfile.TemporaryDirectory() as directory:
         fifo = os.path.join(directory, "meet.fifo")
         os.mkfifo(fifo)
@@ -164,6 +149,23 @@ def main():
             out.add("proc_idle_cpu_pct", "python", idle_after(lambda: burst(executor_submit(idle), IDLE_BURST)))
         with multiprocessing.Pool(args.workers) as idle:
             out.add("proc_idle_cpu_pct", "python-pool", idle_after(lambda: burst(pool_submit(idle), IDLE_BURST)))
+    # Last, so that the processes forked above are not bigger by numpy. Imported before its
+    # pool starts, so that forked workers have it already; the untimed warm-up below covers
+    # the other start methods.
+    try:
+        import numpy
+    except ImportError:
+        numpy = None
+        note("numpy is not installed (python3 -m pip install numpy): no python-numpy rows")
+    with ProcessPoolExecutor(max_workers=args.workers) as executor:
+        for metric, size, trips in ECHO_SIZES:
+            payloads = echo_payloads(size, numpy)
+            for _, payload, _ in payloads:
+                # Warm-up, untimed: every worker has seen this type (as on the Rust side).
+                list(executor.map(noop, [payload] * args.workers * 2))
+            for _ in range(args.runs):
+                for system, payload, same in payloads:
+                    out.add(metric, system, echo_trips(executor, payload, same, trips))
     out.print()
 
 
