@@ -9,7 +9,8 @@
 //!   `apply_async` + `get`. Floors: 20 000 calls over two children.
 //! - `proc_round_trip_p50` (µs): one call, wait, repeat; the median. pipe-floor: one 8-byte
 //!   ping-pong.
-//! - `proc_map_chunked` (calls/s): map a no-op over 200 000 inputs, chunksize 1 000.
+//! - `proc_map_chunked` (calls/s): map a no-op over 200 000 inputs, chunksize 1 000, every
+//!   chunk submitted at once as Python does (cfut: `map(..).chunksize(1 000).eager()`).
 //!   procspawn has no map: one call per chunk of 1 000. pipe-floor: one 8 000-byte
 //!   ping-pong per chunk (8 bytes per input), chunks spread over the two children.
 //! - `proc_startup_shutdown` (ms): build a pool, run two calls that wait for each other (so
