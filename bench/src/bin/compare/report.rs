@@ -102,12 +102,20 @@ impl Report {
     }
 
     /// Runs every contender `runs` times, interleaved round robin (system A run 1, system B
-    /// run 1, …, system A run 2, …), and records each one's median value and median CPU.
+    /// run 1, …, system A run 2, …), and records each one's median value and median CPU. Each
+    /// run's value goes to standard error as it comes (a median hides an intermittent slow
+    /// run).
     pub(crate) fn measure(&mut self, metric: &str, mut contenders: Vec<Contender<'_>>) {
         let mut samples: Vec<Vec<Sample>> = vec![Vec::with_capacity(self.runs); contenders.len()];
-        for _ in 0..self.runs {
-            for (i, (_, run)) in contenders.iter_mut().enumerate() {
-                samples[i].push(run());
+        for round in 1..=self.runs {
+            for (i, (system, run)) in contenders.iter_mut().enumerate() {
+                let sample = run();
+                eprintln!(
+                    "    {metric} {system} run {round}: {:.4} {}",
+                    sample.value,
+                    unit(metric)
+                );
+                samples[i].push(sample);
             }
         }
         for ((system, _), runs) in contenders.iter().zip(samples) {
