@@ -5,7 +5,8 @@
 //! `PROPTEST_CASES` sets the number of cases (default 32, to keep CI fast).
 
 use std::collections::HashSet;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cfut_combinators::{ReturnWhen, wait, wait_timeout};
@@ -28,7 +29,7 @@ enum Kind {
     Succeeded,
     Failed,
     Cancelled,
-    /// Completed with a value by another thread after a short delay.
+    /// Pending when `wait` starts; completed with a value by another thread while it waits.
     Late,
     /// Never completes during the wait.
     Never,
@@ -42,6 +43,22 @@ fn kind() -> impl Strategy<Value = Kind> {
         Just(Kind::Late),
         Just(Kind::Never),
     ]
+}
+
+/// `/proc/self/task/<tid>` of the calling thread.
+fn thread_id() -> std::path::PathBuf {
+    let path = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+    std::path::Path::new("/proc").join(path)
+}
+
+/// `true` if the thread at `task` (from [`thread_id`]) is asleep (state `S`): for a thread
+/// that only waits, asleep in that wait.
+fn asleep(task: &std::path::Path) -> bool {
+    let stat = std::fs::read_to_string(task.join("stat")).unwrap_or_default();
+    // The state follows the thread's name in parentheses: "tid (name) S ...".
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
+        == Some('S')
 }
 
 fn return_when() -> impl Strategy<Value = ReturnWhen> {
@@ -75,14 +92,19 @@ proptest! {
             }
             futures.push(future);
         }
-        // The late ones are completed by another thread that starts at a gate this thread
-        // opens just before `wait`, so they complete before or during the wait, in any
-        // interleaving; no assertion depends on which.
-        let gate = Arc::new(Barrier::new(2));
+        // The late ones are completed by another thread behind a gate that opens once this
+        // thread sleeps in `wait` (or has returned from it): they are pending when `wait`
+        // starts and complete while it waits, whatever the machine's speed.
+        let waiting = thread_id();
+        let returned = Arc::new(AtomicBool::new(false));
         let completer = {
-            let gate = Arc::clone(&gate);
+            let returned = Arc::clone(&returned);
             std::thread::spawn(move || {
-                gate.wait();
+                if !late.is_empty() {
+                    while !returned.load(Ordering::SeqCst) && !asleep(&waiting) {
+                        std::thread::yield_now();
+                    }
+                }
                 for producer in late {
                     producer.set_result(2);
                 }
@@ -100,12 +122,12 @@ proptest! {
             ReturnWhen::FirstException => never.is_empty() || kinds.contains(&Kind::Failed),
             ReturnWhen::FirstCompleted => never.len() < kinds.len() || kinds.is_empty(),
         };
-        gate.wait();
         let split = if completes {
             wait(given, how)
         } else {
             wait_timeout(given, how, Duration::from_millis(5))
         };
+        returned.store(true, Ordering::SeqCst);
         completer.join().unwrap();
 
         let done: HashSet<_> = split.0.iter().map(|f| *f as *const Future<u8>).collect();
