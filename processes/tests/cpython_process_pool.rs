@@ -686,13 +686,6 @@ fn test_force_shutdown_during_max_tasks_worker_exit() {
     assert!(futures[0].is_running(), "the worker outlived SIGTERM");
     std::fs::write(dir.join("gate"), b"").unwrap();
     let outcomes: Vec<_> = futures.into_iter().map(get).collect();
-    assert_eq!(
-        outcomes[0],
-        Ok(0),
-        "the call finished before its worker exited"
-    );
-    assert_eq!(outcomes[1], Err(Error::Cancelled));
-    assert_eq!(outcomes[2], Err(Error::Cancelled));
     pool.shutdown(Shutdown::new());
     let started = pool.workers_started();
     drop(pool);
@@ -709,6 +702,13 @@ fn test_force_shutdown_during_max_tasks_worker_exit() {
     for pid in recorded {
         assert!(gone(pid), "worker {pid} is left");
     }
+    assert_eq!(
+        outcomes[0],
+        Ok(0),
+        "the call finished before its worker exited"
+    );
+    assert_eq!(outcomes[1], Err(Error::Cancelled));
+    assert_eq!(outcomes[2], Err(Error::Cancelled));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
