@@ -41,7 +41,7 @@ fn panicking_then_recording(future: &Future<u64>) -> mpsc::Receiver<Result<u64, 
     future.add_done_callback(|_| panic!("doh!"));
     let (seen, received) = mpsc::channel();
     future.add_done_callback(move |outcome| {
-        let _ = seen.send(outcome.map(|value| *value).map_err(Clone::clone));
+        let _ = seen.send(outcome.copied().map_err(Clone::clone));
     });
     received
 }
