@@ -45,15 +45,19 @@ fn kind() -> impl Strategy<Value = Kind> {
     ]
 }
 
-/// `/proc/self/task/<tid>` of the calling thread.
-fn thread_id() -> std::path::PathBuf {
-    let path = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
-    std::path::Path::new("/proc").join(path)
+/// `/proc/<pid>/task/<tid>` of the calling thread; `None` without `/proc` (not Linux).
+fn thread_id() -> Option<std::path::PathBuf> {
+    let path = std::fs::read_link("/proc/thread-self").ok()?;
+    Some(std::path::Path::new("/proc").join(path))
 }
 
 /// `true` if the thread at `task` (from [`thread_id`]) is asleep (state `S`): for a thread
-/// that only waits, asleep in that wait.
-fn asleep(task: &std::path::Path) -> bool {
+/// that only waits, asleep in that wait. Also `true` without `/proc`: the caller goes on
+/// unsynchronised.
+fn asleep(task: Option<&std::path::Path>) -> bool {
+    let Some(task) = task else {
+        return true;
+    };
     let stat = std::fs::read_to_string(task.join("stat")).unwrap_or_default();
     // The state follows the thread's name in parentheses: "tid (name) S ...".
     stat.rsplit_once(") ")
@@ -101,7 +105,7 @@ proptest! {
             let returned = Arc::clone(&returned);
             std::thread::spawn(move || {
                 if !late.is_empty() {
-                    while !returned.load(Ordering::SeqCst) && !asleep(&waiting) {
+                    while !returned.load(Ordering::SeqCst) && !asleep(waiting.as_deref()) {
                         std::thread::yield_now();
                     }
                 }
