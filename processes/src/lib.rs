@@ -111,6 +111,7 @@ mod loom;
 mod manager;
 mod map;
 mod pool;
+pub mod raw;
 mod state;
 mod task;
 mod wake;
