@@ -133,8 +133,8 @@ impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for Owned<T> {
     }
 }
 
-/// How many bytes `value`'s block takes, for a type with a fast path: lets a frame reserve
-/// its room once instead of growing while the bytes are copied in.
+/// How many bytes `value`'s block takes, for a type with a fast path (or a `String`): lets a
+/// frame reserve its room once instead of growing while the bytes are copied in.
 pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
     if !maybe_fast::<T>() {
         return None;
@@ -148,6 +148,10 @@ pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
         )*};
     }
     plain!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+    if let Some(text) = value.downcast_ref::<String>() {
+        // Serde already copies a string's bytes in one block; only the room is reserved.
+        return Some(text.len());
+    }
     value.downcast_ref::<Box<[u8]>>().map(|v| v.len())
 }
 
