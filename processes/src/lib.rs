@@ -154,6 +154,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
+// Workers are re-executions of `/proc/self/exe`, started before `main` by an `.init_array`
+// constructor, over Unix socket pairs: Linux only, said at build time rather than at run time.
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "cfut-processes runs on Linux only (workers re-execute /proc/self/exe); depend on it under \
+     [target.'cfg(target_os = \"linux\")'.dependencies], or use the `cfut` facade, whose \
+     `processes` feature does so"
+);
+
 mod builder;
 mod direct;
 mod error;
