@@ -5,7 +5,7 @@
 //! result *is* one of the types below, its bytes travel as one block (one `memcpy` on each
 //! side), found by `TypeId` at the call site, with nothing for the caller to do:
 //!
-//! - `Vec<u8>`, `Box<[u8]>`, and `Vec<T>` for `T` in `u8`, `u16`, `u32`, `u64`, `u128`,
+//! - `Vec<u8>`, boxed byte slices (`Box` of a `u8` slice), and `Vec<T>` for `T` in `u8`, `u16`, `u32`, `u64`, `u128`,
 //!   `i8`, `i16`, `i32`, `i64`, `i128`, `f32`, `f64`;
 //! - a `Vec` of any of those (a list of buffers), and the batches of `map` over them.
 //!
@@ -156,7 +156,7 @@ pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
 }
 
 /// `false` for every type that cannot have a fast path, decided at compile time from its
-/// size and drop glue (every fast type is a `Vec` or a `Box<[u8]>`), so that a call with
+/// size and drop glue (every fast type is a `Vec` or a boxed byte slice), so that a call with
 /// small plain values never pays for the `TypeId` comparisons below.
 const fn maybe_fast<T>() -> bool {
     let size = size_of::<T>();
