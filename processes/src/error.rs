@@ -25,6 +25,7 @@ enum Kind {
     ZeroTasksPerChild,
     ZeroTimeout,
     Unsupported(String),
+    Initializer(String),
 }
 
 impl BuildError {
@@ -46,6 +47,12 @@ impl BuildError {
         }
     }
 
+    pub(crate) fn initializer(why: String) -> Self {
+        BuildError {
+            kind: Kind::Initializer(why),
+        }
+    }
+
     pub(crate) fn unsupported(why: impl Into<String>) -> Self {
         BuildError {
             kind: Kind::Unsupported(why.into()),
@@ -60,6 +67,7 @@ impl fmt::Display for BuildError {
             Kind::ZeroTasksPerChild => f.write_str("max_tasks_per_child must be >= 1"),
             Kind::ZeroTimeout => f.write_str("the call timeout must be longer than zero"),
             Kind::Unsupported(why) => write!(f, "process pools are not supported here: {why}"),
+            Kind::Initializer(why) => f.write_str(why),
         }
     }
 }
