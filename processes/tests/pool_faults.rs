@@ -330,9 +330,9 @@ fn an_initializer_argument_that_cannot_be_encoded_fails_the_build() {
         .build()
         .unwrap_err();
     let message = error.to_string();
+    // (postcard reports a serializer's own error without its message.)
     assert!(
-        message.contains("the initializer's argument cannot be encoded")
-            && message.contains("Refuses never serializes"),
+        message.contains("the initializer's argument cannot be encoded"),
         "{message}"
     );
 }
@@ -346,8 +346,7 @@ fn an_initializer_argument_that_cannot_be_decoded_breaks_the_pool() {
         .unwrap();
     match get(pool.submit(|x: u32| x, 1)) {
         Err(Error::Broken { reason }) => assert!(
-            reason.contains("the initializer's argument could not be decoded")
-                && reason.contains("Rejects never deserializes"),
+            reason.contains("the initializer's argument could not be decoded"),
             "{reason}"
         ),
         other => panic!("unexpected {other:?}"),
