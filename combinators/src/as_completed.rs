@@ -117,8 +117,10 @@ impl<F: Waitable> AsCompleted<F> {
         self.tracker.take_remaining()
     }
 
-    /// Shows a progress bar (count, rate, ETA) on stderr while iterating, if stderr is a
-    /// terminal; silent otherwise. Only available when the `indicatif` feature is activated.
+    /// Shows a tqdm-style progress bar (percentage, count, elapsed and remaining time, rate
+    /// in calls/s; name it with [`Progress::label`](crate::Progress::label)) on stderr while
+    /// iterating, if stderr is a terminal; silent otherwise. The last line stays on screen.
+    /// Only available when the `indicatif` feature is activated.
     ///
     /// # Examples
     ///
@@ -220,8 +222,10 @@ impl<F: Waitable> AsCompletedTimeout<F> {
         self.tracker.take_remaining()
     }
 
-    /// Shows a progress bar (count, rate, ETA) on stderr while iterating, if stderr is a
-    /// terminal; silent otherwise. Only available when the `indicatif` feature is activated.
+    /// Shows a tqdm-style progress bar (percentage, count, elapsed and remaining time, rate
+    /// in calls/s; name it with [`Progress::label`](crate::Progress::label)) on stderr while
+    /// iterating, if stderr is a terminal; silent otherwise. The last line stays on screen.
+    /// Only available when the `indicatif` feature is activated.
     ///
     /// # Examples
     ///
@@ -382,7 +386,10 @@ impl<F: Waitable> Tracker<F> {
     }
 
     /// The next future to yield; `sleep` blocks until tokens are ready (`false`: deadline).
-    pub(crate) fn next_with(&mut self, mut sleep: impl FnMut(&Waiter, &mut Vec<usize>) -> bool) -> Option<F> {
+    pub(crate) fn next_with(
+        &mut self,
+        mut sleep: impl FnMut(&Waiter, &mut Vec<usize>) -> bool,
+    ) -> Option<F> {
         loop {
             if let Some(index) = self.ready.pop_front() {
                 let future = self.slots[index].take();

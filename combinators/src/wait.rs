@@ -181,7 +181,10 @@ impl Watch {
     /// Registers a waiter on every future not done, or `None` if the states alone satisfy
     /// `return_when` already.
     pub(crate) fn start<F: Waitable>(futures: &[F], return_when: ReturnWhen) -> Option<Self> {
-        if satisfied(return_when, futures.iter().map(|f| f.as_any_future().state())) {
+        if satisfied(
+            return_when,
+            futures.iter().map(|f| f.as_any_future().state()),
+        ) {
             return None;
         }
         let waiter = Waiter::new();

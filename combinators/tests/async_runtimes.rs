@@ -58,7 +58,11 @@ impl Wake for Reporter {
 fn reporter() -> (Arc<Reporter>, Waker, mpsc::Receiver<()>) {
     let (tx, rx) = mpsc::channel();
     let reporter = Arc::new(Reporter(Mutex::new(tx)));
-    (Arc::clone(&reporter), Waker::from(Arc::clone(&reporter)), rx)
+    (
+        Arc::clone(&reporter),
+        Waker::from(Arc::clone(&reporter)),
+        rx,
+    )
 }
 
 /// `n` calls on `pool` that return their index once `gate` opens.
@@ -220,7 +224,11 @@ fn stream_dropped_midway() {
     assert!(poll_once(&mut stream, &waker).is_pending());
     assert!(Arc::strong_count(&reporter) > 2, "the stream holds a clone");
     drop(stream);
-    assert_eq!(Arc::strong_count(&reporter), 2, "the stream let go of its waker");
+    assert_eq!(
+        Arc::strong_count(&reporter),
+        2,
+        "the stream let go of its waker"
+    );
     gate.open();
     let results: Vec<u32> = futures.into_iter().map(|f| f.result().unwrap()).collect();
     assert_eq!(results, [0, 1, 2]);
@@ -246,7 +254,11 @@ fn wait_wakes_on_pool_completions(runtime: &tokio::runtime::Runtime, return_when
     let futures = gated(&pool, &gate, 4);
     let (done, not_done) = runtime.block_on(async move {
         let mut wait = wait_async(futures, return_when);
-        assert!(poll_fn(|cx| Poll::Ready(wait.poll_unpin(cx))).await.is_pending());
+        assert!(
+            poll_fn(|cx| Poll::Ready(wait.poll_unpin(cx)))
+                .await
+                .is_pending()
+        );
         gate.open();
         wait.await
     });
@@ -298,7 +310,10 @@ fn wait_counts_a_cancellation_as_done() {
     let futures = [Arc::new(first), Arc::new(second)];
     let mut wait = wait_async(futures.iter().map(Arc::clone), ReturnWhen::FirstCompleted);
     let (_reporter, waker, wakes) = reporter();
-    assert!(wait.poll_unpin(&mut Context::from_waker(&waker)).is_pending());
+    assert!(
+        wait.poll_unpin(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     assert!(futures[1].cancel());
     wakes.recv_timeout(PATIENCE).expect("a cancellation wakes");
     let Poll::Ready((done, not_done)) = wait.poll_unpin(&mut Context::from_waker(&waker)) else {
@@ -324,10 +339,17 @@ fn wait_dropped_midway() {
     let (producer, pending) = promise::<u32>();
     let mut wait = wait_async([&pending], ReturnWhen::AllCompleted);
     let (reporter, waker, wakes) = reporter();
-    assert!(wait.poll_unpin(&mut Context::from_waker(&waker)).is_pending());
+    assert!(
+        wait.poll_unpin(&mut Context::from_waker(&waker))
+            .is_pending()
+    );
     assert!(Arc::strong_count(&reporter) > 2, "the wait holds a clone");
     drop(wait);
-    assert_eq!(Arc::strong_count(&reporter), 2, "the wait let go of its waker");
+    assert_eq!(
+        Arc::strong_count(&reporter),
+        2,
+        "the wait let go of its waker"
+    );
     producer.set_result(3);
     assert!(wakes.try_recv().is_err(), "nobody was woken after the drop");
     assert_eq!(pending.result(), Ok(3));

@@ -79,7 +79,9 @@ impl Initializer {
             }
             match encoded {
                 Err(error) => {
-                    return Err(format!("the initializer's argument cannot be encoded: {error}"));
+                    return Err(format!(
+                        "the initializer's argument cannot be encoded: {error}"
+                    ));
                 }
                 Ok(bytes) if bytes.len() > MAX_ARG => {
                     return Err(format!(
@@ -156,7 +158,11 @@ pub(crate) fn run_from_setup(body: &[u8]) -> Result<(), String> {
             // SAFETY: `func` is a `fn(A)` for this trampoline's `A` (see above).
             panic::catch_unwind(AssertUnwindSafe(|| unsafe { trampoline(func, arg) }))
         }
-        other => return Err(format!("unknown initializer kind {other} in the set-up frame")),
+        other => {
+            return Err(format!(
+                "unknown initializer kind {other} in the set-up frame"
+            ));
+        }
     };
     match outcome {
         Ok(Ok(())) => Ok(()),

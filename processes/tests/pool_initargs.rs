@@ -19,7 +19,9 @@ fn get<T>(mut future: Future<T>) -> Result<T, Error> {
 static CONFIG: OnceLock<(String, Vec<u32>)> = OnceLock::new();
 
 fn configure(config: (String, Vec<u32>)) {
-    CONFIG.set(config).expect("the initializer runs once per worker");
+    CONFIG
+        .set(config)
+        .expect("the initializer runs once per worker");
 }
 
 /// The worker's pid and the configuration its initializer stored.
@@ -43,7 +45,11 @@ fn the_value_reaches_each_worker() {
         assert_eq!(config, Some(("db=jobs".to_owned(), vec![1, 2, 3])));
         pids.insert(pid);
     }
-    assert_eq!(pids.len(), 4, "four workers, each initialized with the value");
+    assert_eq!(
+        pids.len(),
+        4,
+        "four workers, each initialized with the value"
+    );
     assert!(CONFIG.get().is_none(), "the parent never ran it");
 }
 

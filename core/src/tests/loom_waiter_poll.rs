@@ -63,7 +63,10 @@ fn poll_vs_completion() {
         let ready = block_on_tokens(&waiter, &signal, 1);
         assert_eq!(ready, [10]);
         completer.join().unwrap();
-        assert!(signal.wakes.load(Ordering::SeqCst) <= 1, "woken at most once");
+        assert!(
+            signal.wakes.load(Ordering::SeqCst) <= 1,
+            "woken at most once"
+        );
         assert!(
             !waiter.try_wait_into(&mut Vec::new()),
             "the token came exactly once"
