@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use cfut_core::Error;
 use cfut_threads::ThreadPoolExecutor;
-use common::{Latch, eventually, outcome};
+use common::outcome;
 
 thread_local!(static CONFIG: RefCell<Option<String>> = const { RefCell::new(None) });
 
@@ -32,22 +32,11 @@ fn the_value_reaches_each_worker() {
         )
         .build()
         .unwrap();
-    let release = Latch::default();
-    let futures: Vec<_> = (0..2)
-        .map(|_| {
-            let gate = release.clone();
-            pool.spawn(move || {
-                let config = CONFIG.with(|config| config.borrow().clone());
-                gate.wait();
-                config
-            })
-        })
-        .collect();
-    eventually("both workers started", || pool.threads_started() == 2);
-    release.open();
-    for future in futures {
-        assert_eq!(outcome(future), Ok(Some("db=jobs".to_owned())));
-    }
+    let configs = common::on_each_worker(&pool, 2, || CONFIG.with(|c| c.borrow().clone()));
+    assert_eq!(
+        configs,
+        [Some("db=jobs".to_owned()), Some("db=jobs".to_owned())]
+    );
     let mut seen = seen.lock().unwrap().clone();
     seen.sort();
     assert_eq!(
