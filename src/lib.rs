@@ -63,7 +63,7 @@
 //!
 //! # Features
 //!
-//! - `processes` (default, Linux only): [`ProcessPoolExecutor`](prelude::ProcessPoolExecutor).
+//! - `processes` (default, Linux only): [`ProcessPoolExecutor`].
 //! - `progress`: `.progress()` on `map` and `as_completed` draws a tqdm-style bar
 //!   (`.progress().label("hashing")` names it); the last line stays on screen.
 //! - `async`: for async code under any runtime, `as_completed(fs).into_stream()` is a
@@ -96,6 +96,11 @@
 ))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use cfut_combinators as combinators;
 pub use cfut_core as core;
 #[cfg(all(feature = "processes", target_os = "linux"))]
@@ -118,11 +123,10 @@ pub use cfut_threads::ThreadPoolExecutor;
 
 /// Everything a program using cfut needs, in one import: `use cfut::prelude::*;`.
 ///
-/// The executors, [`Future`](crate::Future), [`Error`](crate::Error),
-/// [`Shutdown`](crate::Shutdown), the `submit`/`spawn`/`map` methods (their traits
-/// [`Submit`](crate::Submit), [`Spawn`](crate::Spawn), [`MapExt`](crate::MapExt)), and
-/// `as_completed`, `wait` and [`ReturnWhen`](crate::ReturnWhen); with the `async` feature,
-/// `wait_async` too.
+/// The executors, [`Future`], [`Error`],
+/// [`Shutdown`], the `submit`/`spawn`/`map` methods (their traits
+/// [`Submit`], [`Spawn`], [`MapExt`]), and
+/// `as_completed`, `wait` and [`ReturnWhen`]; with the `async` feature, `wait_async` too.
 ///
 /// # Examples
 ///

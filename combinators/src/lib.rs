@@ -1,6 +1,23 @@
 //! `map`, `as_completed` and `wait` over any cfut executor: Python's `concurrent.futures`
 //! combinators, with CPython's sharp edges filed off.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-combinators = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_combinators::{as_completed, MapExt};
+//! use cfut_threads::ThreadPoolExecutor;
+//!
+//! let pool = ThreadPoolExecutor::new(2)?;
+//! let squares: Vec<u64> = pool.map(|x: u64| x * x, 1..=4).collect::<Result<_, _>>()?;
+//! assert_eq!(squares, [1, 4, 9, 16]);
+//! let futures: Vec<_> = (1..=3).map(|n| pool.submit(|x: u64| x * 10, n)).collect();
+//! assert_eq!(as_completed(futures).map(|f| f.result().unwrap()).sum::<u64>(), 60);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! This crate is the part of `concurrent.futures` that collects results. It works on any
 //! [`cfut_core::Future`], whichever executor made it — a thread pool, a process pool, the
 //! inline executor — mixed in one call, and never names a backend:

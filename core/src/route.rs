@@ -99,7 +99,7 @@ pub struct CallRoute<'a, E: ?Sized, A, T> {
 impl<'a, E: CallExecutor + ?Sized, A: Portable, T: Portable> CallRoute<'a, E, A, T> {
     /// Binds `call` to `executor`. A closure that captures a value (see
     /// [`fn_pointer`](crate::fn_pointer)) fails each of its calls with
-    /// [`Error::Serialization`].
+    /// [`Error::Serialization`](crate::Error::Serialization).
     ///
     /// # Examples
     ///
