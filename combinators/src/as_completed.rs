@@ -138,8 +138,9 @@ impl<F: Waitable> AsCompleted<F> {
         crate::Progress::new(self, Some(total))
     }
 
-    /// The same futures as an async [`Stream`](futures_core::Stream), for async code: see
-    /// [`AsCompletedStream`]. Only available when the `async` feature is activated.
+    /// The same futures as an async [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html), for async code: see
+    /// [`AsCompletedStream`](crate::AsCompletedStream). Only available when the `async`
+    /// feature is activated.
     ///
     /// # Examples
     ///

@@ -19,7 +19,7 @@ use crate::waitable::Waitable;
 /// once: map the stream to get results instead of futures
 /// (`stream.map(|f| f.result())` with `futures::StreamExt`). It works under any runtime
 /// (tokio, `futures::executor`, ...): nothing polls in a loop; each completion wakes the task
-/// through one any-of-N [`Waiter`](cfut_core::Waiter), on the completing thread. A cancelled
+/// through one any-of-N waiter (`cfut_core::Waiter`), on the completing thread. A cancelled
 /// future counts as completed. Dropping the stream midway unregisters it from the futures
 /// not yielded and leaves them untouched; [`into_remaining`](Self::into_remaining) gives them
 /// back. For a deadline, use your runtime's timer (e.g. `tokio::time::timeout` around each
@@ -30,6 +30,8 @@ use crate::waitable::Waitable;
 /// would make every `it.next()` ambiguous.
 ///
 /// Only available when the `async` feature is activated.
+///
+/// [`Stream`]: https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html
 ///
 /// # Examples
 ///

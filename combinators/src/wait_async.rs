@@ -15,7 +15,7 @@ use crate::waitable::{Waitable, collect_unique};
 /// types through [`Waitable`], duplicates collapsed, a cancelled future counts as done. It
 /// works under any runtime (tokio, `futures::executor`, ...): nothing polls in a loop; the
 /// futures' completions wake the task through one any-of-N
-/// [`Waiter`](cfut_core::Waiter), on the completing thread. Like every Rust future it does
+/// waiter (`cfut_core::Waiter`), on the completing thread. Like every Rust future it does
 /// nothing until polled; dropping it before it completes unregisters it and leaves the
 /// futures untouched. For a deadline, race it against your runtime's timer (e.g.
 /// `tokio::time::timeout`).
