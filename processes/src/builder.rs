@@ -5,6 +5,9 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cfut_core::Portable;
+
+use crate::initializer::Initializer;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread;
 use crate::state::{Config, Shared, State};
@@ -33,7 +36,7 @@ use crate::{BuildError, ProcessPoolExecutor, image, wire, worker};
 #[derive(Clone, Default)]
 pub struct Builder {
     max_workers: Option<usize>,
-    initializer: Option<fn()>,
+    initializer: Option<Initializer>,
     max_tasks_per_child: Option<usize>,
     call_timeout: Option<Duration>,
     max_frame_size: Option<usize>,
@@ -86,7 +89,47 @@ impl Builder {
     ///
     /// [`Error::Broken`]: cfut_core::Error::Broken
     pub fn initializer(mut self, initializer: fn()) -> Self {
-        self.initializer = Some(initializer);
+        self.initializer = Some(Initializer::plain(initializer));
+        self
+    }
+
+    /// Like [`initializer`](Self::initializer), with an argument (Python's `initargs`):
+    /// each worker runs `initializer(arg)` once, before its first call, on its own copy of
+    /// `arg`. Default: none. Setting one replaces the other.
+    ///
+    /// `arg` is encoded once, here, and travels to each worker process in its set-up frame
+    /// (a [`Portable`] value, as a call's argument is). As with
+    /// [`initializer`](Self::initializer), a panic in it (say, on a bad value) breaks the
+    /// pool: pending and later calls fail with [`Error::Broken`] naming the panic.
+    ///
+    /// # Errors
+    ///
+    /// [`build`](Self::build) fails if `arg` cannot be encoded (or is too large for a frame).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_processes::ProcessPoolExecutor;
+    ///
+    /// static SCALE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    ///
+    /// fn set_scale(scale: u64) {
+    ///     SCALE.set(scale).unwrap();
+    /// }
+    ///
+    /// let pool = ProcessPoolExecutor::builder()
+    ///     .max_workers(2)
+    ///     .initializer_with(set_scale, 1000)
+    ///     .build()?;
+    /// let scaled = pool.submit(|x: u64| x * SCALE.get().unwrap(), 7);
+    /// assert_eq!(scaled.result(), Ok(7000));
+    /// # Ok::<(), cfut_processes::BuildError>(())
+    /// ```
+    ///
+    /// [`Portable`]: cfut_core::Portable
+    /// [`Error::Broken`]: cfut_core::Error::Broken
+    pub fn initializer_with<A: Portable>(mut self, initializer: fn(A), arg: A) -> Self {
+        self.initializer = Some(Initializer::with_arg(initializer, &arg));
         self
     }
 
@@ -231,12 +274,8 @@ impl Builder {
             identity: image::identity(),
             max_frame,
         };
-        if let Some(initializer) = config.initializer {
-            if !image::contains(initializer as usize) {
-                return Err(BuildError::unsupported(
-                    "the initializer does not live in the executable itself",
-                ));
-            }
+        if let Some(initializer) = &config.initializer {
+            initializer.check().map_err(BuildError::initializer)?;
         }
         Ok(ProcessPoolExecutor::from_shared(Arc::new(Shared {
             config,
@@ -250,7 +289,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("max_workers", &self.max_workers)
-            .field("initializer", &self.initializer.map(|_| "<fn>"))
+            .field("initializer", &self.initializer)
             .field("max_tasks_per_child", &self.max_tasks_per_child)
             .field("call_timeout", &self.call_timeout)
             .field("max_frame_size", &self.max_frame_size)

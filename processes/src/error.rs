@@ -26,6 +26,7 @@ enum Kind {
     ZeroTimeout,
     FrameSize(usize),
     Unsupported(String),
+    Initializer(String),
 }
 
 impl BuildError {
@@ -53,6 +54,12 @@ impl BuildError {
         }
     }
 
+    pub(crate) fn initializer(why: String) -> Self {
+        BuildError {
+            kind: Kind::Initializer(why),
+        }
+    }
+
     pub(crate) fn unsupported(why: impl Into<String>) -> Self {
         BuildError {
             kind: Kind::Unsupported(why.into()),
@@ -73,6 +80,7 @@ impl fmt::Display for BuildError {
                 crate::wire::MAX_MAX_FRAME
             ),
             Kind::Unsupported(why) => write!(f, "process pools are not supported here: {why}"),
+            Kind::Initializer(why) => f.write_str(why),
         }
     }
 }

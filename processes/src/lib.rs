@@ -167,6 +167,7 @@ mod builder;
 mod direct;
 mod error;
 mod image;
+mod initializer;
 mod loom;
 mod manager;
 mod pool;

@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 use cfut_core::{Error, Exit};
 
 use crate::direct::Handed;
+use crate::initializer::Initializer;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Direct, Phase, Shared, State};
@@ -589,18 +590,10 @@ impl Manager {
         let mut out = Vec::with_capacity(64 * 1024);
         let start = wire::begin(&mut out, wire::SETUP);
         out.extend_from_slice(&config.identity.to_le_bytes());
-        match config.initializer {
-            Some(initializer) => {
-                out.push(1);
-                out.extend_from_slice(&crate::image::offset(initializer as usize).to_le_bytes());
-            }
-            None => {
-                out.push(0);
-                out.extend_from_slice(&0_u64.to_le_bytes());
-            }
-        }
         out.extend_from_slice(&(config.max_frame as u64).to_le_bytes());
-        wire::end(&mut out, start).expect("a small frame");
+        Initializer::write_setup(config.initializer.as_ref(), &mut out);
+        // An initializer's argument too large for a frame was refused by `Builder::build`.
+        wire::end(&mut out, start).map_err(io::Error::other)?;
         Ok(Worker {
             pid: child.id(),
             child,

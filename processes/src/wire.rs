@@ -6,8 +6,9 @@
 //! cheapest encoding of the maintained serde binary formats).
 //!
 //! Parent to worker:
-//! - `SETUP`: `identity: u64`, `initializer: u8 (0/1)`, `initializer offset: u64`, `frame
-//!   limit: u64` — first.
+//! - `SETUP`: `identity: u64`, `frame limit: u64`, `initializer: u8 (0 none, 1 fn(), 2
+//!   fn(A))`, `initializer offset: u64`, and for `fn(A)` the trampoline's offset `u64` and
+//!   the encoded argument (see `initializer.rs`) — first.
 //! - `CALL`: `id: u64`, `trampoline offset: u64`, `function offset: u64`, argument bytes.
 //!
 //! Worker to parent:

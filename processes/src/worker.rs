@@ -9,11 +9,10 @@
 
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
 use crate::task::{self, Trampoline};
-use crate::{image, wire};
+use crate::{image, initializer, wire};
 
 /// The environment variable that marks a worker process. Internal: never set it by hand.
 pub(crate) const WORKER_ENV: &str = "CFUT_PROCESSES_WORKER";
@@ -149,13 +148,9 @@ impl Worker {
             return EXIT_PROTOCOL;
         }
         let identity = wire::u64_at(body, 0).unwrap_or(0);
-        let has_initializer = body[8] != 0;
-        let initializer = wire::u64_at(body, 9).unwrap_or(0);
-        let limit = wire::u64_at(body, 17).map_or(wire::DEFAULT_MAX_FRAME, |l| l as usize);
-        self.inbox.consume(4 + length);
-        self.limit = limit;
-        self.inbox.set_limit(limit);
+        let limit = wire::u64_at(body, 8).map_or(wire::DEFAULT_MAX_FRAME, |l| l as usize);
         if identity != image::identity() {
+            self.inbox.consume(4 + length);
             return self.refuse(&format!(
                 "the worker process is not the same build as the parent (build identity {:#x} \
                  here, {identity:#x} in the parent; {}): a different binary was started as \
@@ -167,18 +162,12 @@ impl Worker {
                 }
             ));
         }
-        if has_initializer {
-            let address = image::address(initializer);
-            if !image::contains(address) {
-                return self.refuse("the initializer does not live in the executable");
-            }
-            // SAFETY: the parent sent the offset of a `fn()` of this same build (checked
-            // just above) and the address lies inside the executable image.
-            let initializer = unsafe { std::mem::transmute::<usize, fn()>(address) };
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(initializer)) {
-                let message = cfut_core::panic_message(&*payload);
-                return self.refuse(&format!("the initializer panicked: {message}"));
-            }
+        let initialized = initializer::run_from_setup(body);
+        self.inbox.consume(4 + length);
+        self.limit = limit;
+        self.inbox.set_limit(limit);
+        if let Err(reason) = initialized {
+            return self.refuse(&reason);
         }
         let start = wire::begin(&mut self.out, wire::READY);
         self.out

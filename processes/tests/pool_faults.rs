@@ -284,6 +284,59 @@ fn an_initializer_that_exits_breaks_the_pool() {
     assert_eq!(pool.workers_started(), 1);
 }
 
+fn initializer_checks_its_port(port: u32) {
+    assert!(port < 65536, "bad port {port}");
+}
+
+#[test]
+fn an_initializer_argument_that_panics_breaks_the_pool() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(2)
+        .initializer_with(initializer_checks_its_port, 70000)
+        .build()
+        .unwrap();
+    match get(pool.submit(|x: u32| x, 1)) {
+        Err(Error::Broken { reason }) => assert!(reason.contains("bad port 70000"), "{reason}"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(matches!(
+        get(pool.submit(|x: u32| x, 2)),
+        Err(Error::Broken { .. })
+    ));
+    assert!(pool.workers_started() <= 2, "no respawn loop");
+}
+
+#[test]
+fn an_initializer_argument_that_cannot_be_encoded_fails_the_build() {
+    let error = ProcessPoolExecutor::builder()
+        .initializer_with(|_: Refuses| {}, Refuses)
+        .build()
+        .unwrap_err();
+    let message = error.to_string();
+    // (postcard reports a serializer's own error without its message.)
+    assert!(
+        message.contains("the initializer's argument cannot be encoded"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_initializer_argument_that_cannot_be_decoded_breaks_the_pool() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(1)
+        .initializer_with(|_: Rejects| {}, Rejects)
+        .build()
+        .unwrap();
+    match get(pool.submit(|x: u32| x, 1)) {
+        Err(Error::Broken { reason }) => assert!(
+            reason.contains("the initializer's argument could not be decoded"),
+            "{reason}"
+        ),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(pool.workers_started(), 1);
+}
+
 #[test]
 fn a_call_timeout_kills_and_replaces_the_worker() {
     let pool = ProcessPoolExecutor::builder()

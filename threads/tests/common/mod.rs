@@ -60,6 +60,32 @@ impl Latch {
     }
 }
 
+/// Runs `look` on each of `workers` worker threads of `pool` (one call each, all held until
+/// every thread has started, so that no thread takes two) and gives back what each saw.
+pub fn on_each_worker<T: Send + 'static>(
+    pool: &cfut_threads::ThreadPoolExecutor,
+    workers: usize,
+    look: fn() -> T,
+) -> Vec<T> {
+    let release = Latch::default();
+    let futures: Vec<_> = (0..workers)
+        .map(|_| {
+            let gate = release.clone();
+            pool.spawn(move || {
+                let seen = look();
+                gate.wait();
+                seen
+            })
+        })
+        .collect();
+    eventually("every worker started", || pool.threads_started() == workers);
+    release.open();
+    futures
+        .into_iter()
+        .map(|future| outcome(future).expect("the call ran"))
+        .collect()
+}
+
 /// Waits until no thread of this process has a name starting with `prefix`, failing the test
 /// after [`LONG`]. A joined thread can still be listed in `/proc/self/task` for a moment: the
 /// kernel wakes the joiner before it removes the exited thread from the list. So a check right
