@@ -103,6 +103,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
+pub mod backend;
 mod builder;
 mod direct;
 mod error;

@@ -577,19 +577,7 @@ impl Manager {
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
         let mut out = Vec::with_capacity(64 * 1024);
-        let start = wire::begin(&mut out, wire::SETUP);
-        out.extend_from_slice(&config.identity.to_le_bytes());
-        match config.initializer {
-            Some(initializer) => {
-                out.push(1);
-                out.extend_from_slice(&crate::image::offset(initializer as usize).to_le_bytes());
-            }
-            None => {
-                out.push(0);
-                out.extend_from_slice(&0_u64.to_le_bytes());
-            }
-        }
-        wire::end(&mut out, start).expect("a small frame");
+        crate::worker::setup_frame(&mut out, config.identity, config.initializer);
         Ok(Worker {
             pid: child.id(),
             child,

@@ -129,102 +129,46 @@ struct Worker {
 }
 
 enum Next {
-    Frame(usize, u8),
+    Frame(usize),
     Closed,
 }
 
 impl Worker {
     fn run(&mut self) -> i32 {
         // Start-up: identity, initializer, READY.
-        let (length, kind) = match self.next_frame() {
-            Next::Frame(length, kind) => (length, kind),
+        let length = match self.next_frame() {
+            Next::Frame(length) => length,
             Next::Closed => return 0,
         };
-        let body = &self.inbox.data()[wire::HEADER..4 + length];
-        if kind != wire::SETUP || body.len() < 17 {
-            eprintln!("cfut-processes worker: expected a set-up frame, got kind {kind}");
-            return EXIT_PROTOCOL;
-        }
-        let identity = wire::u64_at(body, 0).unwrap_or(0);
-        let has_initializer = body[8] != 0;
-        let initializer = wire::u64_at(body, 9).unwrap_or(0);
+        let started = start(&self.inbox.data()[..4 + length], &mut self.out);
         self.inbox.consume(4 + length);
-        if identity != image::identity() {
-            return self.refuse(&format!(
-                "the worker process is not the same build as the parent (identity {:#x} vs \
-                 {identity:#x}): the executable changed on disk or was not re-executed as itself",
-                image::identity()
-            ));
-        }
-        if has_initializer {
-            let address = image::address(initializer);
-            if !image::contains(address) {
-                return self.refuse("the initializer does not live in the executable");
+        match started {
+            Start::Ready => {}
+            Start::Refused => {
+                let _ = self.flush();
+                return EXIT_REFUSED;
             }
-            // SAFETY: the parent sent the offset of a `fn()` of this same build (checked
-            // just above) and the address lies inside the executable image.
-            let initializer = unsafe { std::mem::transmute::<usize, fn()>(address) };
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(initializer)) {
-                let message = cfut_core::panic_message(&*payload);
-                return self.refuse(&format!("the initializer panicked: {message}"));
+            Start::Malformed(message) => {
+                eprintln!("cfut-processes worker: {message}");
+                return EXIT_PROTOCOL;
             }
         }
-        let start = wire::begin(&mut self.out, wire::READY);
-        self.out
-            .extend_from_slice(&std::process::id().to_le_bytes());
-        wire::end(&mut self.out, start).expect("a small frame");
         if self.flush().is_err() {
             return 0;
         }
 
         // Serving.
         loop {
-            let (length, kind) = match self.next_frame() {
-                Next::Frame(length, kind) => (length, kind),
+            let length = match self.next_frame() {
+                Next::Frame(length) => length,
                 Next::Closed => {
                     let _ = self.flush();
                     return 0;
                 }
             };
-            if kind != wire::CALL || length < 1 + 24 {
-                eprintln!("cfut-processes worker: unexpected frame kind {kind} ({length} bytes)");
+            if let Err(message) = run_call(&self.inbox.data()[..4 + length], &mut self.out) {
+                eprintln!("cfut-processes worker: {message}");
                 return EXIT_PROTOCOL;
-            }
-            let frame = &self.inbox.data()[..4 + length];
-            let id = wire::u64_at(frame, wire::ID_AT).unwrap_or(0);
-            let trampoline = image::address(wire::u64_at(frame, wire::ID_AT + 8).unwrap_or(0));
-            let func = image::address(wire::u64_at(frame, wire::ID_AT + 16).unwrap_or(0));
-            let payload = &frame[wire::HEADER + 24..];
-            let start = wire::begin(&mut self.out, wire::RESULT);
-            self.out.extend_from_slice(&id.to_le_bytes());
-            let status_at = self.out.len();
-            self.out.push(wire::OK);
-            self.out.extend_from_slice(&0_u32.to_le_bytes());
-            let started = Instant::now();
-            let status = if image::contains(trampoline) && image::contains(func) {
-                // SAFETY: the parent built this frame from a trampoline instantiated for the
-                // function whose offset follows, in the same build (identity checked at
-                // start-up); both addresses lie inside the executable image.
-                unsafe {
-                    let trampoline = std::mem::transmute::<usize, Trampoline>(trampoline);
-                    trampoline(func, payload, &mut self.out)
-                }
-            } else {
-                self.out
-                    .extend_from_slice(b"the call's function lies outside the worker's executable");
-                wire::NOT_PORTABLE
-            };
-            self.out[status_at] = status;
-            let took = started.elapsed();
-            let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
-            self.out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
-            if let Err(message) = wire::end(&mut self.out, start) {
-                let start = wire::begin(&mut self.out, wire::RESULT);
-                self.out.extend_from_slice(&id.to_le_bytes());
-                self.out.push(wire::NOT_PORTABLE);
-                self.out.extend_from_slice(&0_u32.to_le_bytes());
-                self.out.extend_from_slice(message.as_bytes());
-                wire::end(&mut self.out, start).expect("a small frame");
             }
             self.inbox.consume(4 + length);
             // Sent before the next call starts: once in the socket, a result survives the
@@ -239,9 +183,9 @@ impl Worker {
     /// The next complete frame in the inbox, receiving (and first flushing results) as needed.
     fn next_frame(&mut self) -> Next {
         loop {
-            if let Some((length, kind)) = wire::header(self.inbox.data()) {
+            if let Some((length, _)) = wire::header(self.inbox.data()) {
                 if self.inbox.data().len() >= 4 + length && length >= 1 {
-                    return Next::Frame(length, kind);
+                    return Next::Frame(length);
                 }
             }
             // Nothing complete to run: send what is done before blocking.
@@ -263,12 +207,130 @@ impl Worker {
         self.out.clear();
         result
     }
+}
 
-    fn refuse(&mut self, reason: &str) -> i32 {
-        let start = wire::begin(&mut self.out, wire::REFUSED);
-        self.out.extend_from_slice(reason.as_bytes());
-        let _ = wire::end(&mut self.out, start);
-        let _ = self.flush();
-        EXIT_REFUSED
+/// Appends the `SETUP` frame a worker expects first: the parent's build `identity` and the
+/// initializer to run, if any.
+pub(crate) fn setup_frame(out: &mut Vec<u8>, identity: u64, initializer: Option<fn()>) {
+    let start = wire::begin(out, wire::SETUP);
+    out.extend_from_slice(&identity.to_le_bytes());
+    match initializer {
+        Some(initializer) => {
+            out.push(1);
+            out.extend_from_slice(&image::offset(initializer as usize).to_le_bytes());
+        }
+        None => {
+            out.push(0);
+            out.extend_from_slice(&0_u64.to_le_bytes());
+        }
     }
+    wire::end(out, start).expect("a small frame");
+}
+
+/// How a worker's start-up ended (see [`start`]).
+#[derive(Debug)]
+pub(crate) enum Start {
+    /// `READY` was appended: serve calls.
+    Ready,
+    /// `REFUSED` was appended (another build, or the initializer panicked): send it, stop.
+    Refused,
+    /// The frame was not a well-formed `SETUP`: nothing was appended.
+    Malformed(String),
+}
+
+/// The worker's start-up step, shared by every transport: checks the whole `SETUP` `frame`
+/// (the parent's build identity against this process's), runs the initializer, and appends
+/// `READY` (with this process id) or `REFUSED` (with the reason) to `out`.
+pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
+    let Some((length, kind)) = wire::header(frame) else {
+        return Start::Malformed(format!("a set-up frame of {} bytes", frame.len()));
+    };
+    let body = frame.get(wire::HEADER..4 + length).unwrap_or(&[]);
+    if kind != wire::SETUP || body.len() < 17 {
+        return Start::Malformed(format!("expected a set-up frame, got kind {kind}"));
+    }
+    let identity = wire::u64_at(body, 0).unwrap_or(0);
+    let has_initializer = body[8] != 0;
+    let initializer = wire::u64_at(body, 9).unwrap_or(0);
+    let refuse = |out: &mut Vec<u8>, reason: &str| {
+        let start = wire::begin(out, wire::REFUSED);
+        out.extend_from_slice(reason.as_bytes());
+        let _ = wire::end(out, start);
+        Start::Refused
+    };
+    if identity != image::identity() {
+        return refuse(
+            out,
+            &format!(
+                "the worker is not the same build as the parent (identity {:#x} vs \
+                 {identity:#x}): another executable, or the executable changed on disk",
+                image::identity()
+            ),
+        );
+    }
+    if has_initializer {
+        let address = image::address(initializer);
+        if !image::contains(address) {
+            return refuse(out, "the initializer does not live in the executable");
+        }
+        // SAFETY: the parent sent the offset of a `fn()` of this same build (checked just
+        // above) and the address lies inside the executable image.
+        let initializer = unsafe { std::mem::transmute::<usize, fn()>(address) };
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(initializer)) {
+            let message = cfut_core::panic_message(&*payload);
+            return refuse(out, &format!("the initializer panicked: {message}"));
+        }
+    }
+    let start = wire::begin(out, wire::READY);
+    out.extend_from_slice(&std::process::id().to_le_bytes());
+    wire::end(out, start).expect("a small frame");
+    Start::Ready
+}
+
+/// The per-call step of every worker, whatever carries the frames: runs the whole `CALL`
+/// `frame` and appends its `RESULT` frame to `out`. `Err` if the frame is malformed (then
+/// nothing was appended and the worker should stop).
+pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    let length = match wire::header(frame) {
+        Some((length, wire::CALL)) if length >= 1 + 24 && frame.len() >= 4 + length => length,
+        Some((length, kind)) => {
+            return Err(format!("unexpected frame kind {kind} ({length} bytes)"));
+        }
+        None => return Err(format!("a frame of {} bytes", frame.len())),
+    };
+    let frame = &frame[..4 + length];
+    let id = wire::u64_at(frame, wire::ID_AT).unwrap_or(0);
+    let trampoline = image::address(wire::u64_at(frame, wire::ID_AT + 8).unwrap_or(0));
+    let func = image::address(wire::u64_at(frame, wire::ID_AT + 16).unwrap_or(0));
+    let payload = &frame[wire::HEADER + 24..];
+    let start = wire::begin(out, wire::RESULT);
+    out.extend_from_slice(&id.to_le_bytes());
+    let status_at = out.len();
+    out.push(wire::OK);
+    out.extend_from_slice(&0_u32.to_le_bytes());
+    let started = Instant::now();
+    let status = if image::contains(trampoline) && image::contains(func) {
+        // SAFETY: the parent built this frame from a trampoline instantiated for the function
+        // whose offset follows, in the same build (identity checked at start-up); both
+        // addresses lie inside the executable image.
+        unsafe {
+            let trampoline = std::mem::transmute::<usize, Trampoline>(trampoline);
+            trampoline(func, payload, out)
+        }
+    } else {
+        out.extend_from_slice(b"the call's function lies outside the worker's executable");
+        wire::NOT_PORTABLE
+    };
+    out[status_at] = status;
+    let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+    out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
+    if let Err(message) = wire::end(out, start) {
+        let start = wire::begin(out, wire::RESULT);
+        out.extend_from_slice(&id.to_le_bytes());
+        out.push(wire::NOT_PORTABLE);
+        out.extend_from_slice(&0_u32.to_le_bytes());
+        out.extend_from_slice(message.as_bytes());
+        wire::end(out, start).expect("a small frame");
+    }
+    Ok(())
 }
