@@ -13,7 +13,9 @@
 //! * [`encode_call`] and [`encode_batch`], for the parent's `CALL` frames, and
 //!   [`set_call_id`] and [`frame_id`] to number them;
 //! * [`run_call`], for the worker's step (the process pool's worker runs the same function);
-//! * [`decode_result`] and [`decode_batch`], for the parent's end of a `RESULT` frame.
+//! * [`decode_result`] and [`decode_batch`], for the parent's end of a `RESULT` frame;
+//! * [`Call`], a call waiting for its result: its frame and its future's completion, the
+//!   process pool's own pending-call record.
 //!
 //! # Examples
 //!
@@ -42,9 +44,11 @@
 //! # Ok::<(), cfut_core::Error>(())
 //! ```
 
-use cfut_core::{Error, Portable};
+use std::fmt;
 
-use crate::task::{self, Trampoline};
+use cfut_core::{Error, Future, Portable, promise};
+
+use crate::task::{self, PendingCall, Trampoline, Typed};
 use crate::worker::{self, Start};
 use crate::{image, wire};
 
@@ -346,4 +350,229 @@ pub fn decode_result<T: Portable>(result: &[u8]) -> Result<T, Error> {
 pub fn decode_batch<T: Portable>(result: &[u8]) -> Result<Vec<Result<T, Error>>, Error> {
     let (status, payload) = result_body(result)?;
     task::decode_batch(status, payload)
+}
+
+/// A call on its way, the process pool's own record of one: its `CALL` frame and the
+/// completion of its future (the decoder of its result included).
+///
+/// # Examples
+///
+/// ```
+/// use cfut_processes::backend::{self, Call};
+///
+/// let (mut call, future) = Call::new(|x: u32| x + 1, 41)?;
+/// assert!(call.set_running(), "not cancelled");
+/// call.set_id(3);
+/// let frame = call.take_frame();
+/// let mut result = Vec::new();
+/// backend::run_call(&frame, &mut result)?;
+/// assert_eq!(backend::frame_id(&result), Some(call.id()));
+/// call.complete(&result);
+/// assert_eq!(future.result(), Ok(42));
+/// # Ok::<(), cfut_core::Error>(())
+/// ```
+pub struct Call {
+    pending: PendingCall,
+    id: u64,
+}
+
+impl Call {
+    /// The call `call(arg)` and the future of its result.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_call`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (call, future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// assert!(!future.is_done());
+    /// call.cancel();
+    /// assert!(future.is_cancelled());
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn new<A: Portable, T: Portable>(
+        call: fn(A) -> T,
+        arg: A,
+    ) -> Result<(Call, Future<T>), Error> {
+        let frame = encode_call(call, &arg)?;
+        drop(arg);
+        Ok(Call::with(frame, task::decode_one::<T>))
+    }
+
+    /// The call of `call` over every element of `args`, run as one unit, and the future of
+    /// its per-element results.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_call`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    /// use cfut_processes::backend::Call;
+    ///
+    /// let (call, future) = Call::batch(|x: u8| x, vec![1, 2])?;
+    /// call.fail(Error::Shutdown);
+    /// assert_eq!(future.result(), Err(Error::Shutdown));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn batch<A: Portable, T: Portable>(
+        call: fn(A) -> T,
+        args: Vec<A>,
+    ) -> Result<(Call, Future<Vec<Result<T, Error>>>), Error> {
+        let frame = encode_batch(call, &args)?;
+        drop(args);
+        Ok(Call::with(frame, task::decode_batch::<T>))
+    }
+
+    fn with<R: Send + 'static>(
+        frame: Vec<u8>,
+        decode: fn(u8, &[u8]) -> Result<R, Error>,
+    ) -> (Call, Future<R>) {
+        let (promise, future) = promise();
+        let pending = PendingCall {
+            frame,
+            slot: Box::new(Typed { promise, decode }),
+        };
+        (Call { pending, id: 0 }, future)
+    }
+
+    /// The length of the call's frame (0 once taken).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut call, _future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// assert!(call.frame_len() > 24);
+    /// let _ = call.take_frame();
+    /// assert_eq!(call.frame_len(), 0);
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn frame_len(&self) -> usize {
+        self.pending.frame.len()
+    }
+
+    /// Numbers the call: writes `id` into its frame (see [`set_call_id`]) and remembers it.
+    ///
+    /// # Panics
+    ///
+    /// If the frame was already taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut call, _future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// call.set_id(5);
+    /// assert_eq!(call.id(), 5);
+    /// assert_eq!(cfut_processes::backend::frame_id(&call.take_frame()), Some(5));
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn set_id(&mut self, id: u64) {
+        set_call_id(&mut self.pending.frame, id);
+        self.id = id;
+    }
+
+    /// The id given by [`set_id`](Self::set_id); 0 before.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (call, _future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// assert_eq!(call.id(), 0);
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Moves the frame out, for a transport that must own the bytes while it sends them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut call, _future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// let frame = call.take_frame();
+    /// assert!(!frame.is_empty());
+    /// assert!(call.take_frame().is_empty());
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn take_frame(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.pending.frame)
+    }
+
+    /// Marks the future running; `false` if it was cancelled, and the call must not be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (call, future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// assert!(future.cancel());
+    /// assert!(!call.set_running());
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn set_running(&self) -> bool {
+        self.pending.slot.set_running()
+    }
+
+    /// Completes the future from the call's `RESULT` frame (a malformed frame fails it with
+    /// [`Error::Serialization`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    ///
+    /// let (call, future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// call.complete(&[1, 2, 3]);
+    /// assert!(matches!(future.result(), Err(Error::Serialization { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn complete(self, result: &[u8]) {
+        match result_body(result) {
+            Ok((status, payload)) => self.pending.slot.complete(status, payload),
+            Err(error) => self.pending.slot.fail(error),
+        }
+    }
+
+    /// Fails the future with `error`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    ///
+    /// let (call, future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// call.fail(Error::Broken { reason: "gone".into() });
+    /// assert_eq!(future.result(), Err(Error::Broken { reason: "gone".into() }));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn fail(self, error: Error) {
+        self.pending.slot.fail(error);
+    }
+
+    /// Cancels the future: the call will never be sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (call, future) = cfut_processes::backend::Call::new(|x: u8| x, 1)?;
+    /// call.cancel();
+    /// assert_eq!(future.result(), Err(cfut_core::Error::Cancelled));
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn cancel(self) {
+        self.pending.slot.cancel();
+    }
+}
+
+impl fmt::Debug for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("id", &self.id)
+            .field("frame_len", &self.pending.frame.len())
+            .finish_non_exhaustive()
+    }
 }

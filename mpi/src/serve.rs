@@ -1,0 +1,97 @@
+//! The worker ranks' side: answer the handshake, then run calls until the root says stop.
+
+use cfut_core::Error;
+use cfut_processes::backend;
+
+use crate::backoff::Backoff;
+use crate::loom::sync::{AtomicI32, Ordering};
+use crate::transport::{self, Comm, MAX_MESSAGE, TAG_CALL, TAG_REPLY, TAG_SETUP, TAG_STOP};
+
+/// Exit status of a job ended because a frame could not be understood or sent.
+const EXIT_PROTOCOL: i32 = 99;
+
+/// The rank of this process in the communicator it serves, `-1` when it serves none.
+static SERVING_RANK: AtomicI32 = AtomicI32::new(-1);
+
+/// The rank of this process in the pool's communicator, while it serves calls as a worker
+/// rank; `None` elsewhere (on the root, or outside any pool).
+///
+/// In static mode this is the rank in the communicator the pool was made over (the world for
+/// [`run`](crate::run)); in spawn mode, the rank among the spawned workers.
+///
+/// # Examples
+///
+/// ```
+/// // Not inside a worker here.
+/// assert_eq!(cfut_mpi::worker_rank(), None);
+/// ```
+pub fn worker_rank() -> Option<i32> {
+    // ORDERING: the value is set by this same thread before it runs any call.
+    match SERVING_RANK.load(Ordering::Relaxed) {
+        -1 => None,
+        rank => Some(rank),
+    }
+}
+
+/// Serves calls from `root` on `comm` until told to stop.
+pub(crate) fn serve(comm: &Comm, root: i32) {
+    // ORDERING: read only by this thread (the calls run on it).
+    SERVING_RANK.store(comm.rank(), Ordering::Relaxed);
+    backend::install_panic_hook();
+    let mut backoff = Backoff::new();
+    let mut out = Vec::with_capacity(64 * 1024);
+    let mut serving = false;
+    loop {
+        let Some((tag, length)) = next(comm, root, &mut backoff) else {
+            continue;
+        };
+        let frame = comm.receive(root, tag, length);
+        match tag {
+            TAG_STOP => break,
+            TAG_SETUP => {
+                out.clear();
+                serving = match backend::start_worker(&frame, &mut out) {
+                    Ok(()) => true,
+                    // A refusal is sent; the root breaks the pool and, at shutdown, stops us.
+                    Err(Error::Broken { .. }) => false,
+                    Err(error) => fail(&format!("a set-up the worker cannot read: {error}")),
+                };
+                comm.send(root, TAG_REPLY, &out);
+            }
+            TAG_CALL if serving => {
+                out.clear();
+                if let Err(error) = backend::run_call(&frame, &mut out) {
+                    fail(&format!("a call frame the worker cannot read: {error}"));
+                }
+                if out.len() > MAX_MESSAGE {
+                    fail(&format!(
+                        "a result of {} bytes exceeds the {MAX_MESSAGE}-byte MPI message limit",
+                        out.len()
+                    ));
+                }
+                comm.send(root, transport::TAG_RESULT, &out);
+            }
+            _ => fail(&format!("an unexpected message (tag {tag:#x})")),
+        }
+        backoff.reset();
+    }
+    // ORDERING: as above.
+    SERVING_RANK.store(-1, Ordering::Relaxed);
+}
+
+/// The tag and length of the next message from `root`, after one poll (`None`: nothing yet;
+/// the backoff slept if it was time to).
+fn next(comm: &Comm, root: i32, backoff: &mut Backoff) -> Option<(i32, usize)> {
+    if let Some((_, tag, length)) = comm.probe(Some(root), None) {
+        return Some((tag, length));
+    }
+    if let Some(sleep) = backoff.idle() {
+        crate::loom::thread::sleep(sleep);
+    }
+    None
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("cfut-mpi worker rank: {message}; ending the MPI job");
+    transport::abort(EXIT_PROTOCOL)
+}
