@@ -14,7 +14,7 @@ use crate::inbox::Inbox;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::manager::Manager;
-use crate::transport::{self, Comm};
+use crate::transport::{self, Comm, MAX_MESSAGE};
 use crate::tuning::DEFAULT_WINDOW;
 use crate::{MpiPoolExecutor, StartError, serve, spawn};
 
@@ -130,7 +130,7 @@ impl Builder {
         if self.max_workers == Some(0) {
             return Err(StartError::new("max_workers must be at least 1"));
         }
-        backend::setup_frame(self.initializer).map_err(|error| match error {
+        backend::setup_frame(self.initializer, MAX_MESSAGE).map_err(|error| match error {
             Error::Broken { reason } => StartError::new(reason),
             other => StartError::new(other.to_string()),
         })

@@ -5,7 +5,7 @@ use cfut_processes::backend;
 
 use crate::backoff::Backoff;
 use crate::loom::sync::{AtomicI32, Ordering};
-use crate::transport::{self, Comm, MAX_MESSAGE, TAG_CALL, TAG_REPLY, TAG_SETUP, TAG_STOP};
+use crate::transport::{self, Comm, TAG_CALL, TAG_REPLY, TAG_SETUP, TAG_STOP};
 
 /// Exit status of a job ended because a frame could not be understood or sent.
 const EXIT_PROTOCOL: i32 = 99;
@@ -40,7 +40,8 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
     backend::install_panic_hook();
     let mut backoff = Backoff::new();
     let mut out = Vec::with_capacity(64 * 1024);
-    let mut serving = false;
+    // The root's frame limit, once the handshake succeeded.
+    let mut serving: Option<usize> = None;
     loop {
         let Some((tag, length)) = next(comm, root, &mut backoff) else {
             continue;
@@ -51,23 +52,20 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
             TAG_SETUP => {
                 out.clear();
                 serving = match backend::start_worker(&frame, &mut out) {
-                    Ok(()) => true,
+                    Ok(limit) => Some(limit),
                     // A refusal is sent; the root breaks the pool and, at shutdown, stops us.
-                    Err(Error::Broken { .. }) => false,
+                    Err(Error::Broken { .. }) => None,
                     Err(error) => fail(&format!("a set-up the worker cannot read: {error}")),
                 };
                 comm.send(root, TAG_REPLY, &out);
             }
-            TAG_CALL if serving => {
+            TAG_CALL if serving.is_some() => {
                 out.clear();
-                if let Err(error) = backend::run_call(&frame, &mut out) {
+                // A result over the limit (at most MPI's message limit) comes back as a
+                // serialization error of its call.
+                let limit = serving.unwrap_or(0);
+                if let Err(error) = backend::run_call(&frame, &mut out, limit) {
                     fail(&format!("a call frame the worker cannot read: {error}"));
-                }
-                if out.len() > MAX_MESSAGE {
-                    fail(&format!(
-                        "a result of {} bytes exceeds the {MAX_MESSAGE}-byte MPI message limit",
-                        out.len()
-                    ));
                 }
                 comm.send(root, transport::TAG_RESULT, &out);
             }

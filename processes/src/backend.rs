@@ -26,18 +26,19 @@
 //!
 //! fn double(x: u32) -> u32 { x * 2 }
 //!
-//! // Parent: the handshake, then a call.
-//! let setup = backend::setup_frame(None)?;
-//! // Worker: checks the build and answers.
+//! // Parent: the handshake (no initializer, frames up to 1 MiB), then a call.
+//! let setup = backend::setup_frame(None, 1 << 20)?;
+//! // Worker: checks the build and answers; it learns the parent's frame limit.
 //! let mut reply = Vec::new();
-//! backend::start_worker(&setup, &mut reply)?;
+//! let limit = backend::start_worker(&setup, &mut reply)?;
+//! assert_eq!(limit, 1 << 20);
 //! // Parent: the worker is ready.
 //! backend::read_reply(&reply)?;
 //! let mut call = backend::encode_call(double, &21)?;
 //! backend::set_call_id(&mut call, 7);
 //! // Worker: runs it.
 //! let mut result = Vec::new();
-//! backend::run_call(&call, &mut result)?;
+//! backend::run_call(&call, &mut result, limit)?;
 //! // Parent: reads the outcome.
 //! assert_eq!(backend::frame_id(&result), Some(7));
 //! assert_eq!(backend::decode_result::<u32>(&result), Ok(42));
@@ -78,7 +79,7 @@ pub fn identity() -> u64 {
 /// backend::install_panic_hook();
 /// let call = backend::encode_call(|_: ()| -> u8 { panic!("oops") }, &())?;
 /// let mut result = Vec::new();
-/// backend::run_call(&call, &mut result)?;
+/// backend::run_call(&call, &mut result, usize::MAX)?;
 /// match backend::decode_result::<u8>(&result) {
 ///     Err(Error::Panicked { message, location }) => {
 ///         assert_eq!(message, "oops");
@@ -92,8 +93,9 @@ pub fn install_panic_hook() {
     task::install_panic_hook();
 }
 
-/// The `SETUP` frame a worker expects first: this build's [`identity`] and the initializer
-/// the worker runs before serving.
+/// The `SETUP` frame a worker expects first: this build's [`identity`], the initializer the
+/// worker runs before serving, and `max_frame`, the longest `RESULT` frame the parent takes
+/// (a longer result fails its call with [`Error::Serialization`] instead of crossing).
 ///
 /// # Errors
 ///
@@ -103,11 +105,11 @@ pub fn install_panic_hook() {
 ///
 /// ```
 /// fn setup() {}
-/// let frame = cfut_processes::backend::setup_frame(Some(setup))?;
+/// let frame = cfut_processes::backend::setup_frame(Some(setup), 1 << 30)?;
 /// assert!(frame.len() > 8);
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
-pub fn setup_frame(initializer: Option<fn()>) -> Result<Vec<u8>, Error> {
+pub fn setup_frame(initializer: Option<fn()>, max_frame: usize) -> Result<Vec<u8>, Error> {
     if let Some(initializer) = initializer {
         if !image::contains(initializer as usize) {
             return Err(Error::Broken {
@@ -116,13 +118,14 @@ pub fn setup_frame(initializer: Option<fn()>) -> Result<Vec<u8>, Error> {
         }
     }
     let mut out = Vec::with_capacity(32);
-    worker::setup_frame(&mut out, image::identity(), initializer);
+    worker::setup_frame(&mut out, image::identity(), initializer, max_frame);
     Ok(out)
 }
 
 /// The worker's start-up step: checks the `SETUP` frame (the parent's build identity against
 /// this process's), runs the initializer, and appends the reply to `out` — `READY`, or
-/// `REFUSED` with the reason. Send the reply either way; serve calls only on `Ok`.
+/// `REFUSED` with the reason. Send the reply either way; serve calls only on `Ok`, which
+/// carries the parent's frame limit for [`run_call`].
 ///
 /// # Errors
 ///
@@ -138,15 +141,16 @@ pub fn setup_frame(initializer: Option<fn()>) -> Result<Vec<u8>, Error> {
 ///
 /// fn failing() { panic!("no database") }
 /// let mut reply = Vec::new();
-/// let refused = backend::start_worker(&backend::setup_frame(Some(failing))?, &mut reply);
+/// let setup = backend::setup_frame(Some(failing), 1 << 30)?;
+/// let refused = backend::start_worker(&setup, &mut reply).map(drop);
 /// assert!(matches!(refused, Err(Error::Broken { ref reason }) if reason.contains("no database")));
 /// assert_eq!(backend::read_reply(&reply), refused);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn start_worker(setup: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+pub fn start_worker(setup: &[u8], out: &mut Vec<u8>) -> Result<usize, Error> {
     let mark = out.len();
     match worker::start(setup, out) {
-        Start::Ready => Ok(()),
+        Start::Ready { limit } => Ok(limit),
         Start::Refused => Err(read_reply(&out[mark..]).expect_err("a REFUSED frame")),
         Start::Malformed(message) => Err(Error::Serialization { message }),
     }
@@ -165,7 +169,7 @@ pub fn start_worker(setup: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
 /// use cfut_processes::backend;
 ///
 /// let mut reply = Vec::new();
-/// backend::start_worker(&backend::setup_frame(None)?, &mut reply)?;
+/// backend::start_worker(&backend::setup_frame(None, 1 << 30)?, &mut reply)?;
 /// assert_eq!(backend::read_reply(&reply), Ok(()));
 /// assert!(backend::read_reply(&[1, 2]).is_err());
 /// # Ok::<(), cfut_core::Error>(())
@@ -220,18 +224,22 @@ pub fn encode_call<A: Portable, T: Portable>(call: fn(A) -> T, arg: &A) -> Resul
 /// ```
 /// use cfut_processes::backend;
 ///
-/// let call = backend::encode_batch(|x: i32| 10 / x, &[1, 0, 5])?;
+/// let call = backend::encode_batch(|x: i32| 10 / x, &vec![1, 0, 5])?;
 /// let mut result = Vec::new();
-/// backend::run_call(&call, &mut result)?;
+/// backend::run_call(&call, &mut result, usize::MAX)?;
 /// let results = backend::decode_batch::<i32>(&result)?;
 /// assert_eq!(results[0], Ok(10));
 /// assert!(results[1].is_err(), "only the division by zero failed");
 /// assert_eq!(results[2], Ok(2));
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
+#[expect(
+    clippy::ptr_arg,
+    reason = "a batch of plain buffers takes the codec's fast path, found by the Vec's TypeId"
+)]
 pub fn encode_batch<A: Portable, T: Portable>(
     call: fn(A) -> T,
-    args: &[A],
+    args: &Vec<A>,
 ) -> Result<Vec<u8>, Error> {
     task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, args)
 }
@@ -269,6 +277,8 @@ pub fn frame_id(frame: &[u8]) -> Option<u64> {
 
 /// The worker's step for one call, shared with the process pool's worker: runs the `CALL`
 /// frame `call` (catching a panic into the result) and appends its `RESULT` frame to `out`.
+/// A result frame longer than `limit` (the parent's, from [`start_worker`]) is replaced by a
+/// [`Error::Serialization`] result saying so.
 ///
 /// # Errors
 ///
@@ -282,13 +292,13 @@ pub fn frame_id(frame: &[u8]) -> Option<u64> {
 ///
 /// let call = backend::encode_call(|s: String| s.len(), &"four".to_owned())?;
 /// let mut out = Vec::new();
-/// backend::run_call(&call, &mut out)?;
+/// backend::run_call(&call, &mut out, usize::MAX)?;
 /// assert_eq!(backend::decode_result::<usize>(&out), Ok(4));
-/// assert!(backend::run_call(&call[..10], &mut out).is_err());
+/// assert!(backend::run_call(&call[..10], &mut out, usize::MAX).is_err());
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
-pub fn run_call(call: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-    worker::run_call(call, out).map_err(|message| Error::Serialization { message })
+pub fn run_call(call: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Error> {
+    worker::run_call(call, out, limit).map_err(|message| Error::Serialization { message })
 }
 
 /// The body of a `RESULT` frame: its status and payload.
@@ -319,7 +329,7 @@ fn result_body(result: &[u8]) -> Result<(u8, &[u8]), Error> {
 ///
 /// let call = backend::encode_call(|x: u32| -> u32 { assert!(x < 5, "too big"); x }, &9)?;
 /// let mut out = Vec::new();
-/// backend::run_call(&call, &mut out)?;
+/// backend::run_call(&call, &mut out, usize::MAX)?;
 /// assert!(matches!(backend::decode_result::<u32>(&out), Err(Error::Panicked { .. })));
 /// assert!(matches!(backend::decode_result::<u32>(&[0; 4]), Err(Error::Serialization { .. })));
 /// # Ok::<(), Error>(())
@@ -341,9 +351,9 @@ pub fn decode_result<T: Portable>(result: &[u8]) -> Result<T, Error> {
 /// ```
 /// use cfut_processes::backend;
 ///
-/// let call = backend::encode_batch(|x: u8| x * 3, &[1, 2])?;
+/// let call = backend::encode_batch(|x: u8| x * 3, &vec![1, 2])?;
 /// let mut out = Vec::new();
-/// backend::run_call(&call, &mut out)?;
+/// backend::run_call(&call, &mut out, usize::MAX)?;
 /// assert_eq!(backend::decode_batch::<u8>(&out)?, [Ok(3), Ok(6)]);
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
@@ -365,7 +375,7 @@ pub fn decode_batch<T: Portable>(result: &[u8]) -> Result<Vec<Result<T, Error>>,
 /// call.set_id(3);
 /// let frame = call.take_frame();
 /// let mut result = Vec::new();
-/// backend::run_call(&frame, &mut result)?;
+/// backend::run_call(&frame, &mut result, usize::MAX)?;
 /// assert_eq!(backend::frame_id(&result), Some(call.id()));
 /// call.complete(&result);
 /// assert_eq!(future.result(), Ok(42));

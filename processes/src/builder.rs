@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread;
 use crate::state::{Config, Shared, State};
-use crate::{BuildError, ProcessPoolExecutor, image, worker};
+use crate::{BuildError, ProcessPoolExecutor, image, wire, worker};
 
 /// Options of a [`ProcessPoolExecutor`]: Python's `ProcessPoolExecutor(max_workers,
 /// initializer=..., max_tasks_per_child=...)`, plus a per-call timeout.
@@ -36,6 +36,7 @@ pub struct Builder {
     initializer: Option<fn()>,
     max_tasks_per_child: Option<usize>,
     call_timeout: Option<Duration>,
+    max_frame_size: Option<usize>,
 }
 
 impl Builder {
@@ -136,6 +137,38 @@ impl Builder {
         self
     }
 
+    /// The longest frame, in bytes, that carries a call's argument to a worker or its result
+    /// back (the encoded value plus a header of 25 bytes or less). A call whose argument
+    /// encodes longer fails at submission, one whose result encodes longer fails when the
+    /// worker sends it, both with [`Error::Serialization`] naming the size and the limit; the
+    /// worker lives on. It also bounds what either side allocates for a frame it receives.
+    /// Default: 1 GiB. Must be between 4 KiB and 4 GiB − 64 bytes (the length prefix is a
+    /// `u32`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    ///
+    /// let pool = cfut_processes::ProcessPoolExecutor::builder()
+    ///     .max_workers(1)
+    ///     .max_frame_size(64 * 1024)
+    ///     .build()?;
+    /// let big = pool.submit(|v: Vec<u8>| v.len(), vec![0; 100_000]);
+    /// assert!(matches!(big.result(), Err(Error::Serialization { message })
+    ///     if message.contains("100") && message.contains("65536")));
+    /// let grows = pool.submit(|n: usize| vec![1_u8; n], 100_000);
+    /// assert!(matches!(grows.result(), Err(Error::Serialization { .. })));
+    /// assert_eq!(pool.submit(|v: Vec<u8>| v.len(), vec![0; 1000]).result(), Ok(1000));
+    /// # Ok::<(), cfut_processes::BuildError>(())
+    /// ```
+    ///
+    /// [`Error::Serialization`]: cfut_core::Error::Serialization
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.max_frame_size = Some(bytes);
+        self
+    }
+
     /// Builds the pool. No process starts yet: workers start on demand.
     ///
     /// # Errors
@@ -168,6 +201,10 @@ impl Builder {
         if self.call_timeout == Some(Duration::ZERO) {
             return Err(BuildError::zero_timeout());
         }
+        let max_frame = self.max_frame_size.unwrap_or(wire::DEFAULT_MAX_FRAME);
+        if !(wire::MIN_MAX_FRAME..=wire::MAX_MAX_FRAME).contains(&max_frame) {
+            return Err(BuildError::frame_size(max_frame));
+        }
         if !cfg!(target_os = "linux") {
             return Err(BuildError::unsupported(
                 "worker processes need Linux's /proc/self/exe",
@@ -197,6 +234,7 @@ impl Builder {
             call_timeout: self.call_timeout,
             executable,
             identity: image::identity(),
+            max_frame,
         };
         if let Some(initializer) = config.initializer {
             if !image::contains(initializer as usize) {
@@ -220,6 +258,7 @@ impl fmt::Debug for Builder {
             .field("initializer", &self.initializer.map(|_| "<fn>"))
             .field("max_tasks_per_child", &self.max_tasks_per_child)
             .field("call_timeout", &self.call_timeout)
+            .field("max_frame_size", &self.max_frame_size)
             .finish()
     }
 }

@@ -112,6 +112,7 @@ mod loom;
 mod manager;
 mod map;
 mod pool;
+pub mod raw;
 mod state;
 mod task;
 mod wake;

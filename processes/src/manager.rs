@@ -240,6 +240,11 @@ impl Worker {
                     }
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == io::ErrorKind::InvalidData => {
+                    // A header announcing a frame above the limit: nothing was allocated.
+                    self.death = Some(Death::Malformed(error.to_string()));
+                    return;
+                }
                 Err(_) => {
                     self.take_lane(&mut shared.state.lock());
                     self.death.get_or_insert(Death::Closed);
@@ -252,8 +257,13 @@ impl Worker {
     /// Handles every complete frame in the inbox; checks each header as soon as it arrives.
     fn frames(&mut self, shared: &Shared) {
         while self.death.is_none() {
-            let Some((length, kind)) = wire::header(self.inbox.data()) else {
-                return;
+            let (length, kind) = match self.inbox.next() {
+                Ok(Some(header)) => header,
+                Ok(None) => return,
+                Err(message) => {
+                    self.death = Some(Death::Malformed(message));
+                    return;
+                }
             };
             if kind == wire::RESULT && self.ready && self.in_flight.is_empty() {
                 // A result while nothing is known in flight: the call was handed to the
@@ -577,7 +587,12 @@ impl Manager {
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
         let mut out = Vec::with_capacity(64 * 1024);
-        crate::worker::setup_frame(&mut out, config.identity, config.initializer);
+        crate::worker::setup_frame(
+            &mut out,
+            config.identity,
+            config.initializer,
+            config.max_frame,
+        );
         Ok(Worker {
             pid: child.id(),
             child,
@@ -585,7 +600,7 @@ impl Manager {
             ready: false,
             out,
             sent: 0,
-            inbox: wire::Inbox::new(),
+            inbox: wire::Inbox::with_limit(config.max_frame),
             in_flight: VecDeque::new(),
             head_since: Instant::now(),
             budget: config.max_tasks_per_child.map(|n| n.get()),

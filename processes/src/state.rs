@@ -39,6 +39,8 @@ pub(crate) struct Config {
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) executable: PathBuf,
     pub(crate) identity: u64,
+    /// The longest frame either side sends (`Builder::max_frame_size`).
+    pub(crate) max_frame: usize,
 }
 
 /// What the handle and the manager share.

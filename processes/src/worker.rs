@@ -118,6 +118,7 @@ fn serve() -> i32 {
         channel,
         inbox: wire::Inbox::new(),
         out: Vec::with_capacity(64 * 1024),
+        limit: wire::DEFAULT_MAX_FRAME,
     };
     worker.run()
 }
@@ -126,6 +127,8 @@ struct Worker {
     channel: UnixStream,
     inbox: wire::Inbox,
     out: Vec<u8>,
+    /// The pool's frame limit (from the set-up frame).
+    limit: usize,
 }
 
 enum Next {
@@ -143,7 +146,10 @@ impl Worker {
         let started = start(&self.inbox.data()[..4 + length], &mut self.out);
         self.inbox.consume(4 + length);
         match started {
-            Start::Ready => {}
+            Start::Ready { limit } => {
+                self.limit = limit;
+                self.inbox.set_limit(limit);
+            }
             Start::Refused => {
                 let _ = self.flush();
                 return EXIT_REFUSED;
@@ -166,7 +172,8 @@ impl Worker {
                     return 0;
                 }
             };
-            if let Err(message) = run_call(&self.inbox.data()[..4 + length], &mut self.out) {
+            let frame = &self.inbox.data()[..4 + length];
+            if let Err(message) = run_call(frame, &mut self.out, self.limit) {
                 eprintln!("cfut-processes worker: {message}");
                 return EXIT_PROTOCOL;
             }
@@ -183,9 +190,14 @@ impl Worker {
     /// The next complete frame in the inbox, receiving (and first flushing results) as needed.
     fn next_frame(&mut self) -> Next {
         loop {
-            if let Some((length, _)) = wire::header(self.inbox.data()) {
-                if self.inbox.data().len() >= 4 + length && length >= 1 {
+            match self.inbox.next() {
+                Ok(Some((length, _))) if self.inbox.data().len() >= 4 + length && length >= 1 => {
                     return Next::Frame(length);
+                }
+                Ok(_) => {}
+                Err(message) => {
+                    eprintln!("cfut-processes worker: {message}");
+                    return Next::Closed;
                 }
             }
             // Nothing complete to run: send what is done before blocking.
@@ -209,9 +221,14 @@ impl Worker {
     }
 }
 
-/// Appends the `SETUP` frame a worker expects first: the parent's build `identity` and the
-/// initializer to run, if any.
-pub(crate) fn setup_frame(out: &mut Vec<u8>, identity: u64, initializer: Option<fn()>) {
+/// Appends the `SETUP` frame a worker expects first: the parent's build `identity`, the
+/// initializer to run, if any, and the largest frame the parent accepts (`max_frame`).
+pub(crate) fn setup_frame(
+    out: &mut Vec<u8>,
+    identity: u64,
+    initializer: Option<fn()>,
+    max_frame: usize,
+) {
     let start = wire::begin(out, wire::SETUP);
     out.extend_from_slice(&identity.to_le_bytes());
     match initializer {
@@ -224,14 +241,19 @@ pub(crate) fn setup_frame(out: &mut Vec<u8>, identity: u64, initializer: Option<
             out.extend_from_slice(&0_u64.to_le_bytes());
         }
     }
+    out.extend_from_slice(&(max_frame as u64).to_le_bytes());
     wire::end(out, start).expect("a small frame");
 }
 
 /// How a worker's start-up ended (see [`start`]).
 #[derive(Debug)]
 pub(crate) enum Start {
-    /// `READY` was appended: serve calls.
-    Ready,
+    /// `READY` was appended: serve calls, with results of at most `limit` bytes (the
+    /// parent's frame limit).
+    Ready {
+        /// The parent's frame limit.
+        limit: usize,
+    },
     /// `REFUSED` was appended (another build, or the initializer panicked): send it, stop.
     Refused,
     /// The frame was not a well-formed `SETUP`: nothing was appended.
@@ -246,12 +268,13 @@ pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
         return Start::Malformed(format!("a set-up frame of {} bytes", frame.len()));
     };
     let body = frame.get(wire::HEADER..4 + length).unwrap_or(&[]);
-    if kind != wire::SETUP || body.len() < 17 {
+    if kind != wire::SETUP || body.len() < 25 {
         return Start::Malformed(format!("expected a set-up frame, got kind {kind}"));
     }
     let identity = wire::u64_at(body, 0).unwrap_or(0);
     let has_initializer = body[8] != 0;
     let initializer = wire::u64_at(body, 9).unwrap_or(0);
+    let limit = wire::u64_at(body, 17).map_or(wire::DEFAULT_MAX_FRAME, |l| l as usize);
     let refuse = |out: &mut Vec<u8>, reason: &str| {
         let start = wire::begin(out, wire::REFUSED);
         out.extend_from_slice(reason.as_bytes());
@@ -262,9 +285,14 @@ pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
         return refuse(
             out,
             &format!(
-                "the worker is not the same build as the parent (identity {:#x} vs \
-                 {identity:#x}): another executable, or the executable changed on disk",
-                image::identity()
+                "the worker process is not the same build as the parent (build identity {:#x} \
+                 here, {identity:#x} in the parent; {}): a different binary was started as \
+                 the worker",
+                image::identity(),
+                match image::build_id() {
+                    Some(_) => "identities come from the linker's build id",
+                    None => "identities hash the executable's code",
+                }
             ),
         );
     }
@@ -284,13 +312,14 @@ pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
     let start = wire::begin(out, wire::READY);
     out.extend_from_slice(&std::process::id().to_le_bytes());
     wire::end(out, start).expect("a small frame");
-    Start::Ready
+    Start::Ready { limit }
 }
 
 /// The per-call step of every worker, whatever carries the frames: runs the whole `CALL`
-/// `frame` and appends its `RESULT` frame to `out`. `Err` if the frame is malformed (then
-/// nothing was appended and the worker should stop).
-pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+/// `frame` and appends its `RESULT` frame to `out`; a result frame over `limit` bytes is
+/// replaced by a `NOT_PORTABLE` one saying so. `Err` if the frame is malformed (then nothing
+/// was appended and the worker should stop).
+pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
     let length = match wire::header(frame) {
         Some((length, wire::CALL)) if length >= 1 + 24 && frame.len() >= 4 + length => length,
         Some((length, kind)) => {
@@ -324,7 +353,8 @@ pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     out[status_at] = status;
     let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
     out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
-    if let Err(message) = wire::end(out, start) {
+    if let Err(message) = wire::end_within(out, start, limit) {
+        let message = format!("the worker cannot send the result: {message}");
         let start = wire::begin(out, wire::RESULT);
         out.extend_from_slice(&id.to_le_bytes());
         out.push(wire::NOT_PORTABLE);
