@@ -90,7 +90,10 @@ fn cfut(runs: usize) {
                 assert_eq!(pool.submit(noop, i).result(), Ok(i));
                 samples.push(start.elapsed().as_secs_f64() * 1e6);
             }
-            figures.entry("mpi_round_trip_p50").or_default().push(median(samples));
+            figures
+                .entry("mpi_round_trip_p50")
+                .or_default()
+                .push(median(samples));
 
             let start = Instant::now();
             let futures: Vec<_> = (0..SUBMIT_CALLS).map(|i| pool.submit(noop, i)).collect();
@@ -123,7 +126,10 @@ fn cfut(runs: usize) {
                 samples.push(start.elapsed().as_secs_f64() * 1e3);
                 assert_eq!(back.len(), MIB);
             }
-            figures.entry("mpi_bytes_1mib").or_default().push(median(samples));
+            figures
+                .entry("mpi_bytes_1mib")
+                .or_default()
+                .push(median(samples));
         }
         // Idle CPU: every rank's CPU time over one second with nothing pending.
         let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
@@ -148,7 +154,12 @@ fn cfut(runs: usize) {
 /// User + system CPU seconds of process `pid`, from `/proc/<pid>/stat`.
 fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
     // After the command: state is field 3, utime 14 and stime 15 (1-based).
     let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
     // SAFETY: sysconf has no memory effects.
@@ -190,8 +201,14 @@ fn floor(runs: usize) {
             }
         }
         if world.rank() == 0 {
-            figures.entry("mpi_round_trip_p50").or_default().push(median(samples));
-            figures.entry("mpi_bytes_1mib").or_default().push(median(echoes));
+            figures
+                .entry("mpi_round_trip_p50")
+                .or_default()
+                .push(median(samples));
+            figures
+                .entry("mpi_bytes_1mib")
+                .or_default()
+                .push(median(echoes));
         }
     }
     for (name, values) in figures {
@@ -262,8 +279,18 @@ fn driver(runs: usize) {
     };
     for _ in 0..runs {
         record("cfut-mpi", launch(&["-n", "3", exe, "cfut", "--runs", "1"]));
-        record("mpi-floor", launch(&["-n", "2", exe, "floor", "--runs", "1"]));
-        let python = ["-n", "3", "/usr/bin/python3", "-m", "mpi4py.futures", script];
+        record(
+            "mpi-floor",
+            launch(&["-n", "2", exe, "floor", "--runs", "1"]),
+        );
+        let python = [
+            "-n",
+            "3",
+            "/usr/bin/python3",
+            "-m",
+            "mpi4py.futures",
+            script,
+        ];
         record("mpi4py", launch(&[&python[..], &["--runs", "1"]].concat()));
         let tcp_lines = |mode: &str, n: &str| {
             launch(&[&tcp[..], &["-n", n, exe, mode, "--runs", "1"]].concat())
@@ -277,10 +304,7 @@ fn driver(runs: usize) {
         let startup = |args: &[&str]| vec![("mpi_startup_shutdown".to_owned(), launch_ms(args))];
         record("cfut-mpi", startup(&["-n", "3", exe, "startup"]));
         record("mpi-floor", startup(&["-n", "3", exe, "floor_startup"]));
-        record(
-            "mpi4py",
-            startup(&[&python[..], &["--startup"]].concat()),
-        );
+        record("mpi4py", startup(&[&python[..], &["--startup"]].concat()));
     }
     let mut table: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for ((metric, system), values) in figures {
@@ -292,7 +316,10 @@ fn driver(runs: usize) {
     println!("| metric | cfut-mpi | mpi4py | mpi-floor |");
     println!("|---|---|---|---|");
     for (metric, row) in &table {
-        let cell = |system: &str| row.get(system).map_or("—".to_owned(), |v| format!("{v:.3}"));
+        let cell = |system: &str| {
+            row.get(system)
+                .map_or("—".to_owned(), |v| format!("{v:.3}"))
+        };
         println!(
             "| `{metric}` | {} | {} | {} |",
             cell("cfut-mpi"),

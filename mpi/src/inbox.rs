@@ -88,6 +88,13 @@ impl<C> Inbox<C> {
         self.state.lock().closed.clone()
     }
 
+    /// `true` once the pool is closed and nothing is queued: the manager finishes once
+    /// nothing is in flight.
+    pub(crate) fn is_stopping(&self) -> bool {
+        let state = self.state.lock();
+        state.closed.is_some() && state.queue.is_empty()
+    }
+
     /// The oldest queued call (the manager's side).
     pub(crate) fn take(&self) -> Option<C> {
         self.state.lock().queue.pop_front()

@@ -166,11 +166,18 @@ fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
             continue;
         }
         if in_flight == 0 {
-            // Nothing can arrive: sleep until a submission or the shutdown, without MPI.
-            if inbox.wait(None) == Wake::Stop {
+            // Nothing can arrive. Right after activity, look at the inbox again at once (the
+            // caller of a round trip submits its next call within microseconds, and a
+            // condition-variable wake-up costs more than that); then sleep until a
+            // submission or the shutdown, without MPI.
+            if backoff.idle().is_some() {
+                if inbox.wait(None) == Wake::Stop {
+                    return;
+                }
+                backoff.reset();
+            } else if inbox.is_stopping() {
                 return;
             }
-            backoff.reset();
         } else if let Some(sleep) = backoff.idle() {
             // Results are due: poll again after a bounded sleep — cut short by a submission
             // when a window has room for it.

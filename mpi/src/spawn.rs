@@ -2,7 +2,9 @@
 //! copy a constructor sees the marker argument before `main`, serves over the
 //! intercommunicator to the parent, and exits.
 
-use std::ffi::{CStr, c_char, c_int, c_void};
+#[cfg(all(target_os = "linux", not(cfut_loom)))]
+use std::ffi::{CStr, c_char};
+use std::ffi::{c_int, c_void};
 use std::process::Command;
 
 use mpi::Threading;

@@ -106,9 +106,11 @@ impl Comm {
 
     /// Receives the message of `length` bytes from `source` with `tag` that a probe saw.
     pub(crate) fn receive(&self, source: i32, tag: c_int, length: usize) -> Vec<u8> {
-        let mut buf = vec![0_u8; length];
-        // SAFETY: `buf` is writable for `length` bytes (at most `c_int::MAX`, as probed);
-        // the status is ignored.
+        // Not zeroed first: MPI writes every byte (a 1 MiB message would otherwise be written
+        // twice).
+        let mut buf = Vec::<u8>::with_capacity(length);
+        // SAFETY: `buf` has room for `length` bytes (at most `c_int::MAX`, as probed); the
+        // status is ignored.
         unsafe {
             ffi::MPI_Recv(
                 buf.as_mut_ptr().cast::<c_void>(),
@@ -120,6 +122,9 @@ impl Comm {
                 ffi::RSMPI_STATUS_IGNORE,
             )
         };
+        // SAFETY: the probed message of exactly `length` bytes was received into `buf` (MPI's
+        // default error handler ends the job rather than return with fewer).
+        unsafe { buf.set_len(length) };
         buf
     }
 

@@ -47,10 +47,11 @@ fn a_shutdown_racing_the_sleep_stops_the_manager() {
 }
 
 /// The deliberately broken variant: the manager checks for work under one lock and marks
-/// itself asleep under another, so a submission in between is missed and the model reports
-/// the deadlock.
+/// itself asleep under another. The model finds the submission that lands in between, whose
+/// push saw no sleeper to wake: sleeping then would hang (asserted here rather than slept,
+/// since loom reports a deadlock by aborting the process).
 #[test]
-#[should_panic]
+#[should_panic(expected = "sleeping now would hang")]
 fn a_check_and_sleep_under_two_locks_loses_the_wake_up() {
     loom::model(|| {
         let inbox = Arc::new(Inbox::new());
@@ -61,8 +62,11 @@ fn a_check_and_sleep_under_two_locks_loses_the_wake_up() {
         let empty = inbox.state.lock().queue.is_empty();
         if empty {
             let mut state = inbox.state.lock();
+            assert!(
+                state.queue.is_empty(),
+                "a submission was missed: sleeping now would hang"
+            );
             state.asleep = true;
-            let _state = inbox.wake.wait(state);
         }
         submitter.join().unwrap();
     });
