@@ -213,7 +213,8 @@ pub fn encode_call<A: Portable, T: Portable>(call: fn(A) -> T, arg: &A) -> Resul
 }
 
 /// The `CALL` frame of `call` over every element of `args`, run as one unit; its result
-/// decodes with [`decode_batch`], one outcome per element.
+/// decodes with [`decode_batch`], one outcome per element. (A `Vec`, not a slice: a batch of
+/// plain buffers takes the codec's fast path, which recognises the `Vec` type.)
 ///
 /// # Errors
 ///
@@ -233,10 +234,6 @@ pub fn encode_call<A: Portable, T: Portable>(call: fn(A) -> T, arg: &A) -> Resul
 /// assert_eq!(results[2], Ok(2));
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
-#[expect(
-    clippy::ptr_arg,
-    reason = "a batch of plain buffers takes the codec's fast path, found by the Vec's TypeId"
-)]
 pub fn encode_batch<A: Portable, T: Portable>(
     call: fn(A) -> T,
     args: &Vec<A>,
@@ -429,6 +426,10 @@ impl Call {
     /// assert_eq!(future.result(), Err(Error::Shutdown));
     /// # Ok::<(), Error>(())
     /// ```
+    #[expect(
+        clippy::type_complexity,
+        reason = "the call and the future CallExecutor::submit_batch gives, spelled out"
+    )]
     pub fn batch<A: Portable, T: Portable>(
         call: fn(A) -> T,
         args: Vec<A>,

@@ -321,7 +321,7 @@ pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
 /// was appended and the worker should stop).
 pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
     let length = match wire::header(frame) {
-        Some((length, wire::CALL)) if length >= 1 + 24 && frame.len() >= 4 + length => length,
+        Some((length, wire::CALL)) if length > 24 && frame.len() >= 4 + length => length,
         Some((length, kind)) => {
             return Err(format!("unexpected frame kind {kind} ({length} bytes)"));
         }
