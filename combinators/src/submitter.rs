@@ -3,7 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable, Submit};
+use cfut_core::{ChunkResults, Error, Future, JobExecutor, PortableRoute, Spawn};
 
 use crate::loom::sync::Arc;
 #[cfg(not(cfut_loom))]
@@ -15,13 +15,13 @@ pub(crate) trait Submitter<A, T> {
     fn one(&self, arg: A) -> Future<T>;
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
-    fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>>;
+    fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>>;
     /// Like [`chunk`](Self::chunk), also recording how long its calls took, where they ran,
     /// in [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
     /// Where the time cannot be measured on the executor's side (the portable level: the
     /// call may run in another process), gives `args` back.
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>>;
+    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<ChunkResults<T>>, Vec<A>>;
     /// The latest measurement of [`timed_chunk`](Self::timed_chunk)'s calls.
     #[cfg(not(cfut_loom))]
     fn timing(&self) -> Option<&Timing>;
@@ -82,24 +82,25 @@ where
 {
     fn one(&self, arg: A) -> Future<T> {
         let call = Arc::clone(&self.call);
-        self.executor.submit(move || call(arg))
+        self.executor.spawn(move || call(arg))
     }
 
-    fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>> {
+    fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>> {
         let call = Arc::clone(&self.call);
-        self.executor.submit(move || run_each(&*call, args))
+        self.executor
+            .spawn(move || ChunkResults::ready(run_each(&*call, args)))
     }
 
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>> {
+    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<ChunkResults<T>>, Vec<A>> {
         let call = Arc::clone(&self.call);
         let timing = Arc::clone(&self.timing);
-        Ok(self.executor.submit(move || {
+        Ok(self.executor.spawn(move || {
             let start = std::time::Instant::now();
             let calls = args.len();
             let results = run_each(&*call, args);
             timing.record(start.elapsed(), calls);
-            results
+            ChunkResults::ready(results)
         }))
     }
 
@@ -109,28 +110,22 @@ where
     }
 }
 
-/// The portable level: a plain function, whatever backend runs it.
-pub(crate) struct CallSubmitter<'a, E: ?Sized, A, T> {
-    pub(crate) executor: &'a E,
-    pub(crate) call: fn(A) -> T,
+/// The portable level: a function bound to a backend that sends calls elsewhere.
+pub(crate) struct RouteSubmitter<'a, A, T> {
+    pub(crate) route: Box<dyn PortableRoute<A, T> + 'a>,
 }
 
-impl<E, A, T> Submitter<A, T> for CallSubmitter<'_, E, A, T>
-where
-    E: CallExecutor + ?Sized,
-    A: Portable,
-    T: Portable,
-{
+impl<A, T> Submitter<A, T> for RouteSubmitter<'_, A, T> {
     fn one(&self, arg: A) -> Future<T> {
-        self.executor.submit_call(self.call, arg)
+        self.route.one(arg)
     }
 
-    fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>> {
-        self.executor.submit_batch(self.call, args)
+    fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>> {
+        self.route.chunk(args)
     }
 
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>> {
+    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<ChunkResults<T>>, Vec<A>> {
         Err(args)
     }
 

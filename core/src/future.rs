@@ -28,10 +28,10 @@ use crate::waiter::Waiter;
 /// # Examples
 ///
 /// ```
-/// use cfut_core::{InlineExecutor, Submit};
+/// use cfut_core::{InlineExecutor, Spawn};
 ///
 /// let executor = InlineExecutor::new();
-/// let future = executor.submit(|| 6 * 7);
+/// let future = executor.spawn(|| 6 * 7);
 /// assert!(future.is_done());
 /// assert_eq!(future.result(), Ok(42));
 /// ```
@@ -68,7 +68,7 @@ pub struct Future<T> {
 enum Handle<T> {
     /// Its own allocation: [`promise`](crate::promise), [`Future::from_result`].
     Plain(Arc<Inner<T>>),
-    /// Inside `Submit::submit`'s task, shared with the job (`task.rs`); names `T` but not the
+    /// Inside `Spawn::spawn`'s task, shared with the job (`task.rs`); names `T` but not the
     /// call's type. (Only constructible for `T: 'static`.)
     Task(UntrackedArc<dyn Completion<T>>),
 }

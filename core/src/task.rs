@@ -1,4 +1,4 @@
-//! The single-allocation job of [`Submit::submit`]: the future's state and the user's call in
+//! The single-allocation job of [`Spawn::spawn`]: the future's state and the user's call in
 //! one `Arc`.
 //!
 //! # Implementation description
@@ -23,7 +23,7 @@
 //! `inner.rs`) are unchanged. The `Arc` is std's under both cfgs (loom's cannot be unsized; see
 //! the facade); everything inside it is loom's in the models.
 //!
-//! [`Submit::submit`]: crate::Submit::submit
+//! [`Spawn::spawn`]: crate::Spawn::spawn
 //! [`Job::with_promise`]: crate::Job::with_promise
 //! [`Promise`]: crate::Promise
 //! [`Promise::run`]: crate::Promise::run
@@ -137,9 +137,9 @@ where
 
 /// A job-side task around `call`, which must handle every [`Action`] (`Abandon`: the job was
 /// dropped).
-pub(crate) fn once<C>(call: C) -> UntrackedArc<dyn Runnable>
+pub(crate) fn once<'a, C>(call: C) -> UntrackedArc<dyn Runnable + 'a>
 where
-    C: FnOnce(Action) + Send + 'static,
+    C: FnOnce(Action) + Send + 'a,
 {
     UntrackedArc::new(Once(UnsafeCell::new(Some(call))))
 }

@@ -26,7 +26,7 @@ use std::num::NonZeroUsize;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use cfut_combinators::CallMapExt;
+use cfut_combinators::MapExt;
 use mpi::traits::*;
 
 const ROUND_TRIPS: usize = 2_000;
@@ -80,7 +80,7 @@ fn main() {
 fn cfut(runs: usize) {
     cfut_mpi::run(|pool| {
         // Warm up: both workers answered.
-        let warm: Vec<u64> = pool.map_calls(noop, 0..100).map(Result::unwrap).collect();
+        let warm: Vec<u64> = pool.map(noop, 0..100).map(Result::unwrap).collect();
         assert_eq!(warm.len(), 100);
         let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         for _ in 0..runs {
@@ -107,7 +107,7 @@ fn cfut(runs: usize) {
 
             let start = Instant::now();
             let n = pool
-                .map_calls(noop, 0..MAP_INPUTS)
+                .map(noop, 0..MAP_INPUTS)
                 .chunksize(NonZeroUsize::new(MAP_CHUNK).unwrap())
                 .map(Result::unwrap)
                 .count();

@@ -11,7 +11,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cfut_combinators::{CallMapExt, ReturnWhen, as_completed, wait};
+use cfut_combinators::{MapExt, ReturnWhen, as_completed, wait};
 use cfut_core::{CallExecutor, Error, Shutdown};
 use cfut_mpi::{Builder, MpiPoolExecutor};
 
@@ -109,7 +109,7 @@ fn basic(pool: &MpiPoolExecutor) {
 
     // The portable level: map with chunks, in order; a panicking element fails alone.
     let squares: Vec<u64> = pool
-        .map_calls(square, 0..1000)
+        .map(square, 0..1000)
         .chunksize(NonZeroUsize::new(64).unwrap())
         .map(Result::unwrap)
         .collect();
@@ -117,6 +117,8 @@ fn basic(pool: &MpiPoolExecutor) {
     let batch = pool
         .submit_batch(|x: i32| 10 / x, vec![5, 0, 2])
         .result()
+        .unwrap()
+        .decode()
         .unwrap();
     assert_eq!(batch[0], Ok(2));
     assert!(matches!(batch[1], Err(Error::Panicked { .. })));
@@ -137,12 +139,12 @@ fn basic(pool: &MpiPoolExecutor) {
     let processes = cfut_processes::ProcessPoolExecutor::new(1).unwrap();
     let futures = vec![
         pool.submit(square, 2),
-        threads.submit(|| 9),
+        threads.spawn(|| 9),
         processes.submit(square, 4),
     ];
     assert_eq!(as_completed(futures.iter()).count(), 3);
     let done = wait(futures.iter(), ReturnWhen::AllCompleted);
-    assert_eq!(done.done.len(), 3);
+    assert_eq!(done.0.len(), 3);
     let mut all: Vec<u64> = futures.into_iter().map(|f| f.result().unwrap()).collect();
     all.sort_unstable();
     assert_eq!(all, [4, 9, 16]);

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use cfut_combinators::CallMapExt;
+use cfut_combinators::MapExt;
 
 /// Runs on a worker rank: the seed's `foo`, plus the rank that ran it.
 fn foo(n: u64) -> (u64, i32) {
@@ -24,7 +24,7 @@ fn foo(n: u64) -> (u64, i32) {
 
 fn main() -> Result<(), cfut_mpi::StartError> {
     let (values, ranks): (Vec<u64>, Vec<i32>) = cfut_mpi::run(|pool| {
-        pool.map_calls(foo, [5, 4, 3, 2, 1])
+        pool.map(foo, [5, 4, 3, 2, 1])
             .map(|result| result.expect("foo does not fail"))
             .unzip()
     })?;

@@ -18,7 +18,7 @@
 //! `examples/seed_mpi.rs`, run as `mpirun -n 4 target/release/examples/seed_mpi`:
 //!
 //! ```no_run
-//! use cfut_combinators::CallMapExt;
+//! use cfut_combinators::MapExt;
 //!
 //! fn foo(n: u64) -> (u64, i32) {
 //!     println!("starting {n}");
@@ -28,7 +28,7 @@
 //! }
 //!
 //! let (values, ranks): (Vec<u64>, Vec<i32>) = cfut_mpi::run(|pool| {
-//!     pool.map_calls(foo, [5, 4, 3, 2, 1]).map(Result::unwrap).unzip()
+//!     pool.map(foo, [5, 4, 3, 2, 1]).map(Result::unwrap).unzip()
 //! })?;
 //! assert_eq!(values, [50, 40, 30, 20, 10]);
 //! assert!(ranks.iter().all(|&rank| (1..4).contains(&rank)));

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use cfut_core::{CallExecutor, Error, Executor, Future, Portable, Shutdown};
+use cfut_core::{
+    CallExecutor, CallRoute, ChunkResults, Error, Executor, Future, MapTarget, Portable,
+    PortableFn, RouteVisitor, Shutdown, Submit,
+};
 use cfut_processes::backend::Call;
 
 use crate::inbox::Inbox;
@@ -60,7 +63,8 @@ impl MpiPoolExecutor {
     }
 
     /// Schedules `call(arg)` on a worker rank and returns the future of its result (Python's
-    /// `submit(fn, arg)`).
+    /// `submit(fn, arg)`; the same as [`Submit::submit`]). `call` is a plain function or a
+    /// closure that captures nothing ([`PortableFn`]); what it needs travels in `arg`.
     ///
     /// After shutdown the future fails with [`Error::Shutdown`]; once the pool is broken (a
     /// rank refused: another build, or its initializer panicked) with [`Error::Broken`]. A
@@ -79,11 +83,13 @@ impl MpiPoolExecutor {
     /// })?;
     /// # Ok::<(), cfut_mpi::StartError>(())
     /// ```
-    pub fn submit<A: Portable, T: Portable>(&self, call: fn(A) -> T, arg: A) -> Future<T> {
-        match Call::new(call, arg) {
-            Ok((call, future)) => self.enqueue(call, future),
-            Err(error) => Future::from_result(Err(error)),
-        }
+    pub fn submit<F, A, T>(&self, call: F, arg: A) -> Future<T>
+    where
+        F: PortableFn<A, T>,
+        A: Portable,
+        T: Portable,
+    {
+        cfut_core::submit_portable(self, call, arg)
     }
 
     /// How many worker ranks run calls.
@@ -175,21 +181,50 @@ impl CallExecutor for MpiPoolExecutor {
         A: Portable,
         T: Portable,
     {
-        self.submit(call, arg)
+        match Call::new(call, arg) {
+            Ok((call, future)) => self.enqueue(call, future),
+            Err(error) => Future::from_result(Err(error)),
+        }
     }
 
-    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<Vec<Result<T, Error>>>
+    /// The results stay encoded until the thread that consumes them calls
+    /// [`ChunkResults::decode`]: the manager thread only moves bytes.
+    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<ChunkResults<T>>
     where
         A: Portable,
         T: Portable,
     {
         if args.is_empty() {
-            return Future::from_result(self.inbox.closed().map_or(Ok(Vec::new()), Err));
+            let closed = self.inbox.closed();
+            return Future::from_result(closed.map_or(Ok(ChunkResults::ready(Vec::new())), Err));
         }
         match Call::batch(call, args) {
             Ok((call, future)) => self.enqueue(call, future),
             Err(error) => Future::from_result(Err(error)),
         }
+    }
+}
+
+impl<F, A, T> Submit<F, A, T> for MpiPoolExecutor
+where
+    F: PortableFn<A, T>,
+    A: Portable,
+    T: Portable,
+{
+    fn submit(&self, call: F, arg: A) -> Future<T> {
+        cfut_core::submit_portable(self, call, arg)
+    }
+}
+
+/// `map` sends each call (or chunk, with `chunksize`) to the worker ranks.
+impl<F, A, T> MapTarget<F, A, T> for MpiPoolExecutor
+where
+    F: PortableFn<A, T>,
+    A: Portable,
+    T: Portable,
+{
+    fn route<'a, V: RouteVisitor<'a, A, T>>(&'a self, call: F, visitor: V) -> V::Output {
+        visitor.portable(Box::new(CallRoute::new(self, call)))
     }
 }
 

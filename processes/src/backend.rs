@@ -47,7 +47,7 @@
 
 use std::fmt;
 
-use cfut_core::{Error, Future, Portable, promise};
+use cfut_core::{ChunkResults, Error, Future, Portable, promise};
 
 use crate::task::{self, PendingCall, Trampoline, Typed};
 use crate::worker::{self, Start};
@@ -359,6 +359,18 @@ pub fn decode_batch<T: Portable>(result: &[u8]) -> Result<Vec<Result<T, Error>>,
     task::decode_batch(status, payload)
 }
 
+/// The "decoder" of a batch's `RESULT` that leaves the decoding to whoever consumes the
+/// results (the process pool's and [`Call::batch`]'s).
+pub(crate) fn defer_batch<T: Portable>(
+    status: u8,
+    payload: &[u8],
+) -> Result<ChunkResults<T>, Error> {
+    let payload = payload.to_vec();
+    Ok(ChunkResults::deferred(move || {
+        task::decode_batch::<T>(status, &payload)
+    }))
+}
+
 /// A call on its way, the process pool's own record of one: its `CALL` frame and the
 /// completion of its future (the decoder of its result included).
 ///
@@ -409,7 +421,11 @@ impl Call {
     }
 
     /// The call of `call` over every element of `args`, run as one unit, and the future of
-    /// its per-element results.
+    /// its per-element results (what [`CallExecutor::submit_batch`] gives). The results stay
+    /// encoded until the thread that consumes them calls [`ChunkResults::decode`], so the
+    /// backend's own thread only moves bytes.
+    ///
+    /// [`CallExecutor::submit_batch`]: cfut_core::CallExecutor::submit_batch
     ///
     /// # Errors
     ///
@@ -423,20 +439,16 @@ impl Call {
     ///
     /// let (call, future) = Call::batch(|x: u8| x, vec![1, 2])?;
     /// call.fail(Error::Shutdown);
-    /// assert_eq!(future.result(), Err(Error::Shutdown));
+    /// assert_eq!(future.result().err(), Some(Error::Shutdown));
     /// # Ok::<(), Error>(())
     /// ```
-    #[expect(
-        clippy::type_complexity,
-        reason = "the call and the future CallExecutor::submit_batch gives, spelled out"
-    )]
     pub fn batch<A: Portable, T: Portable>(
         call: fn(A) -> T,
         args: Vec<A>,
-    ) -> Result<(Call, Future<Vec<Result<T, Error>>>), Error> {
+    ) -> Result<(Call, Future<ChunkResults<T>>), Error> {
         let frame = encode_batch(call, &args)?;
         drop(args);
-        Ok(Call::with(frame, task::decode_batch::<T>))
+        Ok(Call::with(frame, defer_batch::<T>))
     }
 
     fn with<R: Send + 'static>(

@@ -1,6 +1,23 @@
 //! Python's `ProcessPoolExecutor` in Rust: calls run in worker processes that are
 //! re-executions of the running binary.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-processes = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_processes::ProcessPoolExecutor;
+//!
+//! fn foo(n: u64) -> u64 { n * 10 }
+//!
+//! let pool = ProcessPoolExecutor::new(2)?;
+//! let futures: Vec<_> = [5, 4, 3].into_iter().map(|n| pool.submit(foo, n)).collect();
+//! let results: Vec<u64> = futures.into_iter().map(|f| f.result().unwrap()).collect();
+//! assert_eq!(results, [50, 40, 30]);
+//! # Ok::<(), cfut_processes::BuildError>(())
+//! ```
+//!
 //! A *call* is a plain function or non-capturing closure `fn(A) -> T` whose argument and
 //! result are serde values ([`Portable`]). [`ProcessPoolExecutor::submit`] sends it to a
 //! *worker* — the same executable started again, never a `fork` of the (multi-threaded)
@@ -15,6 +32,7 @@
 //! use std::num::NonZeroUsize;
 //! use cfut_core::{Error, Exit};
 //! use cfut_processes::ProcessPoolExecutor;
+//! use cfut_combinators::MapExt; // `map` on every executor (or `use cfut::prelude::*`)
 //!
 //! fn collatz_steps(mut n: u64) -> u32 {
 //!     let mut steps = 0;
@@ -29,7 +47,8 @@
 //! assert_eq!(pool.submit(collatz_steps, 27).result(), Ok(111));
 //!
 //! let steps: Vec<u32> = pool
-//!     .map(collatz_steps, 1..=6, NonZeroUsize::new(3).unwrap())
+//!     .map(collatz_steps, 1..=6)
+//!     .chunksize(NonZeroUsize::new(3).unwrap())
 //!     .collect::<Result<_, _>>()
 //!     .unwrap();
 //! assert_eq!(steps, [0, 1, 7, 2, 5, 8]);
@@ -52,18 +71,46 @@
 //! # How a call travels
 //!
 //! - The function travels as its offset from an anchor inside the executable: parent and
-//!   worker are the same file. At start-up the parent sends its build identity (executable
-//!   file identity, crate and protocol versions) and the worker refuses to serve on a
-//!   mismatch, which breaks the pool with a clear [`Error::Broken`] — never undefined
-//!   behaviour. Functions must live in the executable itself (not a shared library): others
-//!   fail with [`Error::Serialization`] at submission.
+//!   worker are the same file. At start-up the parent sends its *build identity* (the
+//!   linker's `NT_GNU_BUILD_ID` note of the executable — or, in a binary without one, a hash
+//!   of its executable segments — with the crate and protocol versions) and the worker
+//!   refuses to serve on a mismatch, which breaks the pool with a clear [`Error::Broken`]
+//!   before any call crosses. The identity comes from the build, not from the file, so a copy
+//!   of the binary elsewhere is recognised. Functions must live in the executable's own code
+//!   (not a shared library): others fail with [`Error::Serialization`] at submission.
 //! - Argument and result are [postcard]-encoded (a compact, maintained serde binary format)
 //!   in length-prefixed frames over one long-lived Unix socket pair per worker: no file
 //!   descriptor per call, so a hundred thousand calls in flight cost only memory.
+//! - *Plain buffers at memory speed*: an argument or result that is a `Vec<u8>`,
+//!   `Box<[u8]>`, or `Vec` of a primitive number (or a `Vec` of those) crosses as one block
+//!   of little-endian bytes, not element by element; `String` already does. Inside your own
+//!   structs, `#[serde(with = "cfut_processes::raw")]` on a field does the same: see [`raw`].
+//! - *Bounded frames*: no frame is longer than [`Builder::max_frame_size`] (1 GiB by
+//!   default). A longer argument fails at submission, a longer result when the worker sends
+//!   it, both with [`Error::Serialization`] naming the size and the limit; a received header
+//!   announcing more is refused before anything is allocated for it.
 //! - When a worker is idle and no call waits, `submit` writes the call to that worker itself;
 //!   otherwise the pool's manager thread hands calls out. The manager thread reads every
 //!   result and completes the futures (their done-callbacks run there).
 //! - Workers inherit standard output and error; their standard input is `/dev/null`.
+//!
+//! # What is trusted
+//!
+//! - A worker trusts its parent: it reads calls from one end of a socket pair the parent
+//!   created and passed as the worker's standard input, which nothing else holds.
+//! - The build identity proves that parent and worker run the same build; it is a hash, an
+//!   identity check, not a defence against a forged parent.
+//! - Before it jumps, the worker checks that the function's and the trampoline's addresses
+//!   lie in an executable segment (`PF_X`) of its own executable: never in data, the stack,
+//!   the heap or a shared library, even for a corrupt frame. That the address is the start
+//!   of a function of the right type is *not* checked in the worker: it holds because the
+//!   parent took it from a typed `fn(A) -> T` and sent the trampoline instantiated for that
+//!   very `A` and `T`. So whoever can write frames to a worker's socket can run any code of
+//!   the executable: the pool is not a security boundary between parent and worker.
+//! - Frame contents are never trusted for memory: every length is checked against the frame
+//!   limit before anything is allocated, and the decoders neither panic nor allocate more
+//!   than the bytes received can back (property-tested); a malformed frame from a worker
+//!   fails its call, and the worker is killed and replaced.
 //!
 //! # Guarantees
 //!
@@ -76,8 +123,11 @@
 //!   lives on.
 //! - A worker that dies mid-call fails only that call, with [`Error::WorkerDied`] carrying
 //!   the exit status or signal; calls queued behind it are re-queued, the worker replaced.
-//! - A value that fails to encode or decode, in either direction, fails its call with
-//!   [`Error::Serialization`]; the worker lives on. A malformed frame from a worker fails the
+//! - A value that fails to encode or decode, or whose `Serialize`/`Deserialize` panics, in
+//!   either direction and on either side, fails only its call with [`Error::Serialization`];
+//!   the message says which value (argument or result), which step (encoding or decoding),
+//!   where (parent or worker), and carries the value's own words (or the panic's). The
+//!   worker and the pool live on. A malformed frame from a worker fails the
 //!   call it ran with [`Error::Serialization`], and the worker is killed and replaced.
 //! - An initializer that panics or exits breaks the pool: calls fail with
 //!   [`Error::Broken`]; no replacement worker is started, so there is no respawn loop.
@@ -94,6 +144,7 @@
 //! [`Error::Panicked`]: cfut_core::Error::Panicked
 //! [`Error::WorkerDied`]: cfut_core::Error::WorkerDied
 //! [`Error::Serialization`]: cfut_core::Error::Serialization
+//! [`Builder::max_frame_size`]: crate::Builder::max_frame_size
 
 #![warn(missing_docs)]
 #![doc(test(
@@ -110,7 +161,6 @@ mod error;
 mod image;
 mod loom;
 mod manager;
-mod map;
 mod pool;
 pub mod raw;
 mod state;
@@ -121,6 +171,5 @@ mod worker;
 
 pub use crate::builder::Builder;
 pub use crate::error::BuildError;
-pub use crate::map::Map;
 pub use crate::pool::ProcessPoolExecutor;
 pub use crate::worker::init;

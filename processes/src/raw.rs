@@ -150,8 +150,9 @@ pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
 
 /// A number whose every bit pattern is valid and whose bytes travel little-endian.
 trait Plain: Copy + Default + 'static {
-    /// Converts from little-endian in place (nothing to do on a little-endian machine).
-    fn from_le(self) -> Self;
+    /// Converts a value read as little-endian to this machine's order (nothing to do on a
+    /// little-endian machine).
+    fn le_to_native(self) -> Self;
     /// Appends the little-endian bytes.
     fn put_le(self, out: &mut Vec<u8>);
 }
@@ -159,7 +160,7 @@ trait Plain: Copy + Default + 'static {
 macro_rules! plain_int {
     ($($t:ty),*) => {$(
         impl Plain for $t {
-            fn from_le(self) -> Self {
+            fn le_to_native(self) -> Self {
                 <$t>::from_le(self)
             }
             fn put_le(self, out: &mut Vec<u8>) {
@@ -173,8 +174,8 @@ plain_int!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128);
 macro_rules! plain_float {
     ($($t:ty),*) => {$(
         impl Plain for $t {
-            fn from_le(self) -> Self {
-                <$t>::from_bits(self.to_bits().swap_bytes())
+            fn le_to_native(self) -> Self {
+                <$t>::from_bits(self.to_bits().to_le())
             }
             fn put_le(self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.to_le_bytes());
@@ -224,7 +225,7 @@ fn from_le_bytes<T: Plain>(bytes: &[u8]) -> Option<Vec<T>> {
     }
     if cfg!(target_endian = "big") {
         for value in &mut values {
-            *value = value.from_le();
+            *value = value.le_to_native();
         }
     }
     Some(values)

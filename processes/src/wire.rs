@@ -176,7 +176,7 @@ pub(crate) fn encode_into<T: Serialize + 'static>(
     }
     postcard::serialize_with_flavor(&Raw(value), Tail(&mut *out)).map_err(|error| {
         out.truncate(mark);
-        let message = if error == postcard::Error::SerdeSerCustom {
+        if error == postcard::Error::SerdeSerCustom {
             // postcard keeps no words of a custom error: encode again through a serializer
             // that does, to report them (the value's `Serialize` runs a second time).
             let mut sink = Vec::new();
@@ -190,8 +190,7 @@ pub(crate) fn encode_into<T: Serialize + 'static>(
             }
         } else {
             error.to_string()
-        };
-        message
+        }
     })
 }
 

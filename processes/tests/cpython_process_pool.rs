@@ -13,6 +13,7 @@ use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use cfut_combinators::{MapError, MapExt};
 use cfut_core::{Error, Exit, Future, Shutdown, State};
 use cfut_processes::ProcessPoolExecutor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -89,7 +90,9 @@ fn test_map() {
     let expected: Vec<i64> = inputs.iter().copied().map(mul).collect();
     for size in [1, 3] {
         let got: Vec<i64> = pool
-            .map(mul, inputs.clone(), chunk(size))
+            .map(mul, inputs.clone())
+            .chunksize(chunk(size))
+            .eager()
             .map(Result::unwrap)
             .collect();
         assert_eq!(got, expected);
@@ -105,10 +108,16 @@ fn test_map_exception() {
     }
     let pool = pool(2);
     for size in [1, 3] {
-        let mut results = pool.map(divmod, [(5, 2), (5, 3), (5, 0), (5, 5)], chunk(size));
+        let mut results = pool
+            .map(divmod, [(5, 2), (5, 3), (5, 0), (5, 5)])
+            .chunksize(chunk(size))
+            .eager();
         assert_eq!(results.next(), Some(Ok((2, 1))));
         assert_eq!(results.next(), Some(Ok((1, 2))));
-        assert!(matches!(results.next(), Some(Err(Error::Panicked { .. }))));
+        assert!(matches!(
+            results.next(),
+            Some(Err(MapError::Call(Error::Panicked { .. })))
+        ));
         assert_eq!(results.next(), Some(Ok((1, 0))));
         assert_eq!(results.next(), None);
         assert_eq!(results.next(), None);
@@ -122,7 +131,7 @@ fn test_map_close() {
     let pool = pool(1);
     let blocker = pool.submit(sleep_ms, 300);
     wait_running(&blocker);
-    let mut results = pool.map(sleep_ms, vec![0; 20], chunk(2));
+    let mut results = pool.map(sleep_ms, vec![0; 20]).chunksize(chunk(2)).eager();
     let later = pool.submit(sleep_ms, 0);
     assert!(later.cancel(), "calls behind the map wait in the parent");
     drop(blocker);
@@ -137,7 +146,7 @@ fn test_map_close() {
 #[test]
 fn test_shutdown_race_issue12456() {
     let pool = pool(2);
-    let results = pool.map(sleep_ms, vec![1; 3], chunk(1));
+    let results = pool.map(sleep_ms, vec![1; 3]).chunksize(chunk(1)).eager();
     pool.shutdown(Shutdown::new());
     assert_eq!(results.map(Result::unwrap).count(), 3);
 }
@@ -248,7 +257,9 @@ fn test_context_manager_shutdown() {
     {
         let pool = pool(5);
         let got: Vec<i64> = pool
-            .map(|x: i64| x.abs(), [-5, -4, -3, -2, -1], chunk(1))
+            .map(|x: i64| x.abs(), [-5, -4, -3, -2, -1])
+            .chunksize(chunk(1))
+            .eager()
             .map(Result::unwrap)
             .collect();
         assert_eq!(got, [5, 4, 3, 2, 1]);
@@ -258,20 +269,28 @@ fn test_context_manager_shutdown() {
 }
 
 // CPython test_shutdown.py test_del_shutdown: drop the executor with a map outstanding;
-// workers exit and every result was still computed.
+// workers exit and every result was still computed. A Rust `map` borrows its executor, so
+// the borrow checker forbids dropping the pool under it; the outstanding work is held as
+// futures instead, which outlive the pool.
 #[test]
 fn test_del_shutdown() {
     let pool = pool(5);
-    let results = pool.map(sleep_ms, vec![10; 20], chunk(1));
+    let results: Vec<_> = (0..20).map(|_| pool.submit(sleep_ms, 10)).collect();
     drop(pool);
-    assert_eq!(results.map(Result::unwrap).sum::<u64>(), 200);
+    assert_eq!(
+        results
+            .into_iter()
+            .map(|f| f.result().unwrap())
+            .sum::<u64>(),
+        200
+    );
 }
 
 // CPython test_shutdown.py test_shutdown_no_wait: shutdown(wait=False); results complete.
 #[test]
 fn test_shutdown_no_wait() {
     let pool = pool(5);
-    let results = pool.map(sleep_ms, vec![10; 20], chunk(1));
+    let results = pool.map(sleep_ms, vec![10; 20]).chunksize(chunk(1)).eager();
     pool.shutdown(Shutdown::new().wait(false));
     assert_eq!(results.map(Result::unwrap).sum::<u64>(), 200);
 }
@@ -348,7 +367,9 @@ fn test_map_chunksize() {
     let expected: Vec<u64> = (0..40).map(|x| pow((x, 2))).collect();
     for size in [6, 50, 40] {
         let got: Vec<u64> = pool
-            .map(pow, (0..40).map(|x| (x, 2)), chunk(size))
+            .map(pow, (0..40).map(|x| (x, 2)))
+            .chunksize(chunk(size))
+            .eager()
             .map(Result::unwrap)
             .collect();
         assert_eq!(got, expected, "chunksize {size}");
@@ -887,14 +908,15 @@ fn test_crash_big_data() {
                 0
             },
             vec![data; 10],
-            chunk(1),
         )
+        .chunksize(chunk(1))
+        .eager()
         .collect();
     assert_eq!(results.len(), 10);
     assert!(
         results
             .iter()
-            .all(|r| *r == Err(Error::WorkerDied(Exit::Code(3))))
+            .all(|r| *r == Err(MapError::Call(Error::WorkerDied(Exit::Code(3)))))
     );
     still_usable(&pool);
 }
@@ -905,7 +927,9 @@ fn test_crash_big_data() {
 fn test_gh105829_should_not_deadlock_if_wakeup_pipe_full() {
     let pool = pool(2);
     let got: Vec<u64> = pool
-        .map(|x: u64| x, 0..100, chunk(1))
+        .map(|x: u64| x, 0..100)
+        .chunksize(chunk(1))
+        .eager()
         .map(Result::unwrap)
         .collect();
     assert_eq!(got, (0..100).collect::<Vec<_>>());

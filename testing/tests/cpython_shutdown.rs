@@ -79,7 +79,7 @@ fn apple_after_100ms(_: ()) {
 #[ignore = "child process of test_interpreter_shutdown_thread_pool"]
 fn child_interpreter_shutdown_thread_pool() {
     let pool = ThreadPoolExecutor::new(2).expect("pool");
-    let _future = pool.submit(|| apple_after_100ms(()));
+    let _future = pool.spawn(|| apple_after_100ms(()));
 }
 
 /// The child of `test_interpreter_shutdown` on the process pool.

@@ -111,7 +111,7 @@ fn race_threads(how: Shutdown) {
                         let id = t * 100_000 + i;
                         let after_shutdown = shut.load(Ordering::SeqCst);
                         let ran = Arc::clone(ran);
-                        let future = pool.submit(move || {
+                        let future = pool.spawn(move || {
                             ran.lock().expect("ran").push(id);
                             id
                         });

@@ -92,14 +92,14 @@ proptest! {
         };
         completer.join().unwrap();
 
-        let done: HashSet<_> = split.done.iter().map(|f| *f as *const Future<u8>).collect();
-        let not_done: HashSet<_> = split.not_done.iter().map(|f| *f as *const Future<u8>).collect();
-        prop_assert_eq!(done.len(), split.done.len(), "a duplicate in done");
-        prop_assert_eq!(not_done.len(), split.not_done.len(), "a duplicate in not_done");
+        let done: HashSet<_> = split.0.iter().map(|f| *f as *const Future<u8>).collect();
+        let not_done: HashSet<_> = split.1.iter().map(|f| *f as *const Future<u8>).collect();
+        prop_assert_eq!(done.len(), split.0.len(), "a duplicate in done");
+        prop_assert_eq!(not_done.len(), split.1.len(), "a duplicate in not_done");
         prop_assert!(done.is_disjoint(&not_done));
         let all: HashSet<_> = futures.iter().map(|f| f as *const Future<u8>).collect();
         prop_assert_eq!(&done | &not_done, all);
-        for future in &split.done {
+        for future in &split.0 {
             prop_assert!(future.is_done());
         }
         for (future, kind) in futures.iter().zip(&kinds) {
@@ -113,17 +113,17 @@ proptest! {
         }
         let pre_done = kinds.iter().any(|k| matches!(k, Kind::Succeeded | Kind::Failed | Kind::Cancelled));
         match how {
-            ReturnWhen::AllCompleted if never.is_empty() => prop_assert!(split.not_done.is_empty()),
+            ReturnWhen::AllCompleted if never.is_empty() => prop_assert!(split.1.is_empty()),
             ReturnWhen::FirstCompleted if !kinds.is_empty() && (pre_done || never.len() < kinds.len()) => {
-                prop_assert!(!split.done.is_empty())
+                prop_assert!(!split.0.is_empty())
             }
             ReturnWhen::FirstException if never.is_empty() && !kinds.contains(&Kind::Failed) => {
                 // No exception: it waits for everything, like AllCompleted.
-                prop_assert!(split.not_done.is_empty())
+                prop_assert!(split.1.is_empty())
             }
             _ => {}
         }
-        prop_assert!(split.done.iter().all(|f| f.state() != State::Pending));
+        prop_assert!(split.0.iter().all(|f| f.state() != State::Pending));
         drop(never);
     }
 }

@@ -2,7 +2,7 @@
 
 pub(crate) mod sync {
     pub(crate) use ::loom::sync::Arc;
-    /// std's `Arc`, also under loom: `Submit::submit`'s single-allocation task (`task.rs`)
+    /// std's `Arc`, also under loom: `Spawn::spawn`'s single-allocation task (`task.rs`)
     /// is shared as a trait object, and loom's `Arc` cannot be unsized (`Arc::from_std` needs
     /// a unique std `Arc`). So loom does not track these reference counts (nor report a leak
     /// of them); the state machine inside the allocation (atomics, mutex, condition variable,

@@ -2,7 +2,7 @@
 
 pub(crate) mod sync {
     /// std's `Arc` under both cfgs, for the allocations that must coerce to a trait object
-    /// (`Submit::submit`'s single-allocation task, `task.rs`). loom's `Arc` cannot be unsized,
+    /// (`Spawn::spawn`'s single-allocation task, `task.rs`). loom's `Arc` cannot be unsized,
     /// so loom does not track these reference counts; the state machine inside them (atomics,
     /// mutex, condition variable, cells) is still loom's.
     pub(crate) use ::std::sync::Arc as UntrackedArc;
