@@ -88,7 +88,8 @@ fn handshake(comm: &Comm, lanes: &mut [Lane]) -> Result<(), Error> {
             continue;
         };
         backoff.reset();
-        let reply = comm.receive(source, TAG_REPLY, length);
+        let mut reply = Vec::new();
+        comm.receive_into(source, TAG_REPLY, length, &mut reply);
         if let Some(index) = lanes.iter().position(|lane| lane.rank == source) {
             answered[index] = true;
         }
@@ -113,11 +114,12 @@ fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
     let mut next_id: u64 = 0;
     let mut backoff = Backoff::new();
     let mut in_flight = 0_usize;
+    let mut result = Vec::new();
     loop {
         let mut progressed = false;
         // Results first: they free room in the windows.
         while let Some((source, _, length)) = comm.probe(None, Some(TAG_RESULT)) {
-            let result = comm.receive(source, TAG_RESULT, length);
+            comm.receive_into(source, TAG_RESULT, length, &mut result);
             let Some(lane) = lanes.iter_mut().find(|lane| lane.rank == source) else {
                 protocol_error(&format!("a result from rank {source}, which is no worker"));
             };

@@ -40,13 +40,14 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
     backend::install_panic_hook();
     let mut backoff = Backoff::new();
     let mut out = Vec::with_capacity(64 * 1024);
+    let mut frame = Vec::with_capacity(64 * 1024);
     // The root's frame limit, once the handshake succeeded.
     let mut serving: Option<usize> = None;
     loop {
         let Some((tag, length)) = next(comm, root, &mut backoff) else {
             continue;
         };
-        let frame = comm.receive(root, tag, length);
+        comm.receive_into(root, tag, length, &mut frame);
         match tag {
             TAG_STOP => break,
             TAG_SETUP => {

@@ -104,11 +104,12 @@ impl Comm {
         ))
     }
 
-    /// Receives the message of `length` bytes from `source` with `tag` that a probe saw.
-    pub(crate) fn receive(&self, source: i32, tag: c_int, length: usize) -> Vec<u8> {
-        // Not zeroed first: MPI writes every byte (a 1 MiB message would otherwise be written
-        // twice).
-        let mut buf = Vec::<u8>::with_capacity(length);
+    /// Receives the message of `length` bytes from `source` with `tag` that a probe saw,
+    /// into `buf` (replacing its contents, reusing its capacity: a fresh buffer for every
+    /// 1 MiB message costs its page faults again each time).
+    pub(crate) fn receive_into(&self, source: i32, tag: c_int, length: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+        buf.reserve(length);
         // SAFETY: `buf` has room for `length` bytes (at most `c_int::MAX`, as probed); the
         // status is ignored.
         unsafe {
@@ -123,9 +124,9 @@ impl Comm {
             )
         };
         // SAFETY: the probed message of exactly `length` bytes was received into `buf` (MPI's
-        // default error handler ends the job rather than return with fewer).
+        // default error handler ends the job rather than return with fewer). Not zeroed
+        // first: MPI writes every byte.
         unsafe { buf.set_len(length) };
-        buf
     }
 
     /// Sends `buf` to `dest` with `tag`, blocking until the buffer may be reused (for a
