@@ -5,7 +5,7 @@ use cfut_processes::backend;
 
 use crate::backoff::Backoff;
 use crate::loom::sync::{AtomicI32, Ordering};
-use crate::transport::{self, Comm, TAG_CALL, TAG_REPLY, TAG_SETUP, TAG_STOP};
+use crate::transport::{self, Comm, Sending, TAG_CALL, TAG_REPLY, TAG_SETUP, TAG_STOP};
 
 /// Exit status of a job ended because a frame could not be understood or sent.
 const EXIT_PROTOCOL: i32 = 99;
@@ -41,9 +41,20 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
     let mut backoff = Backoff::new();
     let mut out = Vec::with_capacity(64 * 1024);
     let mut frame = Vec::with_capacity(64 * 1024);
+    // Results on their way to the root, and the buffers of those that arrived, for reuse: a
+    // result is sent without waiting for the root to take it, so the next call runs at once.
+    let mut sending: Vec<Sending> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
     // The root's frame limit, once the handshake succeeded.
     let mut serving: Option<usize> = None;
     loop {
+        sending.retain_mut(|send| match send.reclaim() {
+            Some(buf) => {
+                spare.push(buf);
+                false
+            }
+            None => true,
+        });
         let Some((tag, length)) = next(comm, root, &mut backoff) else {
             continue;
         };
@@ -68,11 +79,15 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
                 if let Err(error) = backend::run_call(&frame, &mut out, limit) {
                     fail(&format!("a call frame the worker cannot read: {error}"));
                 }
-                comm.send(root, transport::TAG_RESULT, &out);
+                let result = std::mem::replace(&mut out, spare.pop().unwrap_or_default());
+                sending.push(comm.start_send(root, transport::TAG_RESULT, result));
             }
             _ => fail(&format!("an unexpected message (tag {tag:#x})")),
         }
         backoff.reset();
+    }
+    for send in sending {
+        send.wait();
     }
     // ORDERING: as above.
     SERVING_RANK.store(-1, Ordering::Relaxed);

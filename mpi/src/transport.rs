@@ -218,6 +218,15 @@ impl Sending {
         flag != 0
     }
 
+    /// The bytes back once MPI is done with them (`None` while it is not), for reuse.
+    pub(crate) fn reclaim(&mut self) -> Option<Vec<u8>> {
+        self.buf.as_ref()?;
+        let mut flag: c_int = 0;
+        // SAFETY: `self.request` is the live request of this send.
+        unsafe { ffi::MPI_Test(&mut self.request, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
+        if flag != 0 { self.buf.take() } else { None }
+    }
+
     /// Blocks until MPI is done with the bytes.
     pub(crate) fn wait(mut self) {
         if self.buf.is_some() {
