@@ -69,7 +69,7 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
                     Err(Error::Broken { .. }) => None,
                     Err(error) => fail(&format!("a set-up the worker cannot read: {error}")),
                 };
-                comm.send(root, TAG_REPLY, &out);
+                comm.start_send(root, TAG_REPLY, out.clone()).wait();
             }
             TAG_CALL if serving.is_some() => {
                 out.clear();

@@ -129,27 +129,6 @@ impl Comm {
         unsafe { buf.set_len(length) };
     }
 
-    /// Sends `buf` to `dest` with `tag`, blocking until the buffer may be reused (for a
-    /// large message, until the receiver takes it).
-    ///
-    /// # Panics
-    ///
-    /// If `buf` is longer than [`MAX_MESSAGE`] (callers check first).
-    pub(crate) fn send(&self, dest: i32, tag: c_int, buf: &[u8]) {
-        let count = c_int::try_from(buf.len()).expect("a message within MAX_MESSAGE");
-        // SAFETY: `buf` is readable for `count` bytes during the blocking call.
-        unsafe {
-            ffi::MPI_Send(
-                buf.as_ptr().cast::<c_void>(),
-                count,
-                ffi::RSMPI_UINT8_T,
-                dest,
-                tag,
-                self.raw,
-            )
-        };
-    }
-
     /// Starts sending `buf` to `dest` with `tag`; the returned [`Sending`] owns the bytes
     /// until MPI is done with them.
     ///
