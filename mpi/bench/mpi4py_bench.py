@@ -76,8 +76,10 @@ def main():
         if args.startup:
             assert pool.submit(noop, 1).result() == 1
             return
-        # Warm up: every worker has answered.
+        # Warm up, as the Rust side does: every worker has answered, then round trips.
         assert list(pool.map(noop, range(100))) == list(range(100))
+        for i in range(ROUND_TRIPS):
+            assert pool.submit(noop, i).result() == i
         metrics = {
             "mpi_round_trip_p50": round_trip_p50,
             "mpi_submit_result": submit_result,

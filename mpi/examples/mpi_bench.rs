@@ -80,9 +80,12 @@ fn main() {
 /// cfut-mpi, under `mpirun -n 3`.
 fn cfut(runs: usize) {
     cfut_mpi::run(|pool| {
-        // Warm up: both workers answered.
+        // Warm up, as the Python side does: both workers answered, then round trips.
         let warm: Vec<u64> = pool.map(noop, 0..100).map(Result::unwrap).collect();
         assert_eq!(warm.len(), 100);
+        for i in 0..ROUND_TRIPS as u64 {
+            assert_eq!(pool.submit(noop, i).result(), Ok(i));
+        }
         let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
         for _ in 0..runs {
             let mut samples = Vec::with_capacity(ROUND_TRIPS);

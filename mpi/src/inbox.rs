@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use cfut_core::Error;
 
-use crate::loom::sync::{Condvar, Mutex};
+use crate::loom::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// What the manager is told by [`Inbox::wait`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +27,23 @@ pub(crate) enum Wake {
 pub(crate) struct Inbox<C> {
     state: Mutex<State<C>>,
     wake: Condvar,
+    /// The queue's length, mirrored for [`Inbox::peek`]: the manager's spin reads it without
+    /// taking the lock a submission needs (a spinning manager taking the lock made the
+    /// submitter wait for it).
+    queued: AtomicUsize,
+    /// Mirrors `closed.is_some()`, for [`Inbox::peek`].
+    closing: AtomicBool,
+}
+
+/// What [`Inbox::peek`] sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Peek {
+    /// Calls are queued.
+    Calls,
+    /// Nothing queued and the pool is closed.
+    Stop,
+    /// Nothing queued.
+    Empty,
 }
 
 #[derive(Debug)]
@@ -47,6 +64,22 @@ impl<C> Inbox<C> {
                 asleep: false,
             }),
             wake: Condvar::new(),
+            queued: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
+        }
+    }
+
+    /// A look without the lock, for the manager's spin. A call queued just after it is seen
+    /// by the next look, or by [`wait`](Self::wait), which looks under the lock.
+    pub(crate) fn peek(&self) -> Peek {
+        // ORDERING: Acquire pairs with the Release stores made under the lock; a stale value
+        // only delays the manager to its next look.
+        if self.queued.load(Ordering::Acquire) > 0 {
+            Peek::Calls
+        } else if self.closing.load(Ordering::Acquire) {
+            Peek::Stop
+        } else {
+            Peek::Empty
         }
     }
 
@@ -57,6 +90,8 @@ impl<C> Inbox<C> {
             return Err((call, error.clone()));
         }
         state.queue.push_back(call);
+        // ORDERING: see `peek`.
+        self.queued.store(state.queue.len(), Ordering::Release);
         if state.asleep {
             state.asleep = false;
             self.wake.notify_one();
@@ -76,6 +111,9 @@ impl<C> Inbox<C> {
         } else {
             Vec::new()
         };
+        // ORDERING: see `peek`.
+        self.queued.store(state.queue.len(), Ordering::Release);
+        self.closing.store(true, Ordering::Release);
         if state.asleep {
             state.asleep = false;
             self.wake.notify_one();
@@ -88,16 +126,16 @@ impl<C> Inbox<C> {
         self.state.lock().closed.clone()
     }
 
-    /// `true` once the pool is closed and nothing is queued: the manager finishes once
-    /// nothing is in flight.
-    pub(crate) fn is_stopping(&self) -> bool {
-        let state = self.state.lock();
-        state.closed.is_some() && state.queue.is_empty()
-    }
-
     /// The oldest queued call (the manager's side).
     pub(crate) fn take(&self) -> Option<C> {
-        self.state.lock().queue.pop_front()
+        if self.peek() != Peek::Calls {
+            return None;
+        }
+        let mut state = self.state.lock();
+        let call = state.queue.pop_front();
+        // ORDERING: see `peek`.
+        self.queued.store(state.queue.len(), Ordering::Release);
+        call
     }
 
     /// The manager's sleep: returns at once if calls wait or the pool is closed; otherwise

@@ -8,7 +8,7 @@ use cfut_core::Error;
 use cfut_processes::backend::{self, Call};
 
 use crate::backoff::Backoff;
-use crate::inbox::{Inbox, Wake};
+use crate::inbox::{Inbox, Peek, Wake};
 use crate::loom::sync::Arc;
 use crate::transport::{self, Comm, Sending, TAG_CALL, TAG_REPLY, TAG_RESULT, TAG_SETUP, TAG_STOP};
 
@@ -172,13 +172,17 @@ fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
             // caller of a round trip submits its next call within microseconds, and a
             // condition-variable wake-up costs more than that); then sleep until a
             // submission or the shutdown, without MPI.
-            if backoff.idle().is_some() {
-                if inbox.wait(None) == Wake::Stop {
-                    return;
+            match inbox.peek() {
+                Peek::Calls => {}
+                Peek::Stop => return,
+                Peek::Empty => {
+                    if backoff.idle().is_some() {
+                        if inbox.wait(None) == Wake::Stop {
+                            return;
+                        }
+                        backoff.reset();
+                    }
                 }
-                backoff.reset();
-            } else if inbox.is_stopping() {
-                return;
             }
         } else if let Some(sleep) = backoff.idle() {
             // Results are due: poll again after a bounded sleep — cut short by a submission

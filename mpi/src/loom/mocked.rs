@@ -6,7 +6,8 @@ pub(crate) mod sync {
     pub(crate) use ::loom::sync::Arc;
     // The one atomic is a `static` (the rank a worker serves as), written and read by the
     // same thread: nothing to model, and loom's atomics cannot be built in a `static`.
-    pub(crate) use std::sync::atomic::{AtomicI32, Ordering};
+    pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::AtomicI32;
 
     pub(crate) type MutexGuard<'a, T> = ::loom::sync::MutexGuard<'a, T>;
 

@@ -5,7 +5,7 @@ pub(crate) mod sync {
     use std::time::Duration;
 
     pub(crate) use std::sync::Arc;
-    pub(crate) use std::sync::atomic::{AtomicI32, Ordering};
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
     pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
 
