@@ -21,5 +21,8 @@ fn a_panic_on_the_root_ends_the_job_through_mpi_abort() {
     assert!(run.ended(), "the run hung: {run:?}");
     assert_eq!(run.status, Some(101), "{run:?}");
     assert!(run.stderr.contains("the root gives up"), "{run:?}");
-    assert!(run.stderr.contains("MPI_ABORT"), "{run:?}");
+    // Our line before `MPI_Abort` (Open MPI's own banner about it is sometimes lost: its
+    // help-message forwarding can fail with "Data unpack would read past end of buffer").
+    // Without the abort the other ranks would wait forever and `timeout` would end the run.
+    assert!(run.stderr.contains("ending the MPI job"), "{run:?}");
 }
