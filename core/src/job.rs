@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::loom::sync::UntrackedArc;
+use crate::loom::sync::TaskArc;
 use crate::task::{self, Runnable};
 use crate::{Error, Promise};
 
@@ -46,7 +46,7 @@ pub struct Job {
     /// `None` once acted on (or being dropped). This is the task's only job-side handle, which
     /// `Runnable::act`'s contract requires: every constructor makes a fresh task, and `Job`
     /// is not `Clone`. One pointer pair, so queues of jobs stay as small as boxed calls.
-    task: Option<UntrackedArc<dyn Runnable>>,
+    task: Option<TaskArc<dyn Runnable>>,
     /// Keeps `Job` `!Sync`, as the boxed call it used to be: a `&Job` offers nothing, and
     /// promising `Sync` would be API.
     _not_sync: PhantomData<Cell<()>>,
@@ -152,7 +152,7 @@ impl Job {
         F: FnOnce() -> T + Send + 'a,
         D: FnOnce() + Send + 'a,
     {
-        let task: UntrackedArc<dyn Runnable + 'a> = task::once(move |action| {
+        let task: TaskArc<dyn Runnable + 'a> = task::once(move |action| {
             match action {
                 Action::Run => promise.run(call),
                 Action::Cancel => {
@@ -169,13 +169,13 @@ impl Job {
         // have the same layout; the caller guarantees the task is acted on or dropped before
         // `'a` ends, which is all that bound promised.
         let task = unsafe {
-            std::mem::transmute::<UntrackedArc<dyn Runnable + 'a>, UntrackedArc<dyn Runnable>>(task)
+            std::mem::transmute::<TaskArc<dyn Runnable + 'a>, TaskArc<dyn Runnable>>(task)
         };
         Job::from_task(task)
     }
 
     /// The job side of a fresh task (`task::spawn`), which holds no other job-side handle.
-    pub(crate) fn from_task(task: UntrackedArc<dyn Runnable>) -> Self {
+    pub(crate) fn from_task(task: TaskArc<dyn Runnable>) -> Self {
         Job {
             task: Some(task),
             _not_sync: PhantomData,

@@ -102,6 +102,9 @@ where
 )]
 pub trait PortableFn<A, T>: Fn(A) -> T + Copy + Send + Sync + 'static {}
 
+// Not recommended: a failing bound is reported as `PortableFn` with its message (what to do)
+// instead of the leaf bound that failed (`String: Copy` for a closure capturing a `String`).
+#[diagnostic::do_not_recommend]
 impl<F, A, T> PortableFn<A, T> for F
 where
     F: Fn(A) -> T + Copy + Send + Sync + 'static,

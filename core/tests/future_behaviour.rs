@@ -377,6 +377,36 @@ fn blocked_waiter_uses_no_cpu() {
     assert_did_not_spin("Waiter::wait_into()", measured);
 }
 
+/// The spin before a blocking wait is bounded: a caller that waits one second spends at most
+/// 20 ms of CPU — a spin of about 50 µs, a sleep, a wake-up — where an unbounded spin would
+/// spend most of the second. (On a loaded machine a wake-up may cost more, hence the margin.)
+#[test]
+fn a_long_wait_spins_at_most_briefly() {
+    const WAIT: Duration = Duration::from_secs(1);
+    for (what, waits_on_many) in [("result()", false), ("Waiter::wait_into()", true)] {
+        let (producer, future) = promise::<u32>();
+        let waiter = Waiter::new();
+        future.watch(&waiter, 0);
+        let setter = thread::spawn(move || {
+            thread::sleep(WAIT);
+            producer.set_result(1)
+        });
+        let (wall, cpu) = measure_blocked(|| {
+            if waits_on_many {
+                waiter.wait_into(&mut Vec::new());
+            } else {
+                assert_eq!(future.result(), Ok(1));
+            }
+        });
+        assert!(setter.join().unwrap());
+        println!("{what}: waited {wall:?}, used {cpu:?} of CPU");
+        assert!(
+            cpu < Duration::from_millis(20),
+            "{what}: waited {wall:?} and used {cpu:?} of CPU"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The any-of-N waiter
 // ---------------------------------------------------------------------------------------

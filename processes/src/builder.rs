@@ -205,11 +205,6 @@ impl Builder {
         if !(wire::MIN_MAX_FRAME..=wire::MAX_MAX_FRAME).contains(&max_frame) {
             return Err(BuildError::frame_size(max_frame));
         }
-        if !cfg!(target_os = "linux") {
-            return Err(BuildError::unsupported(
-                "worker processes need Linux's /proc/self/exe",
-            ));
-        }
         if std::env::var_os(worker::WORKER_ENV).is_some() {
             return Err(BuildError::unsupported(
                 "this process was started as a worker but cfut_processes::init() did not run; \

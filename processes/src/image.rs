@@ -20,7 +20,7 @@ use std::ffi::c_void;
 use crate::loom::sync::OnceLock;
 
 /// Bumped whenever the frames on the wire change meaning.
-const PROTOCOL_VERSION: u64 = 1;
+const PROTOCOL_VERSION: u64 = 2;
 
 /// The point every function offset is measured from. Never inlined, so it has an address.
 #[inline(never)]

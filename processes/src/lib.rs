@@ -82,7 +82,7 @@
 //!   in length-prefixed frames over one long-lived Unix socket pair per worker: no file
 //!   descriptor per call, so a hundred thousand calls in flight cost only memory.
 //! - *Plain buffers at memory speed*: an argument or result that is a `Vec<u8>`,
-//!   `Box<[u8]>`, or `Vec` of a primitive number (or a `Vec` of those) crosses as one block
+//!   boxed byte slice, or `Vec` of a primitive number (or a `Vec` of those) crosses as one block
 //!   of little-endian bytes, not element by element; `String` already does. Inside your own
 //!   structs, `#[serde(with = "cfut_processes::raw")]` on a field does the same: see [`raw`].
 //! - *Bounded frames*: no frame is longer than [`Builder::max_frame_size`] (1 GiB by
@@ -153,6 +153,15 @@
 ))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
+
+// Workers are re-executions of `/proc/self/exe`, started before `main` by an `.init_array`
+// constructor, over Unix socket pairs: Linux only, said at build time rather than at run time.
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "cfut-processes runs on Linux only (workers re-execute /proc/self/exe); depend on it under \
+     [target.'cfg(target_os = \"linux\")'.dependencies], or use the `cfut` facade, whose \
+     `processes` feature does so"
+);
 
 pub mod backend;
 mod builder;

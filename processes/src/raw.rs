@@ -5,7 +5,7 @@
 //! result *is* one of the types below, its bytes travel as one block (one `memcpy` on each
 //! side), found by `TypeId` at the call site, with nothing for the caller to do:
 //!
-//! - `Vec<u8>`, `Box<[u8]>`, and `Vec<T>` for `T` in `u8`, `u16`, `u32`, `u64`, `u128`,
+//! - `Vec<u8>`, boxed byte slices (`Box` of a `u8` slice), and `Vec<T>` for `T` in `u8`, `u16`, `u32`, `u64`, `u128`,
 //!   `i8`, `i16`, `i32`, `i64`, `i128`, `f32`, `f64`;
 //! - a `Vec` of any of those (a list of buffers), and the batches of `map` over them.
 //!
@@ -133,19 +133,34 @@ impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for Owned<T> {
     }
 }
 
-/// How many bytes `value`'s block takes, for a type with a fast path: lets a frame reserve
-/// its room once instead of growing while the bytes are copied in.
+/// How many bytes `value`'s block takes, for a type with a fast path (or a `String`): lets a
+/// frame reserve its room once instead of growing while the bytes are copied in.
 pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
+    if !maybe_fast::<T>() {
+        return None;
+    }
     let value: &dyn Any = value;
     macro_rules! plain {
         ($($t:ty),*) => {$(
             if let Some(v) = value.downcast_ref::<Vec<$t>>() {
-                return Some(std::mem::size_of_val(v.as_slice()));
+                return Some(size_of_val(v.as_slice()));
             }
         )*};
     }
     plain!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+    if let Some(text) = value.downcast_ref::<String>() {
+        // Serde already copies a string's bytes in one block; only the room is reserved.
+        return Some(text.len());
+    }
     value.downcast_ref::<Box<[u8]>>().map(|v| v.len())
+}
+
+/// `false` for every type that cannot have a fast path, decided at compile time from its
+/// size and drop glue (every fast type is a `Vec` or a boxed byte slice), so that a call with
+/// small plain values never pays for the `TypeId` comparisons below.
+const fn maybe_fast<T>() -> bool {
+    let size = size_of::<T>();
+    (size == size_of::<Vec<u8>>() || size == size_of::<Box<[u8]>>()) && std::mem::needs_drop::<T>()
 }
 
 /// A number whose every bit pattern is valid and whose bytes travel little-endian.
@@ -315,14 +330,20 @@ fn encode<T: Serialize + 'static, S: Serializer>(
     value: &T,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
+    if !maybe_fast::<T>() {
+        return value.serialize(serializer);
+    }
+    let id = TypeId::of::<T>();
     let any: &dyn Any = value;
     macro_rules! plain {
         ($($t:ty),*) => {$(
-            if let Some(v) = any.downcast_ref::<Vec<$t>>() {
+            if id == TypeId::of::<Vec<$t>>() {
+                let v = any.downcast_ref::<Vec<$t>>().expect("the same type");
                 return serializer.serialize_bytes(&le_bytes(v));
             }
-            if let Some(v) = any.downcast_ref::<Vec<Vec<$t>>>() {
-                return Blocks(v).serialize(serializer);
+            if id == TypeId::of::<Vec<Vec<$t>>>() {
+                return Blocks(any.downcast_ref::<Vec<Vec<$t>>>().expect("the same type"))
+                    .serialize(serializer);
             }
         )*};
     }
@@ -339,6 +360,9 @@ fn encode<T: Serialize + 'static, S: Serializer>(
 fn decode<'de, T: Deserialize<'de> + 'static, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<T, D::Error> {
+    if !maybe_fast::<T>() {
+        return T::deserialize(deserializer);
+    }
     let id = TypeId::of::<T>();
     macro_rules! plain {
         ($($t:ty),*) => {$(
@@ -409,6 +433,12 @@ mod tests {
         assert_eq!(round_trip(&boxed).1, boxed);
         let boxes = vec![boxed.clone(), boxed];
         assert_eq!(round_trip(&boxes).1, boxes);
+    }
+
+    #[test]
+    fn only_buffers_may_take_the_fast_path() {
+        assert!(maybe_fast::<Vec<u8>>() && maybe_fast::<Box<[u8]>>() && maybe_fast::<String>());
+        assert!(!maybe_fast::<u64>() && !maybe_fast::<(u64, u64, u64)>() && !maybe_fast::<()>());
     }
 
     #[test]

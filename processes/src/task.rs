@@ -49,16 +49,20 @@ fn not_portable(out: &mut Vec<u8>, message: String) -> u8 {
 
 /// Runs `step`, a user type's `Serialize` or `Deserialize`, turning its error or its panic
 /// into an [`Error::Serialization`] message that says what failed (`what`: "decode the
-/// result in the parent", ...) and keeps the value's own words.
-fn guarded<R>(what: &str, step: impl FnOnce() -> Result<R, String>) -> Result<R, String> {
+/// result in the parent", ...) and keeps the value's own words. `what` is only formatted on
+/// failure: batches call this once per element.
+fn guarded<R, W: fmt::Display>(
+    what: impl FnOnce() -> W,
+    step: impl FnOnce() -> Result<R, String>,
+) -> Result<R, String> {
     match panic::catch_unwind(AssertUnwindSafe(step)) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(message)) => Err(format!("cannot {what}: {message}")),
+        Ok(Err(message)) => Err(format!("cannot {}: {message}", what())),
         Err(payload) => {
             let (message, location) = caught(&*payload);
             Err(match location {
-                Some(at) => format!("cannot {what}: it panicked at {at}: {message}"),
-                None => format!("cannot {what}: it panicked: {message}"),
+                Some(at) => format!("cannot {}: it panicked at {at}: {message}", what()),
+                None => format!("cannot {}: it panicked: {message}", what()),
             })
         }
     }
@@ -77,17 +81,19 @@ pub(crate) unsafe fn run_one<A: Portable, T: Portable>(
     // SAFETY: the caller guarantees `func` is the address of a `fn(A) -> T` in this process
     // (the parent took it from such a pointer; the build identity proves the same image).
     let call = unsafe { std::mem::transmute::<usize, fn(A) -> T>(func) };
-    let arg = match guarded("decode the argument in the worker", || {
-        wire::decode::<A>(payload)
-    }) {
+    let arg = match guarded(
+        || "decode the argument in the worker",
+        || wire::decode::<A>(payload),
+    ) {
         Ok(arg) => arg,
         Err(message) => return not_portable(out, message),
     };
     match panic::catch_unwind(AssertUnwindSafe(|| call(arg))) {
         Ok(value) => {
-            match guarded("encode the result in the worker", || {
-                wire::encode_into(&value, out)
-            }) {
+            match guarded(
+                || "encode the result in the worker",
+                || wire::encode_into(&value, out),
+            ) {
                 Ok(()) => wire::OK,
                 Err(message) => not_portable(out, message),
             }
@@ -123,9 +129,10 @@ pub(crate) unsafe fn run_batch<A: Portable, T: Portable>(
 ) -> u8 {
     // SAFETY: as in `run_one`.
     let call = unsafe { std::mem::transmute::<usize, fn(A) -> T>(func) };
-    let args = match guarded("decode the arguments in the worker", || {
-        wire::decode::<Vec<A>>(payload)
-    }) {
+    let args = match guarded(
+        || "decode the arguments in the worker",
+        || wire::decode::<Vec<A>>(payload),
+    ) {
         Ok(args) => args,
         Err(message) => return not_portable(out, message),
     };
@@ -135,8 +142,8 @@ pub(crate) unsafe fn run_batch<A: Portable, T: Portable>(
         match panic::catch_unwind(AssertUnwindSafe(|| call(arg))) {
             Ok(value) => {
                 out.push(ELEMENT_VALUE);
-                let what = format!("encode the result of element {index} in the worker");
-                if let Err(message) = guarded(&what, || wire::encode_into(&value, out)) {
+                let what = || format!("encode the result of element {index} in the worker");
+                if let Err(message) = guarded(what, || wire::encode_into(&value, out)) {
                     out.truncate(mark);
                     return not_portable(out, message);
                 }
@@ -178,9 +185,10 @@ pub(crate) fn call_frame<A: serde::Serialize + 'static>(
     frame.extend_from_slice(&image::offset(trampoline).to_le_bytes());
     frame.extend_from_slice(&image::offset(func).to_le_bytes());
     let serialization = |message| Error::Serialization { message };
-    guarded("encode the argument in the parent", || {
-        wire::encode_into(arg, &mut frame)
-    })
+    guarded(
+        || "encode the argument in the parent",
+        || wire::encode_into(arg, &mut frame),
+    )
     .map_err(serialization)?;
     wire::end(&mut frame, start).map_err(serialization)?;
     Ok(frame)
@@ -190,9 +198,10 @@ pub(crate) fn call_frame<A: serde::Serialize + 'static>(
 /// fails with [`Error::Serialization`] carrying its words; nothing unwinds out of here.
 pub(crate) fn decode_one<T: Portable>(status: u8, payload: &[u8]) -> Result<T, Error> {
     match status {
-        wire::OK => guarded("decode the result in the parent", || {
-            wire::decode::<T>(payload)
-        })
+        wire::OK => guarded(
+            || "decode the result in the parent",
+            || wire::decode::<T>(payload),
+        )
         .map_err(|message| Error::Serialization { message }),
         other => Err(decode_failure(other, payload)),
     }
@@ -230,8 +239,8 @@ pub(crate) fn decode_batch<T: Portable>(
         };
         rest = match tag {
             ELEMENT_VALUE => {
-                let what = format!("decode the result of element {index} in the parent");
-                let (value, after) = guarded(&what, || wire::take::<T>(after))
+                let what = || format!("decode the result of element {index} in the parent");
+                let (value, after) = guarded(what, || wire::take::<T>(after))
                     .map_err(|message| Error::Serialization { message })?;
                 results.push(Ok(value));
                 after

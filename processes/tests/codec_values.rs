@@ -2,21 +2,12 @@
 //! limit in both directions, errors that keep their words, and `Deserialize`/`Serialize`
 //! implementations that panic — each fails only its own call.
 
-use std::time::Duration;
+mod support;
 
-use cfut_core::{CallExecutor, Error, Future};
+use cfut_core::{CallExecutor, Error};
 use cfut_processes::ProcessPoolExecutor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-const LONG: Duration = Duration::from_secs(60);
-
-fn get<T>(mut future: Future<T>) -> Result<T, Error> {
-    future.result_timeout(LONG)
-}
-
-fn pid(_: ()) -> u32 {
-    std::process::id()
-}
+use support::{get, pid};
 
 fn message<T: std::fmt::Debug>(outcome: Result<T, Error>) -> String {
     match outcome {
@@ -290,4 +281,27 @@ fn a_panicking_deserialize_in_a_batch_fails_only_that_batch() {
     let fine = batch(&pool, |n: u32| Panicking::from(n), vec![4, 5]).unwrap();
     assert_eq!(fine, [Ok(Poisoned(4)), Ok(Poisoned(5))]);
     assert_eq!(get(pool.submit(|x: u8| x + 1, 1)), Ok(2));
+}
+
+/// Writes, on the worker's channel, the header of a result frame announcing 4 GiB.
+fn announce_a_huge_frame(_: ()) -> u8 {
+    support::write_to_own_sockets(&[0xff, 0xff, 0xff, 0xff, 13, 0, 0, 0]);
+    1
+}
+
+#[test]
+fn a_worker_announcing_a_frame_above_the_limit_is_replaced() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(1)
+        .max_frame_size(64 * 1024)
+        .build()
+        .unwrap();
+    let before = get(pool.submit(pid, ())).unwrap();
+    let refused = message(get(pool.submit(announce_a_huge_frame, ())));
+    assert!(
+        refused.contains("malformed frame") && refused.contains("4294967295"),
+        "{refused}"
+    );
+    let after = get(pool.submit(pid, ())).unwrap();
+    assert_ne!(before, after, "the worker was replaced");
 }

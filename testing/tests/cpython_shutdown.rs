@@ -16,6 +16,7 @@
 //! - Python checks that stderr is empty; here, that the child exits successfully and its
 //!   stderr holds no panic.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 

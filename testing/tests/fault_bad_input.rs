@@ -3,6 +3,7 @@
 //! 64 MiB argument and result, an initializer that panics or exits. Each gives a clear error,
 //! nothing is lost, and the executor stays usable where the contract says so.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 

@@ -8,6 +8,7 @@
 //!
 //! One `#[test]` runs everything in sequence, because it counts this process's threads.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 

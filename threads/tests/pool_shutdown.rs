@@ -46,28 +46,48 @@ fn test_hang_issue12364() {
     }
 }
 
-// test_shutdown.py test_cancel_futures: 50 slow calls on 5 workers, shutdown with
-// cancellation: many cancelled, the rest finished without error, at least one finished.
+// test_shutdown.py test_cancel_futures: 50 calls on 5 workers, shutdown with cancellation:
+// the queued calls are cancelled, the running ones finish without error, and every future is
+// done when `shutdown` returns. CPython's 100 ms sleeps become a gate, so the split is exact:
+// the 5 calls that hold the workers finish, the 45 queued behind them are cancelled. The gate
+// opens only once the 45 are cancelled (shutdown cancels before it waits), so the running
+// calls are still running when `shutdown` starts to wait for them.
 #[test]
 fn test_cancel_futures() {
     let pool = ThreadPoolExecutor::new(5).unwrap();
+    let gate = Latch::default();
     let futures: Vec<_> = (0..50)
-        .map(|_| pool.spawn(|| std::thread::sleep(std::time::Duration::from_millis(20))))
+        .map(|_| {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait())
+        })
         .collect();
-    eventually("some call started", || {
-        futures.iter().any(|f| f.state() != State::Pending)
+    eventually("all 5 workers hold a call", || {
+        futures
+            .iter()
+            .filter(|f| f.state() == State::Running)
+            .count()
+            == 5
     });
-    pool.shutdown(Shutdown::new().cancel_pending(true));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            eventually("the 45 queued calls cancelled", || {
+                futures.iter().filter(|f| f.is_cancelled()).count() == 45
+            });
+            gate.open();
+        });
+        pool.shutdown(Shutdown::new().cancel_pending(true));
+        assert!(
+            futures.iter().all(|f| f.is_done()),
+            "every future is done when shutdown returns"
+        );
+    });
     let cancelled = futures.iter().filter(|f| f.is_cancelled()).count();
-    assert!(cancelled > 20, "only {cancelled} cancelled");
-    assert!(
-        futures.iter().all(|f| f.is_done()),
-        "cancelled futures are done"
-    );
+    assert_eq!(cancelled, 45);
     let finished: Vec<_> = futures.into_iter().filter(|f| !f.is_cancelled()).collect();
-    assert!(!finished.is_empty());
+    assert_eq!(finished.len(), 5);
     for future in finished {
-        assert_eq!(outcome(future), Ok(()));
+        assert_eq!(outcome(future), Ok(true), "the gate opened");
     }
 }
 

@@ -1,26 +1,54 @@
 //! `wait`: CPython's `test_wait.py` (tests 49–57), and the gh-92001 fix.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, mpsc};
 use std::time::Duration;
 
 use cfut_combinators::{ReturnWhen, wait, wait_timeout};
 use cfut_core::{AnyFuture, Future, Spawn};
 
-use crate::support::{ThreadPerCall, addr, cancelled, failed, pending, running, successful};
+use crate::support::{
+    PATIENCE, ThreadPerCall, addr, cancelled, eventually, failed, pending, running, successful,
+    thread_sleeps,
+};
 
 fn addrs(futures: &[&Future<i32>]) -> HashSet<usize> {
     futures.iter().map(|f| addr(f)).collect()
 }
 
 #[test]
-// test_wait.py test_20369 (bpo-20369): a duplicated future is reported once.
+// test_wait.py test_20369 (bpo-20369): a duplicated future is reported once, and a wait for
+// it ends. CPython's future may already be done when `wait` starts; here the call blocks on
+// a gate, so the duplicated future is pending when `wait` starts, and the gate opens only
+// once the waiting thread sleeps in `wait` (an implementation that counted the duplicate
+// twice would wait for a second completion that never comes).
 fn test_20369() {
     let executor = ThreadPerCall::new(2);
-    let future = executor.spawn(|| 1);
-    let split = wait([&future, &future], ReturnWhen::AllCompleted);
-    assert_eq!(addrs(&split.0), addrs(&[&future]));
-    assert!(split.1.is_empty());
+    let (open, gate) = mpsc::channel::<()>();
+    let future = Arc::new(executor.spawn(move || {
+        gate.recv().expect("the gate opens");
+        1
+    }));
+    assert!(!future.is_done(), "pending when wait starts");
+    let (report, reported) = mpsc::channel();
+    let shared = Arc::clone(&future);
+    std::thread::Builder::new()
+        .name("wait-20369".into())
+        .spawn(move || {
+            let split = wait([&*shared, &*shared], ReturnWhen::AllCompleted);
+            let done: Vec<usize> = split.0.iter().map(|f| addr(f)).collect();
+            let _ = report.send((done, split.1.len()));
+        })
+        .unwrap();
+    eventually("the waiting thread sleeps in wait", || {
+        thread_sleeps("wait-20369")
+    });
+    open.send(()).unwrap();
+    let (done, not_done) = reported
+        .recv_timeout(PATIENCE)
+        .expect("wait returns once the duplicated future is done");
+    assert_eq!(done, [addr(&future)], "reported once, in done");
+    assert_eq!(not_done, 0);
 }
 
 #[test]

@@ -93,7 +93,7 @@ impl<'scope> Scope<'scope, '_> {
     /// ```
     /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
     /// let text = String::from("one two three");
-    /// let words = pool.scope(|s| s.submit(|t: &str| t.split(' ').count(), &text).result());
+    /// let words = pool.scope(|s| s.submit(|t: &str| t.split(' ').count(), text.as_str()).result());
     /// assert_eq!(words, Ok(3));
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```

@@ -16,6 +16,18 @@ struct Slot(UnsafeCell<u32>);
 // reports any access pair that is not ordered).
 unsafe impl Sync for Slot {}
 
+impl Slot {
+    fn write(&self, value: u32) {
+        // SAFETY: the only access while the scope runs; loom checks it against the read.
+        self.0.with_mut(|place| unsafe { *place = value });
+    }
+
+    fn read(&self) -> u32 {
+        // SAFETY: the call has finished when `scope` returns; loom checks the edge.
+        self.0.with(|place| unsafe { *place })
+    }
+}
+
 #[test]
 fn scope_joins_a_call_that_borrows() {
     loom::model(|| {
@@ -23,11 +35,9 @@ fn scope_joins_a_call_that_borrows() {
         let written = Slot(UnsafeCell::new(0_u32));
         pool.scope(|s| {
             // The future is dropped at once: the join, not the future, must wait for it.
-            // SAFETY: the only access while the scope runs; loom checks it against the read.
-            drop(s.spawn(|| written.0.with_mut(|value| unsafe { *value = 7 })));
+            drop(s.spawn(|| written.write(7)));
         });
-        // SAFETY: the call has finished when `scope` returns; loom checks the edge.
-        assert_eq!(written.0.with(|value| unsafe { *value }), 7);
+        assert_eq!(written.read(), 7);
         drop(pool);
     });
 }
