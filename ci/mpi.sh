@@ -28,5 +28,9 @@ RUSTFLAGS="-D warnings" cargo test -p cfut-mpi
 CFUT_MPI_TEST_BTL=self,tcp RUSTFLAGS="-D warnings" cargo test -p cfut-mpi --tests
 RUSTFLAGS="-D warnings" cargo clippy -p cfut-mpi --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -p cfut-mpi --no-deps
+# Packaging (ci/package.sh leaves cfut-mpi to this script): the crate builds from its
+# packaged sources, with the workspace crates it depends on packaged beside it.
+cargo package -p cfut-core -p cfut-threads -p cfut-combinators -p cfut-processes -p cfut-mpi \
+    --allow-dirty
 # The loom model of the inbox's sleep protocol (loom.sh covers the crates without MPI).
 RUSTFLAGS="--cfg cfut_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p cfut-mpi --lib inbox
