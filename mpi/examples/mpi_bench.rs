@@ -79,101 +79,115 @@ fn main() {
     }
 }
 
+/// The `--window N` argument (calls in flight per worker), if given.
+fn window_arg() -> Option<usize> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--window")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+}
+
 /// cfut-mpi, under `mpirun -n 3`.
 fn cfut(runs: usize) {
-    cfut_mpi::run(|pool| {
-        // Warm up, as the Python side does: both workers answered, then round trips.
-        let warm: Vec<u64> = pool.map(noop, 0..100).map(Result::unwrap).collect();
-        assert_eq!(warm.len(), 100);
-        for i in 0..ROUND_TRIPS as u64 {
-            assert_eq!(pool.submit(noop, i).result(), Ok(i));
-        }
-        let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-        for _ in 0..runs {
-            let mut samples = Vec::with_capacity(ROUND_TRIPS);
+    let mut builder = cfut_mpi::Builder::new();
+    if let Some(window) = window_arg() {
+        builder = builder.window(window);
+    }
+    builder
+        .run(|pool| {
+            // Warm up, as the Python side does: both workers answered, then round trips.
+            let warm: Vec<u64> = pool.map(noop, 0..100).map(Result::unwrap).collect();
+            assert_eq!(warm.len(), 100);
             for i in 0..ROUND_TRIPS as u64 {
-                let start = Instant::now();
                 assert_eq!(pool.submit(noop, i).result(), Ok(i));
-                samples.push(start.elapsed().as_secs_f64() * 1e6);
             }
-            figures
-                .entry("mpi_round_trip_p50")
-                .or_default()
-                .push(median(samples));
-
-            // The same with the caller polling `is_done` instead of `result()`'s bounded spin
-            // and sleep: what the pipeline itself takes, without the caller's wake-up.
-            let mut samples = Vec::with_capacity(ROUND_TRIPS);
-            for i in 0..ROUND_TRIPS as u64 {
-                let start = Instant::now();
-                let future = pool.submit(noop, i);
-                while !future.is_done() {
-                    std::hint::spin_loop();
+            let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+            for _ in 0..runs {
+                let mut samples = Vec::with_capacity(ROUND_TRIPS);
+                for i in 0..ROUND_TRIPS as u64 {
+                    let start = Instant::now();
+                    assert_eq!(pool.submit(noop, i).result(), Ok(i));
+                    samples.push(start.elapsed().as_secs_f64() * 1e6);
                 }
-                assert_eq!(future.result(), Ok(i));
-                samples.push(start.elapsed().as_secs_f64() * 1e6);
-            }
-            figures
-                .entry("mpi_round_trip_p50_polled")
-                .or_default()
-                .push(median(samples));
+                figures
+                    .entry("mpi_round_trip_p50")
+                    .or_default()
+                    .push(median(samples));
 
-            let start = Instant::now();
-            let futures: Vec<_> = (0..SUBMIT_CALLS).map(|i| pool.submit(noop, i)).collect();
-            let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
-            let elapsed = start.elapsed().as_secs_f64();
-            assert_eq!(total, SUBMIT_CALLS * (SUBMIT_CALLS - 1) / 2);
-            figures
-                .entry("mpi_submit_result")
-                .or_default()
-                .push(elapsed * 1e6 / SUBMIT_CALLS as f64);
+                // The same with the caller polling `is_done` instead of `result()`'s bounded spin
+                // and sleep: what the pipeline itself takes, without the caller's wake-up.
+                let mut samples = Vec::with_capacity(ROUND_TRIPS);
+                for i in 0..ROUND_TRIPS as u64 {
+                    let start = Instant::now();
+                    let future = pool.submit(noop, i);
+                    while !future.is_done() {
+                        std::hint::spin_loop();
+                    }
+                    assert_eq!(future.result(), Ok(i));
+                    samples.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+                figures
+                    .entry("mpi_round_trip_p50_polled")
+                    .or_default()
+                    .push(median(samples));
 
-            let start = Instant::now();
-            let n = pool
-                .map(noop, 0..MAP_INPUTS)
-                .chunksize(NonZeroUsize::new(MAP_CHUNK).unwrap())
-                // Every chunk submitted at once, as Python's `map` does.
-                .eager()
-                .map(Result::unwrap)
-                .count();
-            let elapsed = start.elapsed().as_secs_f64();
-            assert_eq!(n as u64, MAP_INPUTS);
-            figures
-                .entry("mpi_map_chunked")
-                .or_default()
-                .push(MAP_INPUTS as f64 / elapsed);
-
-            let payload = vec![7_u8; MIB];
-            let mut samples = Vec::with_capacity(ECHOES);
-            for _ in 0..ECHOES {
                 let start = Instant::now();
-                let back = pool.submit(echo, payload.clone()).result().unwrap();
-                samples.push(start.elapsed().as_secs_f64() * 1e3);
-                assert_eq!(back.len(), MIB);
+                let futures: Vec<_> = (0..SUBMIT_CALLS).map(|i| pool.submit(noop, i)).collect();
+                let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+                let elapsed = start.elapsed().as_secs_f64();
+                assert_eq!(total, SUBMIT_CALLS * (SUBMIT_CALLS - 1) / 2);
+                figures
+                    .entry("mpi_submit_result")
+                    .or_default()
+                    .push(elapsed * 1e6 / SUBMIT_CALLS as f64);
+
+                let start = Instant::now();
+                let n = pool
+                    .map(noop, 0..MAP_INPUTS)
+                    .chunksize(NonZeroUsize::new(MAP_CHUNK).unwrap())
+                    // Every chunk submitted at once, as Python's `map` does.
+                    .eager()
+                    .map(Result::unwrap)
+                    .count();
+                let elapsed = start.elapsed().as_secs_f64();
+                assert_eq!(n as u64, MAP_INPUTS);
+                figures
+                    .entry("mpi_map_chunked")
+                    .or_default()
+                    .push(MAP_INPUTS as f64 / elapsed);
+
+                let payload = vec![7_u8; MIB];
+                let mut samples = Vec::with_capacity(ECHOES);
+                for _ in 0..ECHOES {
+                    let start = Instant::now();
+                    let back = pool.submit(echo, payload.clone()).result().unwrap();
+                    samples.push(start.elapsed().as_secs_f64() * 1e3);
+                    assert_eq!(back.len(), MIB);
+                }
+                figures
+                    .entry("mpi_bytes_1mib")
+                    .or_default()
+                    .push(median(samples));
             }
+            // Idle CPU: every rank's CPU time over one second with nothing pending.
+            let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
+                .into_iter()
+                .map(|f| f.result().unwrap())
+                .chain([std::process::id()])
+                .collect();
+            let before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
+            std::thread::sleep(Duration::from_secs(1));
+            let after: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
             figures
-                .entry("mpi_bytes_1mib")
+                .entry("mpi_idle_cpu_pct")
                 .or_default()
-                .push(median(samples));
-        }
-        // Idle CPU: every rank's CPU time over one second with nothing pending.
-        let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
-            .into_iter()
-            .map(|f| f.result().unwrap())
-            .chain([std::process::id()])
-            .collect();
-        let before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
-        std::thread::sleep(Duration::from_secs(1));
-        let after: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
-        figures
-            .entry("mpi_idle_cpu_pct")
-            .or_default()
-            .push((after - before) * 100.0);
-        for (name, values) in figures {
-            println!("{name} {:.6}", median(values));
-        }
-    })
-    .unwrap();
+                .push((after - before) * 100.0);
+            for (name, values) in figures {
+                println!("{name} {:.6}", median(values));
+            }
+        })
+        .unwrap();
 }
 
 /// User + system CPU seconds of process `pid`, from `/proc/<pid>/stat`.

@@ -59,8 +59,8 @@
 //! the root makes every MPI call (MPI must offer `MPI_THREAD_SERIALIZED`; `MULTIPLE` is
 //! requested); each worker has a window of calls in flight ([`Builder::window`]); a chunked
 //! `map` sends each chunk as one call ([`CallExecutor::submit_batch`]). Idle ranks poll with
-//! a bounded back-off (spin 200 µs, then sleeps doubling to 1 ms) and the manager sleeps
-//! without MPI when nothing is in flight.
+//! a bounded back-off (spin 200 µs, then sleeps of 1/8 of the time idle, 10 µs to 1 ms) and
+//! the manager sleeps without MPI when nothing is in flight.
 //!
 //! # Failures
 //!
