@@ -71,6 +71,7 @@ fn main() {
         "shutdown" => Builder::new().window(1).run(shutdown),
         "drop_waits" => drop_waits(),
         "spawn" => spawn(),
+        "on" => on(),
         other => {
             eprintln!("unknown scenario {other:?}");
             std::process::exit(2);
@@ -244,5 +245,43 @@ fn spawn() -> Result<(), cfut_mpi::StartError> {
         Err(Error::Panicked { .. })
     ));
     drop(pool);
+    Ok(())
+}
+
+/// Over a communicator the program already has, with rank 1 as the root (mpi4py's
+/// `MPICommExecutor(comm, root=1)`); every rank goes on after the pool, and MPI stays the
+/// program's.
+fn on() -> Result<(), cfut_mpi::StartError> {
+    use mpi::traits::*;
+
+    let (universe, _) = mpi::initialize_with_threading(mpi::Threading::Multiple).unwrap();
+    let world = universe.world();
+    let served = match Builder::new().on(&world, 1)? {
+        Some(pool) => {
+            assert_eq!(pool.worker_ranks(), [0, 2]);
+            let ranks: Vec<i32> = (0..6)
+                .map(|_| pool.submit(rank_of, ()))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|f| f.result().unwrap())
+                .collect();
+            assert!(ranks.iter().all(|rank| [0, 2].contains(rank)), "{ranks:?}");
+            false
+        }
+        None => true,
+    };
+    // The program's own communication still works once the pool is gone.
+    let mut count = 0_i32;
+    world.all_reduce_into(
+        &i32::from(served),
+        &mut count,
+        mpi::collective::SystemOperation::sum(),
+    );
+    assert_eq!(count, 2, "two ranks served");
+    if world.rank() != 1 {
+        // Only the root prints the line the test looks for.
+        drop(universe);
+        std::process::exit(0);
+    }
     Ok(())
 }

@@ -59,9 +59,9 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
             continue;
         };
         comm.receive_into(root, tag, length, &mut frame);
-        match tag {
-            TAG_STOP => break,
-            TAG_SETUP => {
+        match (tag, serving) {
+            (TAG_STOP, _) => break,
+            (TAG_SETUP, _) => {
                 out.clear();
                 serving = match backend::start_worker(&frame, &mut out) {
                     Ok(limit) => Some(limit),
@@ -71,11 +71,10 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
                 };
                 comm.start_send(root, TAG_REPLY, out.clone()).wait();
             }
-            TAG_CALL if serving.is_some() => {
+            (TAG_CALL, Some(limit)) => {
                 out.clear();
                 // A result over the limit (at most MPI's message limit) comes back as a
                 // serialization error of its call.
-                let limit = serving.unwrap_or(0);
                 if let Err(error) = backend::run_call(&frame, &mut out, limit) {
                     fail(&format!("a call frame the worker cannot read: {error}"));
                 }

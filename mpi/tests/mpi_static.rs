@@ -33,6 +33,11 @@ fn leaving_run_waits_for_the_calls_like_a_with_block() {
 }
 
 #[test]
+fn a_pool_over_an_existing_communicator_with_another_root() {
+    scenario("on");
+}
+
+#[test]
 fn a_rank_of_another_build_is_refused_before_any_call() {
     // Rank 0 runs one program, ranks 1 and 2 another one that also serves a pool.
     let root = example("mpi_scenarios");
