@@ -8,7 +8,7 @@ cargo fmt --all --check
 # Library code synchronizes only through `crate::loom` (STYLE.md §6.6). Tests, examples,
 # benchmarks and the facades themselves are exempt.
 offenders=$(grep -rnE 'std::(sync|thread)\b' --include='*.rs' \
-    core/src threads/src processes/src combinators/src \
+    core/src threads/src processes/src combinators/src mpi/src \
     | grep -vE '/loom(/|\.rs)|/tests?(/|\.rs)|^[^:]+:[0-9]+:\s*//' || true)
 if [[ -n $offenders ]]; then
     echo "std::sync or std::thread used outside a loom facade:"

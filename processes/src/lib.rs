@@ -163,6 +163,7 @@ compile_error!(
      `processes` feature does so"
 );
 
+pub mod backend;
 mod builder;
 mod direct;
 mod error;

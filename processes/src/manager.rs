@@ -40,7 +40,6 @@ use std::time::{Duration, Instant};
 use cfut_core::{Error, Exit};
 
 use crate::direct::Handed;
-use crate::initializer::Initializer;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Direct, Phase, Shared, State};
@@ -588,12 +587,14 @@ impl Manager {
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
         let mut out = Vec::with_capacity(64 * 1024);
-        let start = wire::begin(&mut out, wire::SETUP);
-        out.extend_from_slice(&config.identity.to_le_bytes());
-        out.extend_from_slice(&(config.max_frame as u64).to_le_bytes());
-        Initializer::write_setup(config.initializer.as_ref(), &mut out);
         // An initializer's argument too large for a frame was refused by `Builder::build`.
-        wire::end(&mut out, start).map_err(io::Error::other)?;
+        crate::worker::setup_frame(
+            &mut out,
+            config.identity,
+            config.initializer.as_ref(),
+            config.max_frame,
+        )
+        .map_err(io::Error::other)?;
         Ok(Worker {
             pid: child.id(),
             child,

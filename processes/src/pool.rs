@@ -429,12 +429,7 @@ impl CallExecutor for ProcessPoolExecutor {
         }
         let frame = task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, &args);
         drop(args);
-        self.enqueue(frame, |status, payload| {
-            let payload = payload.to_vec();
-            Ok(ChunkResults::deferred(move || {
-                task::decode_batch::<T>(status, &payload)
-            }))
-        })
+        self.enqueue(frame, crate::backend::defer_batch::<T>)
     }
 }
 

@@ -11,8 +11,9 @@ use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
+use crate::initializer::{self, Initializer};
 use crate::task::{self, Trampoline};
-use crate::{image, initializer, wire};
+use crate::{image, wire};
 
 /// The environment variable that marks a worker process. Internal: never set it by hand.
 pub(crate) const WORKER_ENV: &str = "CFUT_PROCESSES_WORKER";
@@ -131,101 +132,50 @@ struct Worker {
 }
 
 enum Next {
-    Frame(usize, u8),
+    Frame(usize),
     Closed,
 }
 
 impl Worker {
     fn run(&mut self) -> i32 {
         // Start-up: identity, initializer, READY.
-        let (length, kind) = match self.next_frame() {
-            Next::Frame(length, kind) => (length, kind),
+        let length = match self.next_frame() {
+            Next::Frame(length) => length,
             Next::Closed => return 0,
         };
-        let body = &self.inbox.data()[wire::HEADER..4 + length];
-        if kind != wire::SETUP || body.len() < 25 {
-            eprintln!("cfut-processes worker: expected a set-up frame, got kind {kind}");
-            return EXIT_PROTOCOL;
-        }
-        let identity = wire::u64_at(body, 0).unwrap_or(0);
-        let limit = wire::u64_at(body, 8).map_or(wire::DEFAULT_MAX_FRAME, |l| l as usize);
-        if identity != image::identity() {
-            self.inbox.consume(4 + length);
-            return self.refuse(&format!(
-                "the worker process is not the same build as the parent (build identity {:#x} \
-                 here, {identity:#x} in the parent; {}): a different binary was started as \
-                 the worker",
-                image::identity(),
-                match image::build_id() {
-                    Some(_) => "identities come from the linker's build id",
-                    None => "identities hash the executable's code",
-                }
-            ));
-        }
-        let initialized = initializer::run_from_setup(body);
+        let started = start(&self.inbox.data()[..4 + length], &mut self.out);
         self.inbox.consume(4 + length);
-        self.limit = limit;
-        self.inbox.set_limit(limit);
-        if let Err(reason) = initialized {
-            return self.refuse(&reason);
+        match started {
+            Start::Ready { limit } => {
+                self.limit = limit;
+                self.inbox.set_limit(limit);
+            }
+            Start::Refused => {
+                let _ = self.flush();
+                return EXIT_REFUSED;
+            }
+            Start::Malformed(message) => {
+                eprintln!("cfut-processes worker: {message}");
+                return EXIT_PROTOCOL;
+            }
         }
-        let start = wire::begin(&mut self.out, wire::READY);
-        self.out
-            .extend_from_slice(&std::process::id().to_le_bytes());
-        wire::end(&mut self.out, start).expect("a small frame");
         if self.flush().is_err() {
             return 0;
         }
 
         // Serving.
         loop {
-            let (length, kind) = match self.next_frame() {
-                Next::Frame(length, kind) => (length, kind),
+            let length = match self.next_frame() {
+                Next::Frame(length) => length,
                 Next::Closed => {
                     let _ = self.flush();
                     return 0;
                 }
             };
-            if kind != wire::CALL || length < 1 + 24 {
-                eprintln!("cfut-processes worker: unexpected frame kind {kind} ({length} bytes)");
-                return EXIT_PROTOCOL;
-            }
             let frame = &self.inbox.data()[..4 + length];
-            let id = wire::u64_at(frame, wire::ID_AT).unwrap_or(0);
-            let trampoline = image::address(wire::u64_at(frame, wire::ID_AT + 8).unwrap_or(0));
-            let func = image::address(wire::u64_at(frame, wire::ID_AT + 16).unwrap_or(0));
-            let payload = &frame[wire::HEADER + 24..];
-            let start = wire::begin(&mut self.out, wire::RESULT);
-            self.out.extend_from_slice(&id.to_le_bytes());
-            let status_at = self.out.len();
-            self.out.push(wire::OK);
-            self.out.extend_from_slice(&0_u32.to_le_bytes());
-            let started = Instant::now();
-            let status = if image::contains(trampoline) && image::contains(func) {
-                // SAFETY: the parent built this frame from a trampoline instantiated for the
-                // function whose offset follows, in the same build (identity checked at
-                // start-up); both addresses lie inside the executable image.
-                unsafe {
-                    let trampoline = std::mem::transmute::<usize, Trampoline>(trampoline);
-                    trampoline(func, payload, &mut self.out)
-                }
-            } else {
-                self.out
-                    .extend_from_slice(b"the call's function lies outside the worker's executable");
-                wire::NOT_PORTABLE
-            };
-            self.out[status_at] = status;
-            let took = started.elapsed();
-            let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
-            self.out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
-            if let Err(message) = wire::end_within(&mut self.out, start, self.limit) {
-                let message = format!("the worker cannot send the result: {message}");
-                let start = wire::begin(&mut self.out, wire::RESULT);
-                self.out.extend_from_slice(&id.to_le_bytes());
-                self.out.push(wire::NOT_PORTABLE);
-                self.out.extend_from_slice(&0_u32.to_le_bytes());
-                self.out.extend_from_slice(message.as_bytes());
-                wire::end(&mut self.out, start).expect("a small frame");
+            if let Err(message) = run_call(frame, &mut self.out, self.limit) {
+                eprintln!("cfut-processes worker: {message}");
+                return EXIT_PROTOCOL;
             }
             self.inbox.consume(4 + length);
             // Sent before the next call starts: once in the socket, a result survives the
@@ -241,10 +191,8 @@ impl Worker {
     fn next_frame(&mut self) -> Next {
         loop {
             match self.inbox.next() {
-                Ok(Some((length, kind)))
-                    if self.inbox.data().len() >= 4 + length && length >= 1 =>
-                {
-                    return Next::Frame(length, kind);
+                Ok(Some((length, _))) if self.inbox.data().len() >= 4 + length && length >= 1 => {
+                    return Next::Frame(length);
                 }
                 Ok(_) => {}
                 Err(message) => {
@@ -271,12 +219,127 @@ impl Worker {
         self.out.clear();
         result
     }
+}
 
-    fn refuse(&mut self, reason: &str) -> i32 {
-        let start = wire::begin(&mut self.out, wire::REFUSED);
-        self.out.extend_from_slice(reason.as_bytes());
-        let _ = wire::end(&mut self.out, start);
-        let _ = self.flush();
-        EXIT_REFUSED
+/// Appends the `SETUP` frame a worker expects first: the parent's build `identity`, the
+/// initializer to run, if any, and the largest frame the parent accepts (`max_frame`).
+pub(crate) fn setup_frame(
+    out: &mut Vec<u8>,
+    identity: u64,
+    initializer: Option<&Initializer>,
+    max_frame: usize,
+) -> Result<(), String> {
+    let start = wire::begin(out, wire::SETUP);
+    out.extend_from_slice(&identity.to_le_bytes());
+    out.extend_from_slice(&(max_frame as u64).to_le_bytes());
+    Initializer::write_setup(initializer, out);
+    wire::end(out, start)
+}
+
+/// How a worker's start-up ended (see [`start`]).
+#[derive(Debug)]
+pub(crate) enum Start {
+    /// `READY` was appended: serve calls, with results of at most `limit` bytes (the
+    /// parent's frame limit).
+    Ready {
+        /// The parent's frame limit.
+        limit: usize,
+    },
+    /// `REFUSED` was appended (another build, or the initializer panicked): send it, stop.
+    Refused,
+    /// The frame was not a well-formed `SETUP`: nothing was appended.
+    Malformed(String),
+}
+
+/// The worker's start-up step, shared by every transport: checks the whole `SETUP` `frame`
+/// (the parent's build identity against this process's), runs the initializer, and appends
+/// `READY` (with this process id) or `REFUSED` (with the reason) to `out`.
+pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
+    let Some((length, kind)) = wire::header(frame) else {
+        return Start::Malformed(format!("a set-up frame of {} bytes", frame.len()));
+    };
+    let body = frame.get(wire::HEADER..4 + length).unwrap_or(&[]);
+    if kind != wire::SETUP || body.len() < 25 {
+        return Start::Malformed(format!("expected a set-up frame, got kind {kind}"));
     }
+    let identity = wire::u64_at(body, 0).unwrap_or(0);
+    let limit = wire::u64_at(body, 8).map_or(wire::DEFAULT_MAX_FRAME, |l| l as usize);
+    let refuse = |out: &mut Vec<u8>, reason: &str| {
+        let start = wire::begin(out, wire::REFUSED);
+        out.extend_from_slice(reason.as_bytes());
+        let _ = wire::end(out, start);
+        Start::Refused
+    };
+    if identity != image::identity() {
+        return refuse(
+            out,
+            &format!(
+                "the worker process is not the same build as the parent (build identity {:#x} \
+                 here, {identity:#x} in the parent; {}): a different binary was started as \
+                 the worker",
+                image::identity(),
+                match image::build_id() {
+                    Some(_) => "identities come from the linker's build id",
+                    None => "identities hash the executable's code",
+                }
+            ),
+        );
+    }
+    if let Err(reason) = initializer::run_from_setup(body) {
+        return refuse(out, &reason);
+    }
+    let start = wire::begin(out, wire::READY);
+    out.extend_from_slice(&std::process::id().to_le_bytes());
+    wire::end(out, start).expect("a small frame");
+    Start::Ready { limit }
+}
+
+/// The per-call step of every worker, whatever carries the frames: runs the whole `CALL`
+/// `frame` and appends its `RESULT` frame to `out`; a result frame over `limit` bytes is
+/// replaced by a `NOT_PORTABLE` one saying so. `Err` if the frame is malformed (then nothing
+/// was appended and the worker should stop).
+pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+    let length = match wire::header(frame) {
+        Some((length, wire::CALL)) if length > 24 && frame.len() >= 4 + length => length,
+        Some((length, kind)) => {
+            return Err(format!("unexpected frame kind {kind} ({length} bytes)"));
+        }
+        None => return Err(format!("a frame of {} bytes", frame.len())),
+    };
+    let frame = &frame[..4 + length];
+    let id = wire::u64_at(frame, wire::ID_AT).unwrap_or(0);
+    let trampoline = image::address(wire::u64_at(frame, wire::ID_AT + 8).unwrap_or(0));
+    let func = image::address(wire::u64_at(frame, wire::ID_AT + 16).unwrap_or(0));
+    let payload = &frame[wire::HEADER + 24..];
+    let start = wire::begin(out, wire::RESULT);
+    out.extend_from_slice(&id.to_le_bytes());
+    let status_at = out.len();
+    out.push(wire::OK);
+    out.extend_from_slice(&0_u32.to_le_bytes());
+    let started = Instant::now();
+    let status = if image::contains(trampoline) && image::contains(func) {
+        // SAFETY: the parent built this frame from a trampoline instantiated for the function
+        // whose offset follows, in the same build (identity checked at start-up); both
+        // addresses lie inside the executable image.
+        unsafe {
+            let trampoline = std::mem::transmute::<usize, Trampoline>(trampoline);
+            trampoline(func, payload, out)
+        }
+    } else {
+        out.extend_from_slice(b"the call's function lies outside the worker's executable");
+        wire::NOT_PORTABLE
+    };
+    out[status_at] = status;
+    let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+    out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
+    if let Err(message) = wire::end_within(out, start, limit) {
+        let message = format!("the worker cannot send the result: {message}");
+        let start = wire::begin(out, wire::RESULT);
+        out.extend_from_slice(&id.to_le_bytes());
+        out.push(wire::NOT_PORTABLE);
+        out.extend_from_slice(&0_u32.to_le_bytes());
+        out.extend_from_slice(message.as_bytes());
+        wire::end(out, start).expect("a small frame");
+    }
+    Ok(())
 }

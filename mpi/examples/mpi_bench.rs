@@ -1,0 +1,369 @@
+//! The Rust side of `compare -- mpi`: cfut-mpi, and a raw rsmpi floor, with 1 root + 2
+//! workers (the floor: 2 ranks ping-ponging).
+//!
+//! ```text
+//! cargo build --release -p cfut-mpi --examples
+//! target/release/examples/mpi_bench [--runs N]      # the driver: every figure, in one run
+//! ```
+//!
+//! The driver (started without `mpirun`) launches, interleaved `--runs` times (default 5):
+//! `mpirun -n 3 mpi_bench cfut`, `mpirun -n 2 mpi_bench floor`, the same two with
+//! `--mca btl self,tcp`, the mpi4py script (`mpirun -n 3 /usr/bin/python3 -m
+//! mpi4py.futures mpi/bench/mpi4py_bench.py`), and the launch-to-exit runs; then prints the
+//! medians as `metric system value` lines and a table. Each measuring mode prints
+//! `metric value` lines (medians over its own repetitions), as the Python side does:
+//! - `mpi_round_trip_p50` (µs): one no-op call, wait for it, repeat; the median call.
+//! - `mpi_round_trip_p50_polled` (µs): the same, the caller polling `is_done` instead of
+//!   blocking in `result()` (so without the caller's sleep and wake-up).
+//! - `mpi_submit_result` (µs/call): 20 000 no-op calls submitted, then every result taken.
+//! - `mpi_map_chunked` (calls/s): a map of a no-op over 200 000 inputs, chunksize 1 000,
+//!   every chunk submitted at once (`eager`, as Python's `map` does).
+//! - `mpi_bytes_1mib` (ms): 1 MiB sent to a worker and echoed back; the median echo.
+//! - `mpi_idle_cpu_pct` (% of a core, all 3 ranks together): CPU used over 1 s with the
+//!   pool up and nothing pending.
+//! - `mpi_startup_shutdown` (ms): launch to exit of `mpirun -n 3` running one call (the
+//!   floor: MPI up, one 8-byte message there and back, MPI down).
+
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use cfut_combinators::MapExt;
+use mpi::traits::*;
+
+const ROUND_TRIPS: usize = 2_000;
+const SUBMIT_CALLS: u64 = 20_000;
+const MAP_INPUTS: u64 = 200_000;
+const MAP_CHUNK: usize = 1_000;
+const ECHOES: usize = 50;
+const MIB: usize = 1 << 20;
+
+fn noop(x: u64) -> u64 {
+    x
+}
+
+fn echo(bytes: Vec<u8>) -> Vec<u8> {
+    bytes
+}
+
+fn pid(_: ()) -> u32 {
+    std::thread::sleep(Duration::from_millis(50));
+    std::process::id()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn runs_arg() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5)
+}
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    match mode.as_str() {
+        "cfut" => cfut(runs_arg()),
+        "floor" => floor(runs_arg()),
+        "startup" => {
+            cfut_mpi::run(|pool| assert_eq!(pool.submit(noop, 1).result(), Ok(1))).unwrap();
+        }
+        "floor_startup" => floor_startup(),
+        _ => driver(runs_arg()),
+    }
+}
+
+/// The `--window N` argument (calls in flight per worker), if given.
+fn window_arg() -> Option<usize> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--window")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+}
+
+/// cfut-mpi, under `mpirun -n 3`.
+fn cfut(runs: usize) {
+    let mut builder = cfut_mpi::Builder::new();
+    if let Some(window) = window_arg() {
+        builder = builder.window(window);
+    }
+    builder
+        .run(|pool| {
+            // Warm up, as the Python side does: both workers answered, then round trips.
+            let warm: Vec<u64> = pool.map(noop, 0..100).map(Result::unwrap).collect();
+            assert_eq!(warm.len(), 100);
+            for i in 0..ROUND_TRIPS as u64 {
+                assert_eq!(pool.submit(noop, i).result(), Ok(i));
+            }
+            let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+            for _ in 0..runs {
+                let mut samples = Vec::with_capacity(ROUND_TRIPS);
+                for i in 0..ROUND_TRIPS as u64 {
+                    let start = Instant::now();
+                    assert_eq!(pool.submit(noop, i).result(), Ok(i));
+                    samples.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+                figures
+                    .entry("mpi_round_trip_p50")
+                    .or_default()
+                    .push(median(samples));
+
+                // The same with the caller polling `is_done` instead of `result()`'s bounded spin
+                // and sleep: what the pipeline itself takes, without the caller's wake-up.
+                let mut samples = Vec::with_capacity(ROUND_TRIPS);
+                for i in 0..ROUND_TRIPS as u64 {
+                    let start = Instant::now();
+                    let future = pool.submit(noop, i);
+                    while !future.is_done() {
+                        std::hint::spin_loop();
+                    }
+                    assert_eq!(future.result(), Ok(i));
+                    samples.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+                figures
+                    .entry("mpi_round_trip_p50_polled")
+                    .or_default()
+                    .push(median(samples));
+
+                let start = Instant::now();
+                let futures: Vec<_> = (0..SUBMIT_CALLS).map(|i| pool.submit(noop, i)).collect();
+                let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+                let elapsed = start.elapsed().as_secs_f64();
+                assert_eq!(total, SUBMIT_CALLS * (SUBMIT_CALLS - 1) / 2);
+                figures
+                    .entry("mpi_submit_result")
+                    .or_default()
+                    .push(elapsed * 1e6 / SUBMIT_CALLS as f64);
+
+                let start = Instant::now();
+                let n = pool
+                    .map(noop, 0..MAP_INPUTS)
+                    .chunksize(NonZeroUsize::new(MAP_CHUNK).unwrap())
+                    // Every chunk submitted at once, as Python's `map` does.
+                    .eager()
+                    .map(Result::unwrap)
+                    .count();
+                let elapsed = start.elapsed().as_secs_f64();
+                assert_eq!(n as u64, MAP_INPUTS);
+                figures
+                    .entry("mpi_map_chunked")
+                    .or_default()
+                    .push(MAP_INPUTS as f64 / elapsed);
+
+                let payload = vec![7_u8; MIB];
+                let mut samples = Vec::with_capacity(ECHOES);
+                for _ in 0..ECHOES {
+                    let start = Instant::now();
+                    let back = pool.submit(echo, payload.clone()).result().unwrap();
+                    samples.push(start.elapsed().as_secs_f64() * 1e3);
+                    assert_eq!(back.len(), MIB);
+                }
+                figures
+                    .entry("mpi_bytes_1mib")
+                    .or_default()
+                    .push(median(samples));
+            }
+            // Idle CPU: every rank's CPU time over one second with nothing pending.
+            let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
+                .into_iter()
+                .map(|f| f.result().unwrap())
+                .chain([std::process::id()])
+                .collect();
+            let before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
+            std::thread::sleep(Duration::from_secs(1));
+            let after: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
+            figures
+                .entry("mpi_idle_cpu_pct")
+                .or_default()
+                .push((after - before) * 100.0);
+            for (name, values) in figures {
+                println!("{name} {:.6}", median(values));
+            }
+        })
+        .unwrap();
+}
+
+/// User + system CPU seconds of process `pid`, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // After the command: state is field 3, utime 14 and stime 15 (1-based).
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // SAFETY: sysconf has no memory effects.
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+/// The raw rsmpi floor, under `mpirun -n 2`: 8-byte ping-pong and a 1 MiB echo.
+fn floor(runs: usize) {
+    let universe = mpi::initialize().unwrap();
+    let world = universe.world();
+    let other = world.process_at_rank(1 - world.rank());
+    let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let big = vec![7_u8; MIB];
+    let mut big_back = vec![0_u8; MIB];
+    for _ in 0..runs {
+        let mut samples = Vec::with_capacity(ROUND_TRIPS);
+        for i in 0..ROUND_TRIPS as u64 {
+            if world.rank() == 0 {
+                let start = Instant::now();
+                other.send(&i);
+                let (back, _) = other.receive::<u64>();
+                samples.push(start.elapsed().as_secs_f64() * 1e6);
+                assert_eq!(back, i);
+            } else {
+                let (value, _) = other.receive::<u64>();
+                other.send(&value);
+            }
+        }
+        let mut echoes = Vec::with_capacity(ECHOES);
+        for _ in 0..ECHOES {
+            if world.rank() == 0 {
+                let start = Instant::now();
+                other.send(&big[..]);
+                other.receive_into(&mut big_back[..]);
+                echoes.push(start.elapsed().as_secs_f64() * 1e3);
+            } else {
+                other.receive_into(&mut big_back[..]);
+                other.send(&big_back[..]);
+            }
+        }
+        if world.rank() == 0 {
+            figures
+                .entry("mpi_round_trip_p50")
+                .or_default()
+                .push(median(samples));
+            figures
+                .entry("mpi_bytes_1mib")
+                .or_default()
+                .push(median(echoes));
+        }
+    }
+    for (name, values) in figures {
+        println!("{name} {:.6}", median(values));
+    }
+}
+
+/// The floor's launch to exit: MPI up, 8 bytes to rank 1 and back, MPI down.
+fn floor_startup() {
+    let universe = mpi::initialize().unwrap();
+    let world = universe.world();
+    if world.rank() == 0 {
+        world.process_at_rank(1).send(&1_u64);
+        let (_, _) = world.process_at_rank(1).receive::<u64>();
+    } else if world.rank() == 1 {
+        let (value, _) = world.process_at_rank(0).receive::<u64>();
+        world.process_at_rank(0).send(&value);
+    }
+}
+
+/// Runs `mpirun` with `args`; the `metric value` lines it printed.
+fn launch(args: &[&str]) -> Vec<(String, f64)> {
+    let output = Command::new("timeout")
+        .args(["-k", "5", "300", "mpirun"])
+        .args(args)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .output()
+        .expect("mpirun runs");
+    assert!(
+        output.status.success(),
+        "mpirun {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let metric = parts.next()?.to_owned();
+            let value = parts.next()?.parse().ok()?;
+            Some((metric, value))
+        })
+        .collect()
+}
+
+/// Milliseconds from launch to exit of `mpirun` with `args`.
+fn launch_ms(args: &[&str]) -> f64 {
+    let start = Instant::now();
+    launch(args);
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// Every figure, interleaved `runs` times, medians printed.
+fn driver(runs: usize) {
+    let exe = std::env::current_exe().unwrap();
+    let exe = exe.to_str().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/mpi4py_bench.py");
+    let tcp = ["--mca", "btl", "self,tcp"];
+    let mut figures: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let mut record = |system: &str, lines: Vec<(String, f64)>| {
+        for (metric, value) in lines {
+            figures
+                .entry((metric, system.to_owned()))
+                .or_default()
+                .push(value);
+        }
+    };
+    for _ in 0..runs {
+        record("cfut-mpi", launch(&["-n", "3", exe, "cfut", "--runs", "1"]));
+        record(
+            "mpi-floor",
+            launch(&["-n", "2", exe, "floor", "--runs", "1"]),
+        );
+        let python = [
+            "-n",
+            "3",
+            "/usr/bin/python3",
+            "-m",
+            "mpi4py.futures",
+            script,
+        ];
+        record("mpi4py", launch(&[&python[..], &["--runs", "1"]].concat()));
+        let tcp_lines = |mode: &str, n: &str| {
+            launch(&[&tcp[..], &["-n", n, exe, mode, "--runs", "1"]].concat())
+                .into_iter()
+                .filter(|(metric, _)| metric == "mpi_round_trip_p50")
+                .map(|(_, value)| ("mpi_round_trip_p50_tcp".to_owned(), value))
+                .collect::<Vec<_>>()
+        };
+        record("cfut-mpi", tcp_lines("cfut", "3"));
+        record("mpi-floor", tcp_lines("floor", "2"));
+        let startup = |args: &[&str]| vec![("mpi_startup_shutdown".to_owned(), launch_ms(args))];
+        record("cfut-mpi", startup(&["-n", "3", exe, "startup"]));
+        record("mpi-floor", startup(&["-n", "3", exe, "floor_startup"]));
+        record("mpi4py", startup(&[&python[..], &["--startup"]].concat()));
+    }
+    let mut table: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for ((metric, system), values) in figures {
+        let value = median(values);
+        println!("{metric} {system} {value:.6}");
+        table.entry(metric).or_default().insert(system, value);
+    }
+    println!();
+    println!("| metric | cfut-mpi | mpi4py | mpi-floor |");
+    println!("|---|---|---|---|");
+    for (metric, row) in &table {
+        let cell = |system: &str| {
+            row.get(system)
+                .map_or("—".to_owned(), |v| format!("{v:.3}"))
+        };
+        println!(
+            "| `{metric}` | {} | {} | {} |",
+            cell("cfut-mpi"),
+            cell("mpi4py"),
+            cell("mpi-floor")
+        );
+    }
+}

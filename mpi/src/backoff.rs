@@ -1,0 +1,56 @@
+//! [`Backoff`]: poll hot for a moment, then sleep, never for more than a fraction of the time
+//! already waited.
+
+use std::time::{Duration, Instant};
+
+use crate::tuning::{FIRST_SLEEP, MAX_SLEEP, SLEEP_FRACTION, SPIN};
+
+/// The idle policy of a polling loop: after the last useful poll, [`SPIN`] of polls without
+/// sleeping; then sleeps of 1/[`SLEEP_FRACTION`] of the time idle so far, between
+/// [`FIRST_SLEEP`] and [`MAX_SLEEP`]. A message that arrives during a sleep therefore waits
+/// at most that fraction of the time already spent waiting for it (or `MAX_SLEEP`).
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    active: Instant,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff {
+            active: Instant::now(),
+        }
+    }
+
+    /// Something happened: spin again.
+    pub(crate) fn reset(&mut self) {
+        self.active = Instant::now();
+    }
+
+    /// Nothing happened: how long to sleep before the next poll (`None`: poll again now).
+    pub(crate) fn idle(&mut self) -> Option<Duration> {
+        let idle = self.active.elapsed();
+        if idle < SPIN {
+            std::hint::spin_loop();
+            return None;
+        }
+        Some((idle / SLEEP_FRACTION).clamp(FIRST_SLEEP, MAX_SLEEP))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleeps_grow_with_the_wait_to_the_bound() {
+        let mut backoff = Backoff::new();
+        assert_eq!(backoff.idle(), None, "spins right after activity");
+        backoff.active = Instant::now() - SPIN;
+        let first = backoff.idle().unwrap();
+        assert!(first >= FIRST_SLEEP && first <= SPIN / SLEEP_FRACTION + FIRST_SLEEP);
+        backoff.active = Instant::now() - Duration::from_secs(1);
+        assert_eq!(backoff.idle(), Some(MAX_SLEEP));
+        backoff.reset();
+        assert_eq!(backoff.idle(), None);
+    }
+}

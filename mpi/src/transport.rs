@@ -1,0 +1,234 @@
+//! The MPI calls this crate makes, over one duplicated communicator: byte messages sent,
+//! probed and received, each with a tag saying what it carries.
+//!
+//! Only raw handles cross threads here: during a pool's life exactly one thread (the
+//! manager's, or a worker rank's main thread) calls MPI on a [`Comm`], which
+//! `MPI_THREAD_SERIALIZED` allows. MPI's default error handler ends the whole job on any
+//! failure, so return codes are not checked: a failing call never returns.
+
+use std::os::raw::{c_int, c_void};
+
+use mpi::ffi;
+
+/// Root to worker: the `SETUP` frame (build identity, initializer).
+pub(crate) const TAG_SETUP: c_int = 0x0cf1;
+/// Worker to root: `READY` or `REFUSED`.
+pub(crate) const TAG_REPLY: c_int = 0x0cf2;
+/// Root to worker: a `CALL` frame.
+pub(crate) const TAG_CALL: c_int = 0x0cf3;
+/// Worker to root: a `RESULT` frame.
+pub(crate) const TAG_RESULT: c_int = 0x0cf4;
+/// Root to worker: stop serving (empty).
+pub(crate) const TAG_STOP: c_int = 0x0cf5;
+
+/// The largest message MPI can count in one `int` of bytes.
+pub(crate) const MAX_MESSAGE: usize = c_int::MAX as usize;
+
+/// A communicator this crate owns (a duplicate of the user's, so its messages never match
+/// the user's own receives), freed on drop.
+#[derive(Debug)]
+pub(crate) struct Comm {
+    raw: ffi::MPI_Comm,
+    /// `true` for an intercommunicator (spawn mode): ranks name the remote group.
+    inter: bool,
+}
+
+// SAFETY: an `MPI_Comm` is a handle that any thread may use once MPI runs at
+// `MPI_THREAD_SERIALIZED` or above (checked before any `Comm` is made); this crate lets one
+// thread at a time use it (see the module docs).
+unsafe impl Send for Comm {}
+
+impl Comm {
+    /// Duplicates `raw` (collective over its processes).
+    ///
+    /// # Safety
+    ///
+    /// `raw` must be a valid communicator and MPI initialized.
+    pub(crate) unsafe fn duplicate(raw: ffi::MPI_Comm) -> Comm {
+        // SAFETY: `RSMPI_COMM_NULL` is a constant handle.
+        let mut dup = unsafe { ffi::RSMPI_COMM_NULL };
+        // SAFETY: `raw` is valid (caller), `dup` is writable.
+        unsafe { ffi::MPI_Comm_dup(raw, &mut dup) };
+        let mut flag: c_int = 0;
+        // SAFETY: `dup` was just created.
+        unsafe { ffi::MPI_Comm_test_inter(dup, &mut flag) };
+        Comm {
+            raw: dup,
+            inter: flag != 0,
+        }
+    }
+
+    /// Takes over the intercommunicator `raw` (spawn mode), disconnecting it on drop.
+    ///
+    /// # Safety
+    ///
+    /// `raw` must be a live intercommunicator that nothing else frees.
+    pub(crate) unsafe fn adopt_inter(raw: ffi::MPI_Comm) -> Comm {
+        Comm { raw, inter: true }
+    }
+
+    /// This process's rank (in the local group).
+    pub(crate) fn rank(&self) -> i32 {
+        let mut rank = 0;
+        // SAFETY: `self.raw` is a valid communicator we own.
+        unsafe { ffi::MPI_Comm_rank(self.raw, &mut rank) };
+        rank
+    }
+
+    /// A message from `source` with `tag` (any if `None`) that has arrived, if one has:
+    /// `(source, tag, length in bytes)`. Never blocks.
+    pub(crate) fn probe(
+        &self,
+        source: Option<i32>,
+        tag: Option<c_int>,
+    ) -> Option<(i32, c_int, usize)> {
+        // SAFETY: `RSMPI_ANY_SOURCE` and `RSMPI_ANY_TAG` are constants.
+        let (any_source, any_tag) = unsafe { (ffi::RSMPI_ANY_SOURCE, ffi::RSMPI_ANY_TAG) };
+        let source = source.unwrap_or(any_source);
+        let tag = tag.unwrap_or(any_tag);
+        let mut flag: c_int = 0;
+        // SAFETY: a zeroed status is a valid out-parameter.
+        let mut status: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+        // SAFETY: `self.raw` is ours; `flag` and `status` are writable.
+        unsafe { ffi::MPI_Iprobe(source, tag, self.raw, &mut flag, &mut status) };
+        if flag == 0 {
+            return None;
+        }
+        let mut count: c_int = 0;
+        // SAFETY: `status` was filled by the probe; the datatype is a constant.
+        unsafe { ffi::MPI_Get_count(&status, ffi::RSMPI_UINT8_T, &mut count) };
+        Some((
+            status.MPI_SOURCE,
+            status.MPI_TAG,
+            usize::try_from(count).unwrap_or(0),
+        ))
+    }
+
+    /// Receives the message of `length` bytes from `source` with `tag` that a probe saw,
+    /// into `buf` (replacing its contents, reusing its capacity: a fresh buffer for every
+    /// 1 MiB message costs its page faults again each time).
+    pub(crate) fn receive_into(&self, source: i32, tag: c_int, length: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+        buf.reserve(length);
+        // SAFETY: `buf` has room for `length` bytes (at most `c_int::MAX`, as probed); the
+        // status is ignored.
+        unsafe {
+            ffi::MPI_Recv(
+                buf.as_mut_ptr().cast::<c_void>(),
+                length as c_int,
+                ffi::RSMPI_UINT8_T,
+                source,
+                tag,
+                self.raw,
+                ffi::RSMPI_STATUS_IGNORE,
+            )
+        };
+        // SAFETY: the probed message of exactly `length` bytes was received into `buf` (MPI's
+        // default error handler ends the job rather than return with fewer). Not zeroed
+        // first: MPI writes every byte.
+        unsafe { buf.set_len(length) };
+    }
+
+    /// Starts sending `buf` to `dest` with `tag`; the returned [`Sending`] owns the bytes
+    /// until MPI is done with them.
+    ///
+    /// # Panics
+    ///
+    /// If `buf` is longer than [`MAX_MESSAGE`] (callers check first).
+    pub(crate) fn start_send(&self, dest: i32, tag: c_int, buf: Vec<u8>) -> Sending {
+        let count = c_int::try_from(buf.len()).expect("a message within MAX_MESSAGE");
+        // SAFETY: `RSMPI_REQUEST_NULL` is a constant handle.
+        let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
+        // SAFETY: the heap buffer of `buf` does not move when `buf` moves into the returned
+        // `Sending`, which keeps it alive until the request completes (or leaks it).
+        unsafe {
+            ffi::MPI_Isend(
+                buf.as_ptr().cast::<c_void>(),
+                count,
+                ffi::RSMPI_UINT8_T,
+                dest,
+                tag,
+                self.raw,
+                &mut request,
+            )
+        };
+        Sending {
+            request,
+            buf: Some(buf),
+        }
+    }
+}
+
+impl Drop for Comm {
+    fn drop(&mut self) {
+        if self.inter {
+            // SAFETY: `self.raw` is ours and no request on it is pending (every `Sending`
+            // was waited for); disconnecting lets the spawned side finish on its own.
+            unsafe { ffi::MPI_Comm_disconnect(&mut self.raw) };
+        } else {
+            // SAFETY: as above; freeing our duplicate.
+            unsafe { ffi::MPI_Comm_free(&mut self.raw) };
+        }
+    }
+}
+
+/// A send in progress: owns its bytes until MPI completes it.
+#[derive(Debug)]
+pub(crate) struct Sending {
+    request: ffi::MPI_Request,
+    buf: Option<Vec<u8>>,
+}
+
+// SAFETY: as for `Comm`: a request handle used by one thread at a time.
+unsafe impl Send for Sending {}
+
+impl Sending {
+    /// `true` once MPI is done with the bytes (the bytes are freed then). Never blocks.
+    pub(crate) fn test(&mut self) -> bool {
+        if self.buf.is_none() {
+            return true;
+        }
+        let mut flag: c_int = 0;
+        // SAFETY: `self.request` is the live request of this send.
+        unsafe { ffi::MPI_Test(&mut self.request, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
+        if flag != 0 {
+            self.buf = None;
+        }
+        flag != 0
+    }
+
+    /// The bytes back once MPI is done with them (`None` while it is not), for reuse.
+    pub(crate) fn reclaim(&mut self) -> Option<Vec<u8>> {
+        self.buf.as_ref()?;
+        let mut flag: c_int = 0;
+        // SAFETY: `self.request` is the live request of this send.
+        unsafe { ffi::MPI_Test(&mut self.request, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
+        if flag != 0 { self.buf.take() } else { None }
+    }
+
+    /// Blocks until MPI is done with the bytes.
+    pub(crate) fn wait(mut self) {
+        if self.buf.is_some() {
+            // SAFETY: `self.request` is the live request of this send.
+            unsafe { ffi::MPI_Wait(&mut self.request, ffi::RSMPI_STATUS_IGNORE) };
+            self.buf = None;
+        }
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        if let Some(buf) = self.buf.take() {
+            // MPI may still read the bytes: leak them rather than free memory in use.
+            std::mem::forget(buf);
+        }
+    }
+}
+
+/// Ends the whole MPI job with `code` (`MPI_Abort` on the world): what a rank does when it
+/// cannot go on, so that no rank is left waiting.
+pub(crate) fn abort(code: c_int) -> ! {
+    // SAFETY: `RSMPI_COMM_WORLD` is valid while MPI runs; `MPI_Abort` does not return.
+    unsafe { ffi::MPI_Abort(ffi::RSMPI_COMM_WORLD, code) };
+    std::process::abort()
+}

@@ -1,0 +1,38 @@
+//! The crate's tunables in one place: what each trades, and how to measure it.
+//!
+//! Figures come from `mpirun -n 3 target/release/examples/mpi_bench` (1 root + 2 workers,
+//! shared memory, Open MPI 4.1, 2 vCPUs); see `mpi/README.md` for the run.
+
+use std::time::Duration;
+
+/// Calls in flight per worker rank by default. More hides the round trip behind the worker's
+/// work (the next call is already there when one ends); fewer keeps calls cancellable in
+/// the root for longer. Measured (`mpirun -n 3 target/release/examples/mpi_bench cfut --runs
+/// 1 --window W`, three alternating runs): `mpi_submit_result` 16.7–20.2 µs/call with W = 1,
+/// 3.3–4.3 µs with W = 8.
+pub(crate) const DEFAULT_WINDOW: usize = 8;
+
+/// How long a rank polls without sleeping after its last message. A round trip of a tiny
+/// call takes 12–13 µs (`mpi_round_trip_p50_polled`), so the answer to a call, and a
+/// caller's next call, usually come within this spin and cost no sleep; idle for longer,
+/// the rank backs off.
+pub(crate) const SPIN: Duration = Duration::from_micros(200);
+
+/// The shortest sleep after the spin.
+pub(crate) const FIRST_SLEEP: Duration = Duration::from_micros(10);
+
+/// A sleep lasts at most 1/8 of the time already spent idle, so a message arriving during it
+/// waits at most 12.5% longer than it took to come. Doubling sleeps, tried first, overshoot
+/// by up to 100%, and a message above MPI's eager limit (a 1 MiB buffer, a chunk of a `map`)
+/// waits for the sleeping side at each step of its rendezvous. In `mpi_bench` runs under
+/// shifting load (average 4–14), `mpi_map_chunked` was 0.8–4.5 M calls/s and
+/// `mpi_bytes_1mib` 2.9–11 ms with doubling sleeps, 2.3–6.7 M and 0.96–1.8 ms with this
+/// bound (together with results sent without waiting for the root).
+pub(crate) const SLEEP_FRACTION: u32 = 8;
+
+/// The longest sleep between two polls: the most latency an idle rank adds to the next
+/// message (mpi4py.futures backs off to the same 1 ms). Idle worker ranks wake 1000 times a
+/// second; the root's manager sleeps without MPI when nothing is in flight. Measured:
+/// `mpi_idle_cpu_pct` 3–4% of one core for the three ranks together (1 root + 2 workers,
+/// over one idle second, at the 1% resolution of clock ticks).
+pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);
