@@ -75,6 +75,7 @@
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
 mod as_completed;
+mod group;
 mod loom;
 mod map;
 #[cfg(feature = "indicatif")]

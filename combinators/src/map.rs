@@ -273,8 +273,10 @@ fn default_window(max_workers: usize) -> usize {
 /// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
 /// most [`window`](Self::window) inputs (or chunks, with an explicit
 /// [`chunksize`](Self::chunksize)) are in flight — submitted and not yet yielded — so an
-/// endless input works and memory stays bounded. Tiny calls are grouped into one job by
-/// themselves (see [`chunksize`](Self::chunksize)), so they do not each pay a dispatch. Each `next()` waits for
+/// endless input works and memory stays bounded. Tiny calls are grouped by themselves
+/// (see [`chunksize`](Self::chunksize)), so they do not each pay a dispatch — without ever
+/// costing parallelism or latency: each call still has its own result, yielded as soon as
+/// it is done, and no worker idles while a call waits inside a group. Each `next()` waits for
 /// the oldest unit; before that, it tops the window up from the input whenever half the window
 /// or less is in flight, or the oldest unit is not done yet (refilling in batches, and instead
 /// of sleeping, keeps the workers busy). [`eager`](Self::eager) gives
@@ -442,12 +444,21 @@ impl<'a, A, T> Map<'a, A, T> {
     /// only its element). The window then counts chunks. Fewer, larger units amortize the
     /// per-call cost of small calls — and of a process boundary.
     ///
+    /// An explicit chunk is one job: its calls run one after another on one worker, and its
+    /// results come together when the last of them is done.
+    ///
     /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
     /// one call per job, times the calls where they run, doubles the group (up to 256, and a
     /// quarter of the window per worker) while calls average under 2 µs, and halves it when
     /// they average over 50 µs — so tiny calls do not pay a dispatch each, and real work
-    /// still goes one call per job. `chunksize(1)` turns that off; so does
-    /// [`eager`](Self::eager). At the portable level the default is one call per job.
+    /// still goes one call per job. Unlike an explicit chunk, an automatic group never
+    /// costs parallelism or latency: it is run by up to one job per worker
+    /// ([`Executor::max_workers`]), each taking the group's next call only when it can start
+    /// it, so an idle worker always finds the group's unstarted calls; and each call's
+    /// result is yielded as soon as that call is done. `chunksize(1)` turns grouping off; so
+    /// does [`eager`](Self::eager). At the portable level the default is one call per job.
+    ///
+    /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///
     /// # Examples
     ///
@@ -521,18 +532,14 @@ impl<'a, A, T> Map<'a, A, T> {
         if self.inputs.is_none() || (!force && !self.eager && self.load() > self.window / 2) {
             return;
         }
-        // Taken out while submitting, so that `next_unit` may adjust the rest of `self`.
+        // Taken out while submitting, so that `submit_next` may adjust the rest of `self`.
         let Some(mut inputs) = self.inputs.take() else {
             return;
         };
         while self.eager || self.load() < self.window {
-            match self.next_unit(&mut inputs) {
-                Some(unit) => {
-                    self.in_flight += unit.len();
-                    self.queue.push_back(unit);
-                }
+            if !self.submit_next(&mut inputs) {
                 // Exhausted: `inputs` stays `None`.
-                None => return,
+                return;
             }
         }
         self.inputs = Some(inputs);
@@ -548,32 +555,51 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// Submits the next unit from `inputs`; `None` once they are exhausted.
-    fn next_unit(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> Option<Unit<T>> {
+    /// Submits the next unit from `inputs` — under automatic grouping, the next group, one
+    /// unit per call — and queues it; `false` once the inputs are exhausted.
+    fn submit_next(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> bool {
         #[cfg(not(cfut_loom))]
         self.adapt();
         #[cfg(not(cfut_loom))]
         if let Some(group) = self.group {
             let args: Vec<A> = inputs.by_ref().take(group).collect();
             if args.is_empty() {
-                return None;
+                return false;
             }
-            let len = args.len();
-            return Some(match self.submitter.timed_chunk(args) {
-                Ok(future) => Unit::Chunk(future, len),
+            // At most one runner per worker: more could never run at once.
+            match self.submitter.group(args, self.max_workers) {
+                Ok(futures) => {
+                    self.in_flight += futures.len();
+                    self.queue.extend(futures.into_iter().map(Unit::One));
+                }
                 Err(args) => {
                     // This executor cannot time calls where they run: one call per job.
                     self.group = None;
-                    self.chunk_or_one(args)
+                    let unit = self.chunk_or_one(args);
+                    self.push(unit);
                 }
-            });
+            }
+            return true;
         }
-        if self.chunksize == 1 {
+        let unit = if self.chunksize == 1 {
             inputs.next().map(|arg| Unit::One(self.submitter.one(arg)))
         } else {
             let args: Vec<A> = inputs.by_ref().take(self.chunksize).collect();
             (!args.is_empty()).then(|| self.chunk_or_one(args))
+        };
+        match unit {
+            Some(unit) => {
+                self.push(unit);
+                true
+            }
+            None => false,
         }
+    }
+
+    /// Queues a submitted unit.
+    fn push(&mut self, unit: Unit<T>) {
+        self.in_flight += unit.len();
+        self.queue.push_back(unit);
     }
 
     /// One unit for `args` (not empty): a single call, or a chunk.

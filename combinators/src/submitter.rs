@@ -5,6 +5,8 @@ use std::panic::{self, AssertUnwindSafe};
 
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable, Submit};
 
+#[cfg(not(cfut_loom))]
+use crate::group;
 use crate::loom::sync::Arc;
 #[cfg(not(cfut_loom))]
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
@@ -16,18 +18,20 @@ pub(crate) trait Submitter<A, T> {
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>>;
-    /// Like [`chunk`](Self::chunk), also recording how long its calls took, where they ran,
-    /// in [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
+    /// The calls over `args` (not empty) as one automatic group, run by at most
+    /// `max_runners` jobs that take the calls one at a time (`group.rs`), with one future per
+    /// call, in input order. The runners record how long their calls took in
+    /// [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
     /// Where the time cannot be measured on the executor's side (the portable level: the
     /// call may run in another process), gives `args` back.
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>>;
-    /// The latest measurement of [`timed_chunk`](Self::timed_chunk)'s calls.
+    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Vec<Future<T>>, Vec<A>>;
+    /// The latest measurement of [`group`](Self::group)'s calls.
     #[cfg(not(cfut_loom))]
     fn timing(&self) -> Option<&Timing>;
 }
 
-/// The average time per call of the latest timed chunk, written by the worker that ran it.
+/// The average time per call of the latest group runner, written by the worker that ran it.
 #[cfg(not(cfut_loom))]
 #[derive(Debug, Default)]
 pub(crate) struct Timing {
@@ -37,7 +41,7 @@ pub(crate) struct Timing {
 
 #[cfg(not(cfut_loom))]
 impl Timing {
-    fn record(&self, took: std::time::Duration, calls: usize) {
+    pub(crate) fn record(&self, took: std::time::Duration, calls: usize) {
         let per_call = took.as_nanos() / calls.max(1) as u128;
         // ORDERING: the value is published by the `Release` increment below.
         self.per_call_nanos.store(
@@ -91,16 +95,14 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>> {
-        let call = Arc::clone(&self.call);
-        let timing = Arc::clone(&self.timing);
-        Ok(self.executor.submit(move || {
-            let start = std::time::Instant::now();
-            let calls = args.len();
-            let results = run_each(&*call, args);
-            timing.record(start.elapsed(), calls);
-            results
-        }))
+    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Vec<Future<T>>, Vec<A>> {
+        Ok(group::submit(
+            self.executor,
+            &self.call,
+            args,
+            max_runners,
+            &self.timing,
+        ))
     }
 
     #[cfg(not(cfut_loom))]
@@ -130,7 +132,7 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<Vec<Result<T, Error>>>, Vec<A>> {
+    fn group(&self, args: Vec<A>, _max_runners: usize) -> Result<Vec<Future<T>>, Vec<A>> {
         Err(args)
     }
 
