@@ -1,8 +1,10 @@
 //! `map`'s automatic grouping of tiny calls, built so that it never costs parallelism or
 //! latency (issue 11).
 //!
-//! * [`submit`], which hands a group of calls to an executor and gives one future per call;
-//! * [`Group`], the shared list of calls that the group's runner jobs take one at a time.
+//! * [`submit`], which hands a group of calls to an executor;
+//! * [`Group`], the shared list of calls that the group's runner jobs take one at a time,
+//!   and where each call's outcome waits for the `map`;
+//! * [`Outcomes`], the `map`'s view of a group: one outcome per call, in input order.
 //!
 //! # Why this shape
 //!
@@ -16,11 +18,17 @@
 //!
 //! Here:
 //!
-//! - Each call has its own [`Promise`], completed the moment the call returns: a finished
-//!   result never waits for another element's call.
+//! - Each call has its own slot, where its outcome is stored the moment the call returns:
+//!   a finished result never waits for another element's call. The `map` takes outcomes
+//!   from the slots in input order; only when the one it needs is not there yet does it
+//!   leave a [`Promise`] in that slot and wait on its future (so waiting is the core's:
+//!   deadlines, and a pool worker running its own queued calls meanwhile).
 //! - A group of `n` calls is run by `min(n, max_workers)` *runner* jobs, submitted together.
 //!   A runner takes the next unstarted call, runs it, and repeats until none is left; it
-//!   takes a call only when it can start it at once. So while a group holds an unstarted
+//!   takes a call only when it can start it at once. Runners alternate ends: the first (and
+//!   every other one) takes calls from the front, the second (and every other one) from the
+//!   back, so that two runners of a group do not write the same cache lines on every call;
+//!   they stop where they meet. So while a group holds an unstarted
 //!   call, either one of its runners is still queued — and an idle worker takes it and joins
 //!   in — or all of them have started, each on its own worker, and then `max_workers` workers
 //!   are busy: no worker idles while a call of the `map` waits inside a group. That is the
@@ -28,17 +36,21 @@
 //!   thief), reached without a runner having to submit more runners, which it could not:
 //!   jobs are `'static`, and the `map` only borrows its executor.
 //! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find the list
-//!   empty), against groups of up to 256 calls; and one promise per call rather than one per
-//!   group. `compare -- combinators` (`map_100k`) measures it against `chunksize(1)`.
+//!   empty), against groups of up to 256 calls; and two short lock/unlock pairs per call on
+//!   the runner's side and one on the `map`'s (`try_take`, when the call is done).
+//!   `compare -- combinators` (`map_100k`) measures it.
 //!
 //! A runner that is never run (cancelled by a cancelling shutdown, rejected after shutdown,
 //! dropped by its executor) settles the group's calls only if it is the last of the group's
 //! runners to be settled and none of them ran: then no runner will take the calls, and each
 //! gets the runner's fate (cancelled, or the runner's error). A runner that ran takes every
-//! call of the group, so nothing is left for the others. `group/tests/loom_group.rs`
-//! model-checks that race.
+//! call of the group, so nothing is left for the others. A `map` that ends (dropped, or its
+//! deadline passed) marks the calls no runner started as gone; runners stop at them.
+//! `group/tests/loom_group.rs` model-checks these races.
 
-use cfut_core::{Error, Future, Job, JobExecutor, Promise, promise};
+use std::panic::{self, AssertUnwindSafe};
+
+use cfut_core::{Error, Job, JobExecutor, Promise, promise};
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Mutex};
@@ -48,16 +60,27 @@ use crate::submitter::Timing;
 #[cfg(all(test, cfut_loom))]
 mod tests;
 
-/// One call waiting in a group: its argument and the promise of its future.
-type Slot<A, T> = Mutex<Option<(A, Promise<T>)>>;
+/// One call of a group.
+enum Slot<A, T> {
+    /// Not started; the `map`'s wake-up if it waits for this call.
+    Pending(A, Option<Promise<()>>),
+    /// A runner runs it.
+    Running(Option<Promise<()>>),
+    /// Its outcome, for the `map` to take.
+    Done(Result<T, Error>),
+    /// Taken by the `map`, or cancelled by it before any runner started it.
+    Gone,
+}
 
-/// The calls of one group, shared by its runners.
+/// The calls of one group, shared by its runners and the `map`.
 pub(crate) struct Group<A, T, F> {
     call: Arc<F>,
-    /// The calls in input order; a slot is emptied by the runner that takes its call.
-    slots: Box<[Slot<A, T>]>,
-    /// The index of the next slot to take.
-    next: AtomicUsize,
+    slots: Box<[Mutex<Slot<A, T>>]>,
+    /// How many slots were claimed from the front, and from the back.
+    front: AtomicUsize,
+    back: AtomicUsize,
+    /// Runners started so far: even ones take calls from the front, odd ones from the back.
+    started: AtomicUsize,
     /// Set by the first runner that runs, before it takes a call.
     ran: AtomicBool,
     /// Runners neither run nor settled otherwise yet.
@@ -71,64 +94,103 @@ impl<A, T, F> Group<A, T, F>
 where
     F: Fn(A) -> T,
 {
-    /// A group of calls of `call` over `args`, to be run by `runners` runners, and the
-    /// future of each call, in input order.
+    /// A group of calls of `call` over `args`, to be run by `runners` runners.
     pub(crate) fn new(
         call: Arc<F>,
         args: Vec<A>,
         runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
-    ) -> (Self, Vec<Future<T>>) {
-        let mut futures = Vec::with_capacity(args.len());
-        let slots = args
-            .into_iter()
-            .map(|arg| {
-                let (producer, future) = promise();
-                futures.push(future);
-                Mutex::new(Some((arg, producer)))
-            })
-            .collect();
-        let group = Group {
+    ) -> Self {
+        Group {
             call,
-            slots,
-            next: AtomicUsize::new(0),
+            slots: args
+                .into_iter()
+                .map(|arg| Mutex::new(Slot::Pending(arg, None)))
+                .collect(),
+            front: AtomicUsize::new(0),
+            back: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
             ran: AtomicBool::new(false),
             unsettled: AtomicUsize::new(runners),
             #[cfg(not(cfut_loom))]
             timing,
-        };
-        (group, futures)
+        }
     }
 
-    /// Takes the next call nobody took yet.
-    fn take(&self) -> Option<(A, Promise<T>)> {
-        loop {
-            // ORDERING: only the uniqueness of each index matters; the slot's mutex hands its
-            // contents over.
-            let index = self.next.fetch_add(1, Ordering::Relaxed);
-            if let Some(taken) = self.slots.get(index)?.lock().take() {
-                return Some(taken);
+    /// Claims the next slot from one end; `None` past the other end.
+    fn claim(&self, from_back: bool) -> Option<usize> {
+        let len = self.slots.len();
+        // ORDERING: only the uniqueness of each index matters; the slot's mutex hands its
+        // contents over, and decides between the two ends where they meet.
+        if from_back {
+            let taken = self.back.fetch_add(1, Ordering::Relaxed);
+            (taken < len).then(|| len - 1 - taken)
+        } else {
+            let taken = self.front.fetch_add(1, Ordering::Relaxed);
+            (taken < len).then_some(taken)
+        }
+    }
+
+    /// Starts call `index` if nobody did: its argument.
+    fn start(&self, index: usize) -> Option<A> {
+        let mut slot = self.slots[index].lock();
+        match std::mem::replace(&mut *slot, Slot::Gone) {
+            Slot::Pending(arg, waiter) => {
+                *slot = Slot::Running(waiter);
+                Some(arg)
+            }
+            other => {
+                *slot = other;
+                None
             }
         }
     }
 
-    /// A runner's body: runs the group's calls one at a time until none is left, completing
-    /// each call's future as soon as it returns.
+    /// Stores the outcome of call `index`; gives the `map`'s wake-up, if it waits.
+    fn store(&self, index: usize, outcome: Result<T, Error>) -> Option<Promise<()>> {
+        let mut slot = self.slots[index].lock();
+        match std::mem::replace(&mut *slot, Slot::Done(outcome)) {
+            Slot::Running(waiter) | Slot::Pending(_, waiter) => waiter,
+            Slot::Done(_) | Slot::Gone => None,
+        }
+    }
+
+    /// A runner's body: runs the group's calls one at a time, from its end, until none is
+    /// left, storing each call's outcome as soon as it returns.
     pub(crate) fn run(&self) {
         // ORDERING: SeqCst with `settle_unrun`: the runner that settles last sees `ran` if
         // any runner ran (the store comes before this runner's decrement).
         self.ran.store(true, Ordering::SeqCst);
         self.unsettled.fetch_sub(1, Ordering::SeqCst);
+        // ORDERING: only alternates the ends; nothing is published through it.
+        let from_back = self.started.fetch_add(1, Ordering::Relaxed) % 2 == 1;
         #[cfg(not(cfut_loom))]
         let start = std::time::Instant::now();
+        // Time spent waking the `map`, left out of the call timing: a wake-up is not the
+        // call's cost, and would keep groups of one call from ever growing.
+        #[cfg(not(cfut_loom))]
+        let mut waking = std::time::Duration::ZERO;
         let mut calls = 0;
-        while let Some((arg, producer)) = self.take() {
-            producer.run(|| (self.call)(arg));
+        while let Some(index) = self.claim(from_back) {
+            // Not pending: the other end took it (they met), or the `map` ended.
+            let Some(arg) = self.start(index) else { break };
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.call)(arg)))
+                .map_err(Error::from_panic);
             calls += 1;
+            if let Some(waiter) = self.store(index, outcome) {
+                #[cfg(not(cfut_loom))]
+                let woken = std::time::Instant::now();
+                waiter.set_result(());
+                #[cfg(not(cfut_loom))]
+                {
+                    waking += woken.elapsed();
+                }
+            }
         }
         #[cfg(not(cfut_loom))]
         if calls > 0 {
-            self.timing.record(start.elapsed(), calls);
+            self.timing
+                .record(start.elapsed().saturating_sub(waking), calls);
         }
         #[cfg(cfut_loom)]
         let _ = calls;
@@ -142,11 +204,92 @@ where
         if self.unsettled.fetch_sub(1, Ordering::SeqCst) != 1 || self.ran.load(Ordering::SeqCst) {
             return;
         }
-        while let Some((_, producer)) = self.take() {
-            if matches!(error, Error::Cancelled) {
-                producer.cancel();
-            } else {
-                producer.set_error(error.clone());
+        for index in 0..self.slots.len() {
+            if self.start(index).is_some() {
+                if let Some(waiter) = self.store(index, Err(error.clone())) {
+                    waiter.set_result(());
+                }
+            }
+        }
+    }
+}
+
+/// The `map`'s view of a group: the outcome of each call, by index in the group.
+pub(crate) trait Outcomes<T> {
+    /// Is call `index` done (its outcome stored)?
+    fn is_done(&self, index: usize) -> bool;
+    /// Blocks until call `index` is done.
+    fn wait(&self, index: usize);
+    /// Blocks until call `index` is done or `deadline` passes; `false` if it passed first.
+    #[cfg(not(cfut_loom))]
+    fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool;
+    /// Takes the outcome of call `index` if it is done.
+    fn try_take(&self, index: usize) -> Option<Result<T, Error>>;
+    /// Takes the outcome of call `index`, which is done. A call that is not (the `map`
+    /// cancelled it) gives [`Error::Cancelled`].
+    fn take(&self, index: usize) -> Result<T, Error>;
+    /// The `map` ended: calls that no runner started are gone, and will not run.
+    fn cancel(&self);
+}
+
+impl<A, T, F> Group<A, T, F> {
+    /// The future to wait on for call `index`, unless it is done already.
+    fn waiter(&self, index: usize) -> Option<cfut_core::Future<()>> {
+        let mut slot = self.slots[index].lock();
+        let waiter = match &mut *slot {
+            Slot::Pending(_, waiter) | Slot::Running(waiter) => waiter,
+            Slot::Done(_) | Slot::Gone => return None,
+        };
+        let (producer, future) = promise();
+        *waiter = Some(producer);
+        Some(future)
+    }
+}
+
+impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
+    fn is_done(&self, index: usize) -> bool {
+        matches!(*self.slots[index].lock(), Slot::Done(_) | Slot::Gone)
+    }
+
+    fn wait(&self, index: usize) {
+        if let Some(future) = self.waiter(index) {
+            future.wait();
+        }
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool {
+        match self.waiter(index) {
+            None => true,
+            Some(future) => {
+                future.wait_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            }
+        }
+    }
+
+    fn try_take(&self, index: usize) -> Option<Result<T, Error>> {
+        let mut slot = self.slots[index].lock();
+        if !matches!(*slot, Slot::Done(_)) {
+            return None;
+        }
+        match std::mem::replace(&mut *slot, Slot::Gone) {
+            Slot::Done(outcome) => Some(outcome),
+            Slot::Pending(..) | Slot::Running(_) | Slot::Gone => None,
+        }
+    }
+
+    fn take(&self, index: usize) -> Result<T, Error> {
+        match std::mem::replace(&mut *self.slots[index].lock(), Slot::Gone) {
+            Slot::Done(outcome) => outcome,
+            Slot::Pending(..) | Slot::Running(_) | Slot::Gone => Err(Error::Cancelled),
+        }
+    }
+
+    fn cancel(&self) {
+        for slot in self.slots.iter() {
+            let mut slot = slot.lock();
+            if let Slot::Pending(..) = *slot {
+                *slot = Slot::Gone;
             }
         }
     }
@@ -171,14 +314,14 @@ where
 }
 
 /// Submits `call` over `args` (not empty) to `executor` as one group run by at most
-/// `max_runners` jobs; gives the future of each call, in input order.
+/// `max_runners` jobs; gives the `map` its view of the group.
 pub(crate) fn submit<E, F, A, T>(
     executor: &E,
     call: &Arc<F>,
     args: Vec<A>,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Vec<Future<T>>
+) -> Box<dyn Outcomes<T>>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
@@ -186,16 +329,15 @@ where
     T: Send + 'static,
 {
     let runners = max_runners.clamp(1, args.len().max(1));
-    let (group, futures) = Group::new(
+    let group = Arc::new(Group::new(
         Arc::clone(call),
         args,
         runners,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
-    );
-    let group = Arc::new(group);
+    ));
     for _ in 0..runners {
         executor.execute(runner(&group));
     }
-    futures
+    Box::new(group)
 }

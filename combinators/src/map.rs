@@ -11,6 +11,8 @@ use std::num::NonZeroUsize;
 
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable};
 
+#[cfg(not(cfut_loom))]
+use crate::group::Outcomes;
 use crate::loom::sync::Arc;
 use crate::submitter::{CallSubmitter, ClosureSubmitter, Submitter};
 
@@ -209,40 +211,74 @@ impl std::error::Error for MapError {
     }
 }
 
-/// A unit of submitted work: one call, or one chunk of `len` calls.
+/// A unit of submitted work: one call, one chunk of `len` calls, or an automatic group
+/// (`group.rs`) whose calls `next..end` are not yielded yet.
 enum Unit<T> {
     One(Future<T>),
     Chunk(Future<Vec<Result<T, Error>>>, usize),
+    #[cfg(not(cfut_loom))]
+    Group {
+        outcomes: Box<dyn Outcomes<T>>,
+        next: usize,
+        end: usize,
+    },
 }
 
 impl<T> Unit<T> {
-    fn future(&self) -> &dyn cfut_core::AnyFuture {
-        match self {
-            Unit::One(future) => future,
-            Unit::Chunk(future, _) => future,
-        }
-    }
-
-    /// How many inputs the unit carries.
+    /// How many inputs the unit carries (not yet yielded).
     fn len(&self) -> usize {
         match self {
             Unit::One(_) => 1,
             Unit::Chunk(_, len) => *len,
+            #[cfg(not(cfut_loom))]
+            Unit::Group { next, end, .. } => end - next,
         }
     }
 
+    /// Is the unit's next element ready?
     fn is_done(&self) -> bool {
-        self.future().is_done()
+        match self {
+            Unit::One(future) => future.is_done(),
+            Unit::Chunk(future, _) => future.is_done(),
+            #[cfg(not(cfut_loom))]
+            Unit::Group { outcomes, next, .. } => outcomes.is_done(*next),
+        }
     }
 
+    /// Cancels every call of the unit that has not started.
     fn cancel(&self) {
-        self.future().cancel();
+        match self {
+            Unit::One(future) => {
+                future.cancel();
+            }
+            Unit::Chunk(future, _) => {
+                future.cancel();
+            }
+            #[cfg(not(cfut_loom))]
+            Unit::Group { outcomes, .. } => outcomes.cancel(),
+        }
     }
 
+    /// Waits until the unit's next element is ready.
+    fn wait(&self) {
+        match self {
+            Unit::One(future) => future.wait(),
+            Unit::Chunk(future, _) => future.wait(),
+            #[cfg(not(cfut_loom))]
+            Unit::Group { outcomes, next, .. } => outcomes.wait(*next),
+        }
+    }
+
+    /// Waits until the unit's next element is ready or `deadline` passes; `false` if it
+    /// passed first.
     #[cfg(not(cfut_loom))]
     fn wait_until(&self, deadline: std::time::Instant) -> bool {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        self.future().wait_timeout(left)
+        let left = || deadline.saturating_duration_since(std::time::Instant::now());
+        match self {
+            Unit::One(future) => future.wait_timeout(left()),
+            Unit::Chunk(future, _) => future.wait_timeout(left()),
+            Unit::Group { outcomes, next, .. } => outcomes.wait_until(*next, deadline),
+        }
     }
 }
 
@@ -566,12 +602,14 @@ impl<'a, A, T> Map<'a, A, T> {
             if args.is_empty() {
                 return false;
             }
+            let len = args.len();
             // At most one runner per worker: more could never run at once.
             match self.submitter.group(args, self.max_workers) {
-                Ok(futures) => {
-                    self.in_flight += futures.len();
-                    self.queue.extend(futures.into_iter().map(Unit::One));
-                }
+                Ok(outcomes) => self.push(Unit::Group {
+                    outcomes,
+                    next: 0,
+                    end: len,
+                }),
                 Err(args) => {
                     // This executor cannot time calls where they run: one call per job.
                     self.group = None;
@@ -624,13 +662,38 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// `false` if the deadline passed before `unit` was done.
+    /// If the front unit is a group: takes its next call's outcome if that call is done (or
+    /// in any case, with `done`: the caller waited for it).
+    #[cfg(not(cfut_loom))]
+    fn take_from_group(&mut self, done: bool) -> Option<Result<T, Error>> {
+        let Some(Unit::Group {
+            outcomes,
+            next,
+            end,
+        }) = self.queue.front_mut()
+        else {
+            return None;
+        };
+        let outcome = if done {
+            outcomes.take(*next)
+        } else {
+            outcomes.try_take(*next)?
+        };
+        *next += 1;
+        if next == end {
+            self.queue.pop_front();
+        }
+        self.in_flight -= 1;
+        Some(outcome)
+    }
+
+    /// `false` if the deadline passed before `unit`'s next element was ready.
     fn wait_for(&self, unit: &Unit<T>) -> bool {
         #[cfg(not(cfut_loom))]
         if let Some(deadline) = self.deadline {
             return unit.wait_until(deadline);
         }
-        unit.future().wait();
+        unit.wait();
         true
     }
 }
@@ -647,19 +710,31 @@ impl<A, T> Iterator for Map<'_, A, T> {
                 return Some(outcome.map_err(MapError::Call));
             }
             self.fill(false);
+            #[cfg(not(cfut_loom))]
+            if let Some(outcome) = self.take_from_group(false) {
+                // A group's next call is done: one lock, no wait.
+                return Some(outcome.map_err(MapError::Call));
+            }
             if self.queue.front().is_some_and(|unit| !unit.is_done()) {
                 // Rather than sleep at once, use the time to fill the whole window.
                 self.fill(true);
             }
-            let Some(unit) = self.queue.pop_front() else {
+            let Some(unit) = self.queue.front() else {
                 self.finished = true;
                 return None;
             };
-            if !self.wait_for(&unit) {
-                unit.cancel();
+            if !self.wait_for(unit) {
                 self.finish();
                 return Some(Err(MapError::Deadline));
             }
+            #[cfg(not(cfut_loom))]
+            if let Some(outcome) = self.take_from_group(true) {
+                return Some(outcome.map_err(MapError::Call));
+            }
+            let unit = self
+                .queue
+                .pop_front()
+                .expect("the front unit, just waited for");
             self.in_flight -= unit.len();
             match unit {
                 Unit::One(future) => return Some(future.result().map_err(MapError::Call)),
@@ -669,6 +744,8 @@ impl<A, T> Iterator for Map<'_, A, T> {
                     // is each element's.
                     Err(error) => self.current = std::iter::repeat_n(error, len).map(Err).collect(),
                 },
+                #[cfg(not(cfut_loom))]
+                Unit::Group { .. } => unreachable!("groups are yielded above"),
             }
         }
     }

@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable, Submit};
 
 #[cfg(not(cfut_loom))]
-use crate::group;
+use crate::group::{self, Outcomes};
 use crate::loom::sync::Arc;
 #[cfg(not(cfut_loom))]
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
@@ -19,13 +19,13 @@ pub(crate) trait Submitter<A, T> {
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>>;
     /// The calls over `args` (not empty) as one automatic group, run by at most
-    /// `max_runners` jobs that take the calls one at a time (`group.rs`), with one future per
-    /// call, in input order. The runners record how long their calls took in
+    /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the outcome
+    /// of each call, by index in `args`. The runners record how long their calls took in
     /// [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
     /// Where the time cannot be measured on the executor's side (the portable level: the
     /// call may run in another process), gives `args` back.
     #[cfg(not(cfut_loom))]
-    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Vec<Future<T>>, Vec<A>>;
+    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Box<dyn Outcomes<T>>, Vec<A>>;
     /// The latest measurement of [`group`](Self::group)'s calls.
     #[cfg(not(cfut_loom))]
     fn timing(&self) -> Option<&Timing>;
@@ -95,7 +95,7 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Vec<Future<T>>, Vec<A>> {
+    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Box<dyn Outcomes<T>>, Vec<A>> {
         Ok(group::submit(
             self.executor,
             &self.call,
@@ -132,7 +132,7 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn group(&self, args: Vec<A>, _max_runners: usize) -> Result<Vec<Future<T>>, Vec<A>> {
+    fn group(&self, args: Vec<A>, _max_runners: usize) -> Result<Box<dyn Outcomes<T>>, Vec<A>> {
         Err(args)
     }
 
