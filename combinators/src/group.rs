@@ -66,8 +66,11 @@ enum Slot<A, T> {
     Pending(A, Option<Promise<()>>),
     /// A runner runs it.
     Running(Option<Promise<()>>),
-    /// Its outcome, for the `map` to take.
-    Done(Result<T, Error>),
+    /// Its value, for the `map` to take.
+    Done(T),
+    /// Its failure (a panic), boxed: slots stay small, so that more of them share a cache
+    /// line on their way from a runner to the `map`.
+    Failed(Box<Error>),
     /// Taken by the `map`, or cancelled by it before any runner started it.
     Gone,
 }
@@ -94,10 +97,10 @@ impl<A, T, F> Group<A, T, F>
 where
     F: Fn(A) -> T,
 {
-    /// A group of calls of `call` over `args`, to be run by `runners` runners.
+    /// A group of calls of `call` over `args` (not empty), to be run by `runners` runners.
     pub(crate) fn new(
         call: Arc<F>,
-        args: Vec<A>,
+        args: impl IntoIterator<Item = A>,
         runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
     ) -> Self {
@@ -148,10 +151,14 @@ where
 
     /// Stores the outcome of call `index`; gives the `map`'s wake-up, if it waits.
     fn store(&self, index: usize, outcome: Result<T, Error>) -> Option<Promise<()>> {
+        let done = match outcome {
+            Ok(value) => Slot::Done(value),
+            Err(error) => Slot::Failed(Box::new(error)),
+        };
         let mut slot = self.slots[index].lock();
-        match std::mem::replace(&mut *slot, Slot::Done(outcome)) {
+        match std::mem::replace(&mut *slot, done) {
             Slot::Running(waiter) | Slot::Pending(_, waiter) => waiter,
-            Slot::Done(_) | Slot::Gone => None,
+            Slot::Done(_) | Slot::Failed(_) | Slot::Gone => None,
         }
     }
 
@@ -238,7 +245,7 @@ impl<A, T, F> Group<A, T, F> {
         let mut slot = self.slots[index].lock();
         let waiter = match &mut *slot {
             Slot::Pending(_, waiter) | Slot::Running(waiter) => waiter,
-            Slot::Done(_) | Slot::Gone => return None,
+            Slot::Done(_) | Slot::Failed(_) | Slot::Gone => return None,
         };
         let (producer, future) = promise();
         *waiter = Some(producer);
@@ -248,7 +255,10 @@ impl<A, T, F> Group<A, T, F> {
 
 impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
     fn is_done(&self, index: usize) -> bool {
-        matches!(*self.slots[index].lock(), Slot::Done(_) | Slot::Gone)
+        matches!(
+            *self.slots[index].lock(),
+            Slot::Done(_) | Slot::Failed(_) | Slot::Gone
+        )
     }
 
     fn wait(&self, index: usize) {
@@ -269,20 +279,17 @@ impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
 
     fn try_take(&self, index: usize) -> Option<Result<T, Error>> {
         let mut slot = self.slots[index].lock();
-        if !matches!(*slot, Slot::Done(_)) {
+        if !matches!(*slot, Slot::Done(_) | Slot::Failed(_)) {
             return None;
         }
-        match std::mem::replace(&mut *slot, Slot::Gone) {
-            Slot::Done(outcome) => Some(outcome),
-            Slot::Pending(..) | Slot::Running(_) | Slot::Gone => None,
-        }
+        Some(outcome(std::mem::replace(&mut *slot, Slot::Gone)))
     }
 
     fn take(&self, index: usize) -> Result<T, Error> {
-        match std::mem::replace(&mut *self.slots[index].lock(), Slot::Gone) {
-            Slot::Done(outcome) => outcome,
-            Slot::Pending(..) | Slot::Running(_) | Slot::Gone => Err(Error::Cancelled),
-        }
+        outcome(std::mem::replace(
+            &mut *self.slots[index].lock(),
+            Slot::Gone,
+        ))
     }
 
     fn cancel(&self) {
@@ -292,6 +299,16 @@ impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
                 *slot = Slot::Gone;
             }
         }
+    }
+}
+
+/// The outcome a slot taken out of a group holds: its value or error, or (a call not done,
+/// which the `map` only takes after cancelling it) [`Error::Cancelled`].
+fn outcome<A, T>(slot: Slot<A, T>) -> Result<T, Error> {
+    match slot {
+        Slot::Done(value) => Ok(value),
+        Slot::Failed(error) => Err(*error),
+        Slot::Pending(..) | Slot::Running(_) | Slot::Gone => Err(Error::Cancelled),
     }
 }
 
@@ -313,31 +330,40 @@ where
     Job::with_promise(producer, move || group.run())
 }
 
-/// Submits `call` over `args` (not empty) to `executor` as one group run by at most
-/// `max_runners` jobs; gives the `map` its view of the group.
+/// Submits `call` over the next `size` inputs of `inputs` to `executor` as one group run by
+/// at most `max_runners` jobs; gives the `map` its view of the group and how many calls it
+/// holds, or `None` if `inputs` is exhausted.
 pub(crate) fn submit<E, F, A, T>(
     executor: &E,
     call: &Arc<F>,
-    args: Vec<A>,
+    inputs: &mut dyn Iterator<Item = A>,
+    size: usize,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Box<dyn Outcomes<T>>
+) -> Option<(Box<dyn Outcomes<T>>, usize)>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
     A: Send + 'static,
     T: Send + 'static,
 {
-    let runners = max_runners.clamp(1, args.len().max(1));
-    let group = Arc::new(Group::new(
+    // Unknown runners yet: set below, before any runner exists.
+    let mut group = Group::new(
         Arc::clone(call),
-        args,
-        runners,
+        inputs.take(size),
+        0,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
-    ));
+    );
+    let len = group.slots.len();
+    if len == 0 {
+        return None;
+    }
+    let runners = max_runners.clamp(1, len);
+    group.unsettled = AtomicUsize::new(runners);
+    let group = Arc::new(group);
     for _ in 0..runners {
         executor.execute(runner(&group));
     }
-    Box::new(group)
+    Some((Box::new(group), len))
 }

@@ -598,26 +598,20 @@ impl<'a, A, T> Map<'a, A, T> {
         self.adapt();
         #[cfg(not(cfut_loom))]
         if let Some(group) = self.group {
-            let args: Vec<A> = inputs.by_ref().take(group).collect();
-            if args.is_empty() {
-                return false;
-            }
-            let len = args.len();
             // At most one runner per worker: more could never run at once.
-            match self.submitter.group(args, self.max_workers) {
-                Ok(outcomes) => self.push(Unit::Group {
-                    outcomes,
-                    next: 0,
-                    end: len,
-                }),
-                Err(args) => {
-                    // This executor cannot time calls where they run: one call per job.
-                    self.group = None;
-                    let unit = self.chunk_or_one(args);
-                    self.push(unit);
+            match self.submitter.group(inputs, group, self.max_workers) {
+                Ok(Some((outcomes, len))) => {
+                    self.push(Unit::Group {
+                        outcomes,
+                        next: 0,
+                        end: len,
+                    });
+                    return true;
                 }
+                Ok(None) => return false,
+                // This executor cannot time calls where they run: one call per job.
+                Err(()) => self.group = None,
             }
-            return true;
         }
         let unit = if self.chunksize == 1 {
             inputs.next().map(|arg| Unit::One(self.submitter.one(arg)))

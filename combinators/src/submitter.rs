@@ -18,14 +18,20 @@ pub(crate) trait Submitter<A, T> {
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>>;
-    /// The calls over `args` (not empty) as one automatic group, run by at most
+    /// The calls over the next `size` inputs as one automatic group, run by at most
     /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the outcome
-    /// of each call, by index in `args`. The runners record how long their calls took in
+    /// of each call, by index in the group, and how many calls it holds (`None` once the
+    /// inputs are exhausted). The runners record how long their calls took in
     /// [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
     /// Where the time cannot be measured on the executor's side (the portable level: the
-    /// call may run in another process), gives `args` back.
+    /// call may run in another process), consumes nothing and gives `Err(())`.
     #[cfg(not(cfut_loom))]
-    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Box<dyn Outcomes<T>>, Vec<A>>;
+    fn group(
+        &self,
+        inputs: &mut dyn Iterator<Item = A>,
+        size: usize,
+        max_runners: usize,
+    ) -> Result<Option<(Box<dyn Outcomes<T>>, usize)>, ()>;
     /// The latest measurement of [`group`](Self::group)'s calls.
     #[cfg(not(cfut_loom))]
     fn timing(&self) -> Option<&Timing>;
@@ -95,11 +101,17 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn group(&self, args: Vec<A>, max_runners: usize) -> Result<Box<dyn Outcomes<T>>, Vec<A>> {
+    fn group(
+        &self,
+        inputs: &mut dyn Iterator<Item = A>,
+        size: usize,
+        max_runners: usize,
+    ) -> Result<Option<(Box<dyn Outcomes<T>>, usize)>, ()> {
         Ok(group::submit(
             self.executor,
             &self.call,
-            args,
+            inputs,
+            size,
             max_runners,
             &self.timing,
         ))
@@ -132,8 +144,13 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn group(&self, args: Vec<A>, _max_runners: usize) -> Result<Box<dyn Outcomes<T>>, Vec<A>> {
-        Err(args)
+    fn group(
+        &self,
+        _inputs: &mut dyn Iterator<Item = A>,
+        _size: usize,
+        _max_runners: usize,
+    ) -> Result<Option<(Box<dyn Outcomes<T>>, usize)>, ()> {
+        Err(())
     }
 
     #[cfg(not(cfut_loom))]
