@@ -18,17 +18,18 @@
 //!
 //! Here:
 //!
-//! - Each call has its own slot, where its outcome is stored the moment the call returns:
-//!   a finished result never waits for another element's call. The `map` takes outcomes
-//!   from the slots in input order; only when the one it needs is not there yet does it
-//!   leave a [`Promise`] in that slot and wait on its future (so waiting is the core's:
-//!   deadlines, and a pool worker running its own queued calls meanwhile).
+//! - Each call's outcome is stored the moment the call returns, in its runner's *outbox*:
+//!   a finished result never waits for another element's call. The `map` takes whole
+//!   outboxes at once (swapping in an empty one) and yields the outcomes in input order.
+//!   Only when the one it needs is not there yet does it wait: a short spin, then a
+//!   [`Promise`] the runner completes (so waiting is the core's: deadlines, and a pool
+//!   worker running its own queued calls meanwhile).
 //! - A group of `n` calls is run by `min(n, max_workers)` *runner* jobs, submitted together.
 //!   A runner takes the next unstarted call, runs it, and repeats until none is left; it
 //!   takes a call only when it can start it at once. Runners alternate ends: the first (and
 //!   every other one) takes calls from the front, the second (and every other one) from the
-//!   back, so that two runners of a group do not write the same cache lines on every call;
-//!   they stop where they meet. So while a group holds an unstarted
+//!   back, so that two runners of a group do not touch the same cache lines on every call;
+//!   they stop where they meet (each argument has its own small mutex, which decides). So while a group holds an unstarted
 //!   call, either one of its runners is still queued — and an idle worker takes it and joins
 //!   in — or all of them have started, each on its own worker, and then `max_workers` workers
 //!   are busy: no worker idles while a call of the `map` waits inside a group. That is the
@@ -36,9 +37,10 @@
 //!   thief), reached without a runner having to submit more runners, which it could not:
 //!   jobs are `'static`, and the `map` only borrows its executor.
 //! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find the list
-//!   empty), against groups of up to 256 calls; and two short lock/unlock pairs per call on
-//!   the runner's side and one on the `map`'s (`try_take`, when the call is done).
-//!   `compare -- combinators` (`map_100k`) measures it.
+//!   empty), against groups of about 50 µs of calls (`map.rs`, `GROUP_WORK`); two
+//!   uncontended lock/unlock pairs per call on the runner's side, and on the `map`'s one
+//!   lock per outbox taken. Groups of one call are plain jobs. `compare -- combinators`
+//!   (`map_100k`) measures it.
 //!
 //! A runner that is never run (cancelled by a cancelling shutdown, rejected after shutdown,
 //! dropped by its executor) settles the group's calls only if it is the last of the group's
@@ -50,7 +52,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use cfut_core::{Error, Job, JobExecutor, Promise, promise};
+use cfut_core::{Error, Future, Job, JobExecutor, Promise, promise};
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Mutex};
@@ -60,30 +62,41 @@ use crate::submitter::Timing;
 #[cfg(all(test, cfut_loom))]
 mod tests;
 
-/// One call of a group.
-enum Slot<A, T> {
-    /// Not started; the `map`'s wake-up if it waits for this call.
-    Pending(A, Option<Promise<()>>),
-    /// A runner runs it.
-    Running(Option<Promise<()>>),
-    /// Its value, for the `map` to take.
-    Done(T),
-    /// Its failure (a panic), boxed: slots stay small, so that more of them share a cache
-    /// line on their way from a runner to the `map`.
-    Failed(Box<Error>),
-    /// Taken by the `map`, or cancelled by it before any runner started it.
-    Gone,
-}
+/// Before the `map` waits for a call of a group the slow way (a promise the runner
+/// completes), it looks again after 1, 2, 4, … 128 `spin_loop` hints (255 in all, a few
+/// microseconds). Without it, a `map` over tiny calls that catches up with a runner waits
+/// for each call: `map_100k` in `compare -- combinators` measures the difference.
+#[cfg(not(cfut_loom))]
+const WAIT_SPIN_ROUNDS: u32 = 8;
+
+/// A call's outcome inside a group; the error boxed, so that outcomes stay small on their way
+/// from a runner to the `map`.
+type Outcome<T> = Result<T, Box<Error>>;
+
+/// Outcomes a runner stored and the `map` did not receive yet: `(index, outcome)`.
+type Outbox<T> = Vec<(usize, Outcome<T>)>;
 
 /// The calls of one group, shared by its runners and the `map`.
 pub(crate) struct Group<A, T, F> {
     call: Arc<F>,
-    slots: Box<[Mutex<Slot<A, T>>]>,
-    /// How many slots were claimed from the front, and from the back.
+    /// Each call's argument until a runner starts it (or the `map` cancels it).
+    args: Box<[Mutex<Option<A>>]>,
+    /// How many calls were claimed from the front, and from the back.
     front: AtomicUsize,
     back: AtomicUsize,
-    /// Runners started so far: even ones take calls from the front, odd ones from the back.
+    /// Runners started so far; the `k`-th takes calls from the front if `k` is even, from
+    /// the back if odd, and stores its outcomes in `outboxes[k]`.
     started: AtomicUsize,
+    /// One outbox per runner: a runner's pushes stay on its own cache lines, and the `map`
+    /// takes a whole outbox at once.
+    outboxes: Box<[Mutex<Outbox<T>>]>,
+    /// The `map`'s side: outcomes received from the outboxes, by index, and an empty outbox
+    /// to swap in. Only the `map` locks it.
+    inbox: Mutex<Inbox<T>>,
+    /// `index + 1` of the call the `map` waits for; 0 while it does not wait.
+    wanted: AtomicUsize,
+    /// The `map`'s wake-up while it waits.
+    waiter: Mutex<Option<Promise<()>>>,
     /// Set by the first runner that runs, before it takes a call.
     ran: AtomicBool,
     /// Runners neither run nor settled otherwise yet.
@@ -93,26 +106,43 @@ pub(crate) struct Group<A, T, F> {
     timing: Arc<Timing>,
 }
 
+struct Inbox<T> {
+    received: Vec<Option<Outcome<T>>>,
+    spare: Outbox<T>,
+}
+
 impl<A, T, F> Group<A, T, F>
 where
     F: Fn(A) -> T,
 {
-    /// A group of calls of `call` over `args` (not empty), to be run by `runners` runners.
+    /// A group of calls of `call` over `args`, to be run by up to `max_runners` runners
+    /// (at least one; no more than calls).
     pub(crate) fn new(
         call: Arc<F>,
         args: impl IntoIterator<Item = A>,
-        runners: usize,
+        max_runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
     ) -> Self {
+        let args = args.into_iter();
+        // Sized up front: a `Take` of a boxed iterator may not know its length, and growing
+        // the list by doubling would allocate (and free) it several times per group.
+        let mut slots = Vec::with_capacity(args.size_hint().1.unwrap_or(0));
+        slots.extend(args.map(|arg| Mutex::new(Some(arg))));
+        let args = slots.into_boxed_slice();
+        let runners = max_runners.clamp(1, args.len().max(1));
         Group {
             call,
-            slots: args
-                .into_iter()
-                .map(|arg| Mutex::new(Slot::Pending(arg, None)))
-                .collect(),
             front: AtomicUsize::new(0),
             back: AtomicUsize::new(0),
             started: AtomicUsize::new(0),
+            outboxes: (0..runners).map(|_| Mutex::new(Vec::new())).collect(),
+            inbox: Mutex::new(Inbox {
+                received: (0..args.len()).map(|_| None).collect(),
+                spare: Vec::new(),
+            }),
+            args,
+            wanted: AtomicUsize::new(0),
+            waiter: Mutex::new(None),
             ran: AtomicBool::new(false),
             unsettled: AtomicUsize::new(runners),
             #[cfg(not(cfut_loom))]
@@ -120,11 +150,11 @@ where
         }
     }
 
-    /// Claims the next slot from one end; `None` past the other end.
+    /// Claims the next call from one end; `None` past the other end.
     fn claim(&self, from_back: bool) -> Option<usize> {
-        let len = self.slots.len();
-        // ORDERING: only the uniqueness of each index matters; the slot's mutex hands its
-        // contents over, and decides between the two ends where they meet.
+        let len = self.args.len();
+        // ORDERING: only the uniqueness of each index matters; the argument's mutex hands it
+        // over, and decides between the two ends where they meet.
         if from_back {
             let taken = self.back.fetch_add(1, Ordering::Relaxed);
             (taken < len).then(|| len - 1 - taken)
@@ -134,31 +164,21 @@ where
         }
     }
 
-    /// Starts call `index` if nobody did: its argument.
-    fn start(&self, index: usize) -> Option<A> {
-        let mut slot = self.slots[index].lock();
-        match std::mem::replace(&mut *slot, Slot::Gone) {
-            Slot::Pending(arg, waiter) => {
-                *slot = Slot::Running(waiter);
-                Some(arg)
-            }
-            other => {
-                *slot = other;
-                None
-            }
-        }
+    /// Stores a call's outcome in `outbox`; `true` if the `map` waits for that call (then
+    /// [`wake`](Self::wake) it).
+    fn store(&self, outbox: usize, index: usize, outcome: Outcome<T>) -> bool {
+        self.outboxes[outbox].lock().push((index, outcome));
+        // No lost wake-up: the `map` writes `wanted`, then looks in every outbox under its
+        // lock. If it locked this outbox after the push, it sees the outcome; if before,
+        // that lock's release comes before this push's acquire, so this read sees `wanted`.
+        // ORDERING: the mutex orders it (above); Acquire also makes the waiter visible.
+        self.wanted.load(Ordering::Acquire) == index + 1
     }
 
-    /// Stores the outcome of call `index`; gives the `map`'s wake-up, if it waits.
-    fn store(&self, index: usize, outcome: Result<T, Error>) -> Option<Promise<()>> {
-        let done = match outcome {
-            Ok(value) => Slot::Done(value),
-            Err(error) => Slot::Failed(Box::new(error)),
-        };
-        let mut slot = self.slots[index].lock();
-        match std::mem::replace(&mut *slot, done) {
-            Slot::Running(waiter) | Slot::Pending(_, waiter) => waiter,
-            Slot::Done(_) | Slot::Failed(_) | Slot::Gone => None,
+    /// Wakes the `map` if it waits.
+    fn wake(&self) {
+        if let Some(waiter) = self.waiter.lock().take() {
+            waiter.set_result(());
         }
     }
 
@@ -169,8 +189,9 @@ where
         // any runner ran (the store comes before this runner's decrement).
         self.ran.store(true, Ordering::SeqCst);
         self.unsettled.fetch_sub(1, Ordering::SeqCst);
-        // ORDERING: only alternates the ends; nothing is published through it.
-        let from_back = self.started.fetch_add(1, Ordering::Relaxed) % 2 == 1;
+        // ORDERING: only hands out distinct runner numbers; nothing is published with it.
+        let me = self.started.fetch_add(1, Ordering::Relaxed);
+        let from_back = me % 2 == 1;
         #[cfg(not(cfut_loom))]
         let start = std::time::Instant::now();
         // Time spent waking the `map`, left out of the call timing: a wake-up is not the
@@ -179,15 +200,17 @@ where
         let mut waking = std::time::Duration::ZERO;
         let mut calls = 0;
         while let Some(index) = self.claim(from_back) {
-            // Not pending: the other end took it (they met), or the `map` ended.
-            let Some(arg) = self.start(index) else { break };
+            // Gone: the other end took it (they met), or the `map` ended.
+            let Some(arg) = self.args[index].lock().take() else {
+                break;
+            };
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.call)(arg)))
-                .map_err(Error::from_panic);
+                .map_err(|payload| Box::new(Error::from_panic(payload)));
             calls += 1;
-            if let Some(waiter) = self.store(index, outcome) {
+            if self.store(me, index, outcome) {
                 #[cfg(not(cfut_loom))]
                 let woken = std::time::Instant::now();
-                waiter.set_result(());
+                self.wake();
                 #[cfg(not(cfut_loom))]
                 {
                     waking += woken.elapsed();
@@ -211,11 +234,75 @@ where
         if self.unsettled.fetch_sub(1, Ordering::SeqCst) != 1 || self.ran.load(Ordering::SeqCst) {
             return;
         }
-        for index in 0..self.slots.len() {
-            if self.start(index).is_some() {
-                if let Some(waiter) = self.store(index, Err(error.clone())) {
-                    waiter.set_result(());
+        for (index, arg) in self.args.iter().enumerate() {
+            if arg.lock().take().is_some() {
+                self.outboxes[0]
+                    .lock()
+                    .push((index, Err(Box::new(error.clone()))));
+            }
+        }
+        // Whichever call the `map` waits for is settled now (as in `store`, through the
+        // outbox's lock).
+        self.wake();
+    }
+}
+
+impl<A, T, F> Group<A, T, F> {
+    /// Moves every stored outcome into the `map`'s inbox.
+    fn receive(&self, inbox: &mut Inbox<T>) {
+        for outbox in self.outboxes.iter() {
+            {
+                let mut outbox = outbox.lock();
+                if outbox.is_empty() {
+                    continue;
                 }
+                std::mem::swap(&mut *outbox, &mut inbox.spare);
+            }
+            for (index, outcome) in inbox.spare.drain(..) {
+                inbox.received[index] = Some(outcome);
+            }
+        }
+    }
+
+    /// Is call `index`'s outcome received (after receiving what is stored)?
+    fn received(&self, index: usize) -> bool {
+        let mut inbox = self.inbox.lock();
+        if inbox.received[index].is_none() {
+            self.receive(&mut inbox);
+        }
+        inbox.received[index].is_some()
+    }
+
+    /// Waits until call `index` is done, or `timed_out()` says to stop waiting (given the
+    /// future to wait on); `false` if it stopped first.
+    fn wait_with(&self, index: usize, wait: impl Fn(&Future<()>) -> bool) -> bool {
+        // Tiny calls finish within a few hundred nanoseconds of each other: a short spin
+        // finds them without a promise and a wake-up per call.
+        #[cfg(not(cfut_loom))]
+        for round in 0..WAIT_SPIN_ROUNDS {
+            if self.received(index) {
+                return true;
+            }
+            for _ in 0..1_u32 << round {
+                std::hint::spin_loop();
+            }
+        }
+        loop {
+            if self.received(index) {
+                return true;
+            }
+            let (producer, future) = promise();
+            *self.waiter.lock() = Some(producer);
+            // Before looking in the outboxes again: see `store`.
+            // ORDERING: Release (SeqCst) publishes the waiter set just above.
+            self.wanted.store(index + 1, Ordering::SeqCst);
+            let done = self.received(index) || wait(&future);
+            // ORDERING: SeqCst like the store above; a runner that still sees the old value
+            // at most wakes a later wait early, which then looks again.
+            self.wanted.store(0, Ordering::SeqCst);
+            drop(self.waiter.lock().take());
+            if !done {
+                return self.received(index);
             }
         }
     }
@@ -239,78 +326,46 @@ pub(crate) trait Outcomes<T> {
     fn cancel(&self);
 }
 
-impl<A, T, F> Group<A, T, F> {
-    /// The future to wait on for call `index`, unless it is done already.
-    fn waiter(&self, index: usize) -> Option<cfut_core::Future<()>> {
-        let mut slot = self.slots[index].lock();
-        let waiter = match &mut *slot {
-            Slot::Pending(_, waiter) | Slot::Running(waiter) => waiter,
-            Slot::Done(_) | Slot::Failed(_) | Slot::Gone => return None,
-        };
-        let (producer, future) = promise();
-        *waiter = Some(producer);
-        Some(future)
-    }
-}
-
 impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
     fn is_done(&self, index: usize) -> bool {
-        matches!(
-            *self.slots[index].lock(),
-            Slot::Done(_) | Slot::Failed(_) | Slot::Gone
-        )
+        self.received(index)
     }
 
     fn wait(&self, index: usize) {
-        if let Some(future) = self.waiter(index) {
+        self.wait_with(index, |future| {
             future.wait();
-        }
+            true
+        });
     }
 
     #[cfg(not(cfut_loom))]
     fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool {
-        match self.waiter(index) {
-            None => true,
-            Some(future) => {
-                future.wait_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
-            }
-        }
+        self.wait_with(index, |future| {
+            future.wait_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        })
     }
 
     fn try_take(&self, index: usize) -> Option<Result<T, Error>> {
-        let mut slot = self.slots[index].lock();
-        if !matches!(*slot, Slot::Done(_) | Slot::Failed(_)) {
-            return None;
+        let mut inbox = self.inbox.lock();
+        if inbox.received[index].is_none() {
+            self.receive(&mut inbox);
         }
-        Some(outcome(std::mem::replace(&mut *slot, Slot::Gone)))
+        Some(inbox.received[index].take()?.map_err(|error| *error))
     }
 
     fn take(&self, index: usize) -> Result<T, Error> {
-        outcome(std::mem::replace(
-            &mut *self.slots[index].lock(),
-            Slot::Gone,
-        ))
+        self.try_take(index).unwrap_or(Err(Error::Cancelled))
     }
 
     fn cancel(&self) {
-        for slot in self.slots.iter() {
-            let mut slot = slot.lock();
-            if let Slot::Pending(..) = *slot {
-                *slot = Slot::Gone;
-            }
+        for arg in self.args.iter() {
+            drop(arg.lock().take());
         }
     }
 }
 
-/// The outcome a slot taken out of a group holds: its value or error, or (a call not done,
-/// which the `map` only takes after cancelling it) [`Error::Cancelled`].
-fn outcome<A, T>(slot: Slot<A, T>) -> Result<T, Error> {
-    match slot {
-        Slot::Done(value) => Ok(value),
-        Slot::Failed(error) => Err(*error),
-        Slot::Pending(..) | Slot::Running(_) | Slot::Gone => Err(Error::Cancelled),
-    }
-}
+/// A submitted group, as the `map` holds it: its outcomes, and how many calls it holds.
+pub(crate) type Submitted<T> = (Box<dyn Outcomes<T>>, usize);
 
 /// A runner job for `group`: runs it, or settles it if the executor never runs the job.
 pub(crate) fn runner<A, T, F>(group: &Arc<Group<A, T, F>>) -> Job
@@ -340,27 +395,25 @@ pub(crate) fn submit<E, F, A, T>(
     size: usize,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Option<(Box<dyn Outcomes<T>>, usize)>
+) -> Option<Submitted<T>>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
     A: Send + 'static,
     T: Send + 'static,
 {
-    // Unknown runners yet: set below, before any runner exists.
-    let mut group = Group::new(
+    let group = Group::new(
         Arc::clone(call),
         inputs.take(size),
-        0,
+        max_runners,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
     );
-    let len = group.slots.len();
+    let len = group.args.len();
     if len == 0 {
         return None;
     }
-    let runners = max_runners.clamp(1, len);
-    group.unsettled = AtomicUsize::new(runners);
+    let runners = group.outboxes.len();
     let group = Arc::new(group);
     for _ in 0..runners {
         executor.execute(runner(&group));

@@ -282,15 +282,13 @@ impl<T> Unit<T> {
     }
 }
 
-/// Automatic grouping: calls shorter than this on average are grouped more (up to
-/// [`MAX_GROUP`]); a dispatch costs a few hundred nanoseconds, so below this the per-call
-/// cost would dominate.
+/// Automatic grouping: a group holds about this much work, as last measured (calls longer
+/// than this go one per job). A group costs a few microseconds of dispatches (its runners,
+/// one per worker, `group.rs`), so 50 µs of calls keep that to a few percent. Since a group
+/// never serializes calls nor holds back a finished result, its size only trades dispatch
+/// cost, and `map` sets it from each new measurement at once.
 #[cfg(not(cfut_loom))]
-const TINY_CALL: std::time::Duration = std::time::Duration::from_micros(2);
-/// Automatic grouping: calls longer than this on average are grouped less (down to one call
-/// per job), so that real work spreads over the workers and stays cancellable call by call.
-#[cfg(not(cfut_loom))]
-const LONG_CALL: std::time::Duration = std::time::Duration::from_micros(50);
+const GROUP_WORK: std::time::Duration = std::time::Duration::from_micros(50);
 /// Automatic grouping: the largest group.
 #[cfg(not(cfut_loom))]
 const MAX_GROUP: usize = 256;
@@ -430,12 +428,14 @@ impl<'a, A, T> Map<'a, A, T> {
         (self.window / (4 * self.max_workers)).clamp(1, MAX_GROUP)
     }
 
-    /// Adjusts the automatic group size to the newest call timing, if one arrived since the
-    /// last adjustment: one step per measurement, so a burst of submissions never grows the
-    /// group on a stale sample.
+    /// Sizes automatic groups from the newest call timing, if one arrived since the last
+    /// adjustment: as many calls as fit in [`GROUP_WORK`], at least one and at most the
+    /// [`group_limit`](Self::group_limit).
     #[cfg(not(cfut_loom))]
     fn adapt(&mut self) {
-        let Some(group) = self.group else { return };
+        if self.group.is_none() {
+            return;
+        }
         let Some((samples, per_call)) = self.submitter.timing().map(|timing| timing.latest())
         else {
             return;
@@ -444,13 +444,12 @@ impl<'a, A, T> Map<'a, A, T> {
             return;
         }
         self.samples_seen = samples;
-        self.group = Some(if per_call < TINY_CALL {
-            (group * 2).min(self.group_limit())
-        } else if per_call > LONG_CALL {
-            (group / 2).max(1)
-        } else {
-            group
-        });
+        let fits = GROUP_WORK.as_nanos() / per_call.as_nanos().max(1);
+        self.group = Some(
+            usize::try_from(fits)
+                .map_or(usize::MAX, |fits| fits)
+                .clamp(1, self.group_limit()),
+        );
     }
 
     /// Python's default behaviour: consume the whole input and submit every call now.
@@ -484,10 +483,9 @@ impl<'a, A, T> Map<'a, A, T> {
     /// results come together when the last of them is done.
     ///
     /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
-    /// one call per job, times the calls where they run, doubles the group (up to 256, and a
-    /// quarter of the window per worker) while calls average under 2 µs, and halves it when
-    /// they average over 50 µs — so tiny calls do not pay a dispatch each, and real work
-    /// still goes one call per job. Unlike an explicit chunk, an automatic group never
+    /// one call per job, times the calls where they run, and sizes each group to about 50 µs
+    /// of calls as last measured (up to 256, and a quarter of the window per worker) — so
+    /// tiny calls do not pay a dispatch each, and calls over 50 µs still go one per job. Unlike an explicit chunk, an automatic group never
     /// costs parallelism or latency: it is run by up to one job per worker
     /// ([`Executor::max_workers`]), each taking the group's next call only when it can start
     /// it, so an idle worker always finds the group's unstarted calls; and each call's
@@ -596,6 +594,22 @@ impl<'a, A, T> Map<'a, A, T> {
     fn submit_next(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> bool {
         #[cfg(not(cfut_loom))]
         self.adapt();
+        #[cfg(not(cfut_loom))]
+        if self.group == Some(1) {
+            let Some(arg) = inputs.next() else {
+                return false;
+            };
+            match self.submitter.timed_one(arg) {
+                Ok(future) => self.push(Unit::One(future)),
+                Err(arg) => {
+                    // This executor cannot time calls where they run: one call per job.
+                    self.group = None;
+                    let future = self.submitter.one(arg);
+                    self.push(Unit::One(future));
+                }
+            }
+            return true;
+        }
         #[cfg(not(cfut_loom))]
         if let Some(group) = self.group {
             // At most one runner per worker: more could never run at once.

@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable, Submit};
 
 #[cfg(not(cfut_loom))]
-use crate::group::{self, Outcomes};
+use crate::group::{self, Submitted};
 use crate::loom::sync::Arc;
 #[cfg(not(cfut_loom))]
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
@@ -31,8 +31,13 @@ pub(crate) trait Submitter<A, T> {
         inputs: &mut dyn Iterator<Item = A>,
         size: usize,
         max_runners: usize,
-    ) -> Result<Option<(Box<dyn Outcomes<T>>, usize)>, ()>;
-    /// The latest measurement of [`group`](Self::group)'s calls.
+    ) -> Result<Option<Submitted<T>>, ()>;
+    /// One call on `arg`, timed where it runs like a group's calls (a group of one needs no
+    /// runner). Gives `arg` back where the time cannot be measured (as `group`).
+    #[cfg(not(cfut_loom))]
+    fn timed_one(&self, arg: A) -> Result<Future<T>, A>;
+    /// The latest measurement of [`group`](Self::group)'s and
+    /// [`timed_one`](Self::timed_one)'s calls.
     #[cfg(not(cfut_loom))]
     fn timing(&self) -> Option<&Timing>;
 }
@@ -106,7 +111,7 @@ where
         inputs: &mut dyn Iterator<Item = A>,
         size: usize,
         max_runners: usize,
-    ) -> Result<Option<(Box<dyn Outcomes<T>>, usize)>, ()> {
+    ) -> Result<Option<Submitted<T>>, ()> {
         Ok(group::submit(
             self.executor,
             &self.call,
@@ -115,6 +120,18 @@ where
             max_runners,
             &self.timing,
         ))
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timed_one(&self, arg: A) -> Result<Future<T>, A> {
+        let call = Arc::clone(&self.call);
+        let timing = Arc::clone(&self.timing);
+        Ok(self.executor.submit(move || {
+            let start = std::time::Instant::now();
+            let value = call(arg);
+            timing.record(start.elapsed(), 1);
+            value
+        }))
     }
 
     #[cfg(not(cfut_loom))]
@@ -149,8 +166,13 @@ where
         _inputs: &mut dyn Iterator<Item = A>,
         _size: usize,
         _max_runners: usize,
-    ) -> Result<Option<(Box<dyn Outcomes<T>>, usize)>, ()> {
+    ) -> Result<Option<Submitted<T>>, ()> {
         Err(())
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timed_one(&self, arg: A) -> Result<Future<T>, A> {
+        Err(arg)
     }
 
     #[cfg(not(cfut_loom))]
