@@ -485,11 +485,12 @@ impl<'a, A, T> Map<'a, A, T> {
     /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
     /// one call per job, times the calls where they run, and sizes each group to about 50 µs
     /// of calls as last measured (up to 256, and a quarter of the window per worker) — so
-    /// tiny calls do not pay a dispatch each, and calls over 50 µs still go one per job. Unlike an explicit chunk, an automatic group never
-    /// costs parallelism or latency: it is run by up to one job per worker
-    /// ([`Executor::max_workers`]), each taking the group's next call only when it can start
-    /// it, so an idle worker always finds the group's unstarted calls; and each call's
-    /// result is yielded as soon as that call is done. `chunksize(1)` turns grouping off; so
+    /// tiny calls do not pay a dispatch each, and calls over 50 µs still go one per job.
+    /// Unlike an explicit chunk, an automatic group never costs parallelism or latency: it
+    /// is run by up to one job per worker ([`Executor::max_workers`]), each taking the
+    /// group's next call only when it can start it, so an idle worker always finds the
+    /// group's unstarted calls; and each call's result is yielded as soon as that call is
+    /// done. `chunksize(1)` turns grouping off; so
     /// does [`eager`](Self::eager). At the portable level the default is one call per job.
     ///
     /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
@@ -589,8 +590,8 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// Submits the next unit from `inputs` — under automatic grouping, the next group, one
-    /// unit per call — and queues it; `false` once the inputs are exhausted.
+    /// Submits the next unit from `inputs` (under automatic grouping, the next group) and
+    /// queues it; `false` once the inputs are exhausted.
     fn submit_next(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> bool {
         #[cfg(not(cfut_loom))]
         self.adapt();
@@ -720,7 +721,7 @@ impl<A, T> Iterator for Map<'_, A, T> {
             self.fill(false);
             #[cfg(not(cfut_loom))]
             if let Some(outcome) = self.take_from_group(false) {
-                // A group's next call is done: one lock, no wait.
+                // A group's next call is done: no wait.
                 return Some(outcome.map_err(MapError::Call));
             }
             if self.queue.front().is_some_and(|unit| !unit.is_done()) {
