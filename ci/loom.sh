@@ -3,7 +3,9 @@
 # A separate target directory keeps the --cfg cfut_loom build from invalidating the normal one.
 set -euo pipefail
 cd "$(dirname "$0")"/..
-export RUSTFLAGS="--cfg cfut_loom -D warnings"
+# Debug assertions on: the models run in release for speed, and every `debug_assert!` inside
+# them (the direct lane's, the task's) must still be checked.
+export RUSTFLAGS="--cfg cfut_loom -D warnings -C debug-assertions=on"
 export LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}/loom
 # Models of each crate's internals (unit tests under cfg(all(test, cfut_loom))), then the

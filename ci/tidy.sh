@@ -15,3 +15,10 @@ if [[ -n $offenders ]]; then
     echo "$offenders"
     exit 1
 fi
+
+# No declared dependency goes unused (cargo-machete reads manifests and sources; it runs on
+# stable and builds nothing of ours). Installed once per machine, pinned.
+if ! command -v cargo-machete >/dev/null 2>&1; then
+    cargo install cargo-machete --locked --version 0.9.2
+fi
+cargo machete

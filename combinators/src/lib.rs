@@ -1,13 +1,30 @@
 //! `map`, `as_completed` and `wait` over any cfut executor: Python's `concurrent.futures`
 //! combinators, with CPython's sharp edges filed off.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-combinators = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_combinators::{as_completed, MapExt};
+//! use cfut_threads::ThreadPoolExecutor;
+//!
+//! let pool = ThreadPoolExecutor::new(2)?;
+//! let squares: Vec<u64> = pool.map(|x: u64| x * x, 1..=4).collect::<Result<_, _>>()?;
+//! assert_eq!(squares, [1, 4, 9, 16]);
+//! let futures: Vec<_> = (1..=3).map(|n| pool.submit(|x: u64| x * 10, n)).collect();
+//! assert_eq!(as_completed(futures).map(|f| f.result().unwrap()).sum::<u64>(), 60);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! This crate is the part of `concurrent.futures` that collects results. It works on any
 //! [`cfut_core::Future`], whichever executor made it — a thread pool, a process pool, the
 //! inline executor — mixed in one call, and never names a backend:
 //!
-//! - *map*: [`MapExt::map`] (`executor.map(closure, inputs)`, in-process executors) and
-//!   [`CallMapExt::map_calls`] (`executor.map_calls(function, inputs)`, every executor,
-//!   with *chunks*) give the results in input order, lazily, with a bounded *window* of calls
+//! - *map*: [`MapExt::map`] (`executor.map(f, inputs)` on every executor: closures on
+//!   in-process ones, plain functions on process pools; [`CallMapExt::map_calls`] for code
+//!   generic over `CallExecutor`) gives the results in input order, lazily, with a bounded *window* of calls
 //!   in flight (an endless input works), or eagerly as Python does; a deadline; an error in
 //!   one call is that element's error and the rest go on; dropping the map cancels what has
 //!   not started. See [`Map`].
@@ -23,7 +40,7 @@
 //! # Examples
 //!
 //! ```
-//! use cfut_core::{InlineExecutor, Submit};
+//! use cfut_core::{InlineExecutor, Spawn};
 //! use cfut_combinators::{as_completed, wait, MapExt, ReturnWhen};
 //!
 //! let executor = InlineExecutor::new();
@@ -33,7 +50,7 @@
 //! assert_eq!(tens, [50, 40, 30]);
 //!
 //! // as_completed: futures in completion order.
-//! let futures: Vec<_> = (1..=3).map(|n| executor.submit(move || n)).collect();
+//! let futures: Vec<_> = (1..=3).map(|n| executor.spawn(move || n)).collect();
 //! let mut total = 0;
 //! for future in as_completed(futures) {
 //!     total += future.result().unwrap();
@@ -41,9 +58,9 @@
 //! assert_eq!(total, 6);
 //!
 //! // wait: the done / not-done split.
-//! let futures: Vec<_> = (1..=3).map(|n| executor.submit(move || n)).collect();
-//! let split = wait(futures, ReturnWhen::AllCompleted);
-//! assert_eq!((split.done.len(), split.not_done.len()), (3, 0));
+//! let futures: Vec<_> = (1..=3).map(|n| executor.spawn(move || n)).collect();
+//! let (done, not_done) = wait(futures, ReturnWhen::AllCompleted);
+//! assert_eq!((done.len(), not_done.len()), (3, 0));
 //! ```
 //!
 //! # Guarantees

@@ -9,18 +9,24 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::num::NonZeroUsize;
 
-use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable};
+use cfut_core::{
+    CallExecutor, CallRoute, ChunkResults, Error, Executor, Future, JobExecutor, MapTarget,
+    Portable, PortableRoute, RouteVisitor,
+};
 
 #[cfg(not(cfut_loom))]
 use crate::group::Outcomes;
 use crate::loom::sync::Arc;
-use crate::submitter::{CallSubmitter, ClosureSubmitter, Submitter};
+use crate::submitter::{ClosureSubmitter, RouteSubmitter, Submitter};
 
-/// Python's `Executor.map` for every in-process executor ([`JobExecutor`]): runs `call` on
-/// each input and yields the results in input order.
+/// Python's `executor.map(fn, inputs)`, on every executor: runs `call` on each input and
+/// yields the results in input order.
 ///
-/// Implemented for every [`JobExecutor`] (thread pools, the inline executor, `&dyn
-/// JobExecutor`); see [`Map`] for the options (window, eager mode, chunks, deadline).
+/// Which calls an executor takes is the same as for [`Submit`](cfut_core::Submit): an
+/// in-process executor (thread pools, the inline executor, `&dyn JobExecutor`) maps any
+/// `Fn(A) -> T + Send + Sync` closure; a process or cluster pool maps a plain function or a
+/// closure that captures nothing, over serde values ([`PortableFn`](cfut_core::PortableFn)).
+/// See [`Map`] for the options (`chunksize`, `timeout`, window, eager mode, progress).
 ///
 /// # Examples
 ///
@@ -39,54 +45,73 @@ use crate::submitter::{CallSubmitter, ClosureSubmitter, Submitter};
 ///     .unwrap();
 /// assert_eq!(sums, [11, 22]);
 /// ```
-pub trait MapExt: JobExecutor {
+pub trait MapExt: Executor {
     /// Maps `call` over `inputs` on this executor. Nothing is submitted until the first
     /// `next()` (or [`Map::eager`]); see [`Map`].
     ///
     /// # Examples
     ///
     /// See [`MapExt`].
-    fn map<'a, A, T, F, I>(&'a self, call: F, inputs: I) -> Map<'a, A, T>
+    fn map<'a, F, A, T, I>(&'a self, call: F, inputs: I) -> Map<'a, A, T>
     where
-        F: Fn(A) -> T + Send + Sync + 'static,
-        A: Send + 'static,
-        T: Send + 'static,
+        Self: MapTarget<F, A, T>,
+        A: 'a,
+        T: 'a,
         I: IntoIterator<Item = A>,
         I::IntoIter: 'a,
     {
-        let submitter = ClosureSubmitter {
-            executor: self,
-            call: Arc::new(call),
-            #[cfg(not(cfut_loom))]
-            timing: Arc::default(),
-        };
-        Map::new(Box::new(submitter), self.max_workers(), inputs.into_iter())
+        let submitter = self.route(call, Build);
+        Map::new(submitter, self.max_workers(), inputs.into_iter())
     }
 }
 
-impl<E: JobExecutor + ?Sized> MapExt for E {}
+impl<E: Executor + ?Sized> MapExt for E {}
 
-/// Python's `Executor.map` at the portable level ([`CallExecutor`]): a plain function (or
-/// non-capturing closure) over serde values, so the same code runs on threads or processes.
-/// With [`Map::chunksize`], one call carries a chunk of inputs, and results stay per element.
-///
-/// It is named `map_calls` so that it never clashes with [`MapExt::map`] on executors that
-/// have both levels (every in-process executor).
+/// Builds a map's submitter for the way its executor runs calls.
+struct Build;
+
+impl<'a, A: 'a, T: 'a> RouteVisitor<'a, A, T> for Build {
+    type Output = Box<dyn Submitter<A, T> + 'a>;
+
+    fn in_process<E, F>(self, executor: &'a E, call: F) -> Self::Output
+    where
+        E: JobExecutor + ?Sized,
+        F: Fn(A) -> T + Send + Sync + 'static,
+        A: Send + 'static,
+        T: Send + 'static,
+    {
+        Box::new(ClosureSubmitter {
+            executor,
+            call: Arc::new(call),
+            #[cfg(not(cfut_loom))]
+            timing: Arc::default(),
+        })
+    }
+
+    fn portable(self, route: Box<dyn PortableRoute<A, T> + 'a>) -> Self::Output {
+        Box::new(RouteSubmitter { route })
+    }
+}
+
+/// Python's `Executor.map` for generic code at the portable level ([`CallExecutor`]): a
+/// plain function over serde values, so the same code runs on threads, processes or a
+/// cluster. With [`Map::chunksize`], one call carries a chunk of inputs, and results stay
+/// per element. Concrete executors have [`MapExt::map`]; this one serves code written
+/// against `E: CallExecutor`.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::num::NonZeroUsize;
-/// use cfut_core::InlineExecutor;
+/// use cfut_core::{CallExecutor, InlineExecutor};
 /// use cfut_combinators::CallMapExt;
 ///
 /// fn invert(x: i32) -> i32 { 60 / x }
 ///
-/// let executor = InlineExecutor::new();
-/// let results: Vec<_> = executor
-///     .map_calls(invert, [1, 0, 3])
-///     .chunksize(NonZeroUsize::new(3).unwrap())
-///     .collect();
+/// fn inverses(executor: &impl CallExecutor) -> Vec<Result<i32, cfut_combinators::MapError>> {
+///     executor.map_calls(invert, [1, 0, 3]).chunksize(NonZeroUsize::new(3).unwrap()).collect()
+/// }
+/// let results = inverses(&InlineExecutor::new());
 /// assert_eq!(results[0], Ok(60));
 /// assert!(results[1].is_err(), "a panic fails only its own element");
 /// assert_eq!(results[2], Ok(20));
@@ -104,11 +129,12 @@ pub trait CallMapExt: CallExecutor {
         I: IntoIterator<Item = A>,
         I::IntoIter: 'a,
     {
-        let submitter = CallSubmitter {
-            executor: self,
-            call,
-        };
-        Map::new(Box::new(submitter), self.max_workers(), inputs.into_iter())
+        let route = Box::new(CallRoute::new(self, call));
+        Map::new(
+            Box::new(RouteSubmitter { route }),
+            self.max_workers(),
+            inputs.into_iter(),
+        )
     }
 }
 
@@ -127,12 +153,11 @@ impl<E: CallExecutor + ?Sized> CallMapExt for E {}
 ///     .unwrap();
 /// assert_eq!(lengths, [1, 3]);
 /// ```
-pub fn map<'a, E, A, T, F, I>(executor: &'a E, call: F, inputs: I) -> Map<'a, A, T>
+pub fn map<'a, E, F, A, T, I>(executor: &'a E, call: F, inputs: I) -> Map<'a, A, T>
 where
-    E: JobExecutor + ?Sized,
-    F: Fn(A) -> T + Send + Sync + 'static,
-    A: Send + 'static,
-    T: Send + 'static,
+    E: MapTarget<F, A, T> + ?Sized,
+    A: 'a,
+    T: 'a,
     I: IntoIterator<Item = A>,
     I::IntoIter: 'a,
 {
@@ -215,7 +240,7 @@ impl std::error::Error for MapError {
 /// (`group.rs`) whose calls `next..end` are not yielded yet.
 enum Unit<T> {
     One(Future<T>),
-    Chunk(Future<Vec<Result<T, Error>>>, usize),
+    Chunk(Future<ChunkResults<T>>, usize),
     #[cfg(not(cfut_loom))]
     Group {
         outcomes: Box<dyn Outcomes<T>>,
@@ -302,7 +327,7 @@ fn default_window(max_workers: usize) -> usize {
     max_workers.saturating_mul(4096).clamp(4096, 65_536)
 }
 
-/// The results of a `map`, in input order: [`MapExt::map`], [`CallMapExt::map_calls`].
+/// The results of a `map`, in input order: [`MapExt::map`] (and [`CallMapExt::map_calls`]).
 ///
 /// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
 /// most [`window`](Self::window) inputs (or chunks, with an explicit
@@ -747,7 +772,7 @@ impl<A, T> Iterator for Map<'_, A, T> {
             self.in_flight -= unit.len();
             match unit {
                 Unit::One(future) => return Some(future.result().map_err(MapError::Call)),
-                Unit::Chunk(future, len) => match future.result() {
+                Unit::Chunk(future, len) => match future.result().and_then(ChunkResults::decode) {
                     Ok(results) => self.current = results.into(),
                     // The whole chunk failed (cancelled, shut down, worker died): the error
                     // is each element's.

@@ -3,7 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use cfut_core::{CallExecutor, Error, Future, JobExecutor, Portable, Submit};
+use cfut_core::{ChunkResults, Error, Future, JobExecutor, PortableRoute, Spawn};
 
 #[cfg(not(cfut_loom))]
 use crate::group::{self, Submitted};
@@ -17,7 +17,7 @@ pub(crate) trait Submitter<A, T> {
     fn one(&self, arg: A) -> Future<T>;
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
-    fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>>;
+    fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>>;
     /// The calls over the next `size` inputs as one automatic group, run by at most
     /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the outcome
     /// of each call, by index in the group, and how many calls it holds (`None` once the
@@ -97,12 +97,13 @@ where
 {
     fn one(&self, arg: A) -> Future<T> {
         let call = Arc::clone(&self.call);
-        self.executor.submit(move || call(arg))
+        self.executor.spawn(move || call(arg))
     }
 
-    fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>> {
+    fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>> {
         let call = Arc::clone(&self.call);
-        self.executor.submit(move || run_each(&*call, args))
+        self.executor
+            .spawn(move || ChunkResults::ready(run_each(&*call, args)))
     }
 
     #[cfg(not(cfut_loom))]
@@ -126,7 +127,7 @@ where
     fn timed_one(&self, arg: A) -> Result<Future<T>, A> {
         let call = Arc::clone(&self.call);
         let timing = Arc::clone(&self.timing);
-        Ok(self.executor.submit(move || {
+        Ok(self.executor.spawn(move || {
             let start = std::time::Instant::now();
             let value = call(arg);
             timing.record(start.elapsed(), 1);
@@ -140,24 +141,18 @@ where
     }
 }
 
-/// The portable level: a plain function, whatever backend runs it.
-pub(crate) struct CallSubmitter<'a, E: ?Sized, A, T> {
-    pub(crate) executor: &'a E,
-    pub(crate) call: fn(A) -> T,
+/// The portable level: a function bound to a backend that sends calls elsewhere.
+pub(crate) struct RouteSubmitter<'a, A, T> {
+    pub(crate) route: Box<dyn PortableRoute<A, T> + 'a>,
 }
 
-impl<E, A, T> Submitter<A, T> for CallSubmitter<'_, E, A, T>
-where
-    E: CallExecutor + ?Sized,
-    A: Portable,
-    T: Portable,
-{
+impl<A, T> Submitter<A, T> for RouteSubmitter<'_, A, T> {
     fn one(&self, arg: A) -> Future<T> {
-        self.executor.submit_call(self.call, arg)
+        self.route.one(arg)
     }
 
-    fn chunk(&self, args: Vec<A>) -> Future<Vec<Result<T, Error>>> {
-        self.executor.submit_batch(self.call, args)
+    fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>> {
+        self.route.chunk(args)
     }
 
     #[cfg(not(cfut_loom))]

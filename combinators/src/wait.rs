@@ -26,31 +26,26 @@ pub enum ReturnWhen {
     AllCompleted,
 }
 
-/// The two partitions [`wait`] returns: Python's `DoneAndNotDoneFutures`.
+/// What [`wait`] returns: `(done, not_done)`, Python's `DoneAndNotDoneFutures` named tuple,
+/// destructured the same way: `let (done, not_done) = wait(futures, ReturnWhen::FirstCompleted);`.
 ///
-/// Every future given (less duplicates) is in exactly one of them, in the order given.
-/// Futures in `done` are done; a future in `not_done` may have completed right after the
-/// split was taken.
+/// Every future given (less duplicates) is in exactly one of the two, in the order given.
+/// Futures in `done` are done (finished or cancelled); a future in `not_done` may have
+/// completed right after the split was taken.
 ///
 /// # Examples
 ///
 /// ```
 /// use cfut_core::{promise, Future};
-/// use cfut_combinators::{wait, ReturnWhen};
+/// use cfut_combinators::{wait, DoneAndNotDone, ReturnWhen};
 ///
 /// let (_producer, pending) = promise::<u8>();
 /// let ready = Future::from_result(Ok(1_u8));
-/// let split = wait(vec![pending, ready], ReturnWhen::FirstCompleted);
-/// assert_eq!(split.done.len(), 1);
-/// assert_eq!(split.not_done.len(), 1);
+/// let (done, not_done): DoneAndNotDone<_> = wait(vec![pending, ready], ReturnWhen::FirstCompleted);
+/// assert_eq!(done.len(), 1);
+/// assert_eq!(not_done.len(), 1);
 /// ```
-#[derive(Debug)]
-pub struct DoneAndNotDone<F> {
-    /// The futures that are done (finished or cancelled).
-    pub done: Vec<F>,
-    /// The futures that were not done when the wait returned.
-    pub not_done: Vec<F>,
-}
+pub type DoneAndNotDone<F> = (Vec<F>, Vec<F>);
 
 /// Blocks until `return_when` is satisfied, then splits `futures` into done and not done.
 ///
@@ -75,9 +70,9 @@ pub struct DoneAndNotDone<F> {
 ///     first.set_result(1);
 ///     second.set_result(2);
 /// });
-/// let split = wait(vec![f1, f2], ReturnWhen::AllCompleted);
-/// assert_eq!(split.done.len(), 2);
-/// let sum: u32 = split.done.into_iter().map(|f| f.result().unwrap()).sum();
+/// let (done, not_done) = wait(vec![f1, f2], ReturnWhen::AllCompleted);
+/// assert!(not_done.is_empty());
+/// let sum: u32 = done.into_iter().map(|f| f.result().unwrap()).sum();
 /// assert_eq!(sum, 3);
 /// ```
 pub fn wait<F, I>(futures: I, return_when: ReturnWhen) -> DoneAndNotDone<F>
@@ -114,8 +109,8 @@ where
 ///
 /// let (_producer, never) = promise::<()>();
 /// let ready = Future::from_result(Ok(()));
-/// let split = wait_timeout(vec![ready, never], ReturnWhen::AllCompleted, Duration::from_millis(20));
-/// assert_eq!((split.done.len(), split.not_done.len()), (1, 1));
+/// let (done, not_done) = wait_timeout(vec![ready, never], ReturnWhen::AllCompleted, Duration::from_millis(20));
+/// assert_eq!((done.len(), not_done.len()), (1, 1));
 /// ```
 #[cfg(not(cfut_loom))]
 pub fn wait_timeout<F, I>(
@@ -202,8 +197,7 @@ fn block<F: Waitable>(
 
 /// Splits by the state now. Done is monotonic, so everything in `done` really is done.
 fn partition<F: Waitable>(futures: Vec<F>) -> DoneAndNotDone<F> {
-    let (done, not_done) = futures
+    futures
         .into_iter()
-        .partition(|f| f.as_any_future().is_done());
-    DoneAndNotDone { done, not_done }
+        .partition(|f| f.as_any_future().is_done())
 }

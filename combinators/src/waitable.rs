@@ -24,9 +24,9 @@ use crate::loom::sync::Arc;
 /// let text = Future::from_result(Ok("one"));
 /// // Different result types, one call, through the type-erased view:
 /// let mixed: Vec<&dyn AnyFuture> = vec![&number, &text, &number];
-/// let split = wait(mixed, ReturnWhen::AllCompleted);
-/// assert_eq!(split.done.len(), 2, "the duplicate is collapsed");
-/// assert!(split.not_done.is_empty());
+/// let (done, not_done) = wait(mixed, ReturnWhen::AllCompleted);
+/// assert_eq!(done.len(), 2, "the duplicate is collapsed");
+/// assert!(not_done.is_empty());
 /// ```
 ///
 /// To take the results of futures of different types in completion order, give your own enum

@@ -19,14 +19,14 @@ fn smoke() {
         .collect();
     assert_eq!(squares, (0..1000).map(|x| x * x).collect::<Vec<_>>());
 
-    let futures: Vec<_> = (0..100_u64).map(|i| pool.submit(move || i)).collect();
+    let futures: Vec<_> = (0..100_u64).map(|i| pool.spawn(move || i)).collect();
     let mut seen: Vec<u64> = as_completed(futures).map(|f| f.result().unwrap()).collect();
     seen.sort_unstable();
     assert_eq!(seen, (0..100).collect::<Vec<_>>());
 
-    let futures: Vec<_> = (0..100_u64).map(|i| pool.submit(move || i)).collect();
+    let futures: Vec<_> = (0..100_u64).map(|i| pool.spawn(move || i)).collect();
     let split = wait(futures, ReturnWhen::AllCompleted);
-    assert_eq!(split.done.len(), 100);
+    assert_eq!(split.0.len(), 100);
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn smoke() {
 fn map_inside_a_task_of_a_one_worker_pool() {
     let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
     let inner = Arc::clone(&pool);
-    let mut outer = pool.submit(move || -> Vec<u32> {
+    let mut outer = pool.spawn(move || -> Vec<u32> {
         inner
             .map(|x: u32| x + 1, 0..10)
             .map(Result::unwrap)
@@ -54,8 +54,8 @@ fn map_inside_a_task_of_a_one_worker_pool() {
 fn as_completed_inside_a_task_of_a_one_worker_pool() {
     let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
     let inner = Arc::clone(&pool);
-    let mut outer = pool.submit(move || -> usize {
-        let children: Vec<_> = (0..4_u32).map(|i| inner.submit(move || i)).collect();
+    let mut outer = pool.spawn(move || -> usize {
+        let children: Vec<_> = (0..4_u32).map(|i| inner.spawn(move || i)).collect();
         as_completed(children).count()
     });
     assert_eq!(outer.result_timeout(Duration::from_secs(2)), Ok(4));
@@ -67,9 +67,9 @@ fn as_completed_inside_a_task_of_a_one_worker_pool() {
 fn wait_all_inside_a_task_of_a_one_worker_pool() {
     let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
     let inner = Arc::clone(&pool);
-    let mut outer = pool.submit(move || -> usize {
-        let children: Vec<_> = (0..4_u32).map(|i| inner.submit(move || i)).collect();
-        wait(children, ReturnWhen::AllCompleted).done.len()
+    let mut outer = pool.spawn(move || -> usize {
+        let children: Vec<_> = (0..4_u32).map(|i| inner.spawn(move || i)).collect();
+        wait(children, ReturnWhen::AllCompleted).0.len()
     });
     assert_eq!(outer.result_timeout(PATIENCE), Ok(4));
 }

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use cfut_core::{Error, InlineExecutor, Submit, Waiter, promise};
+use cfut_core::{Error, InlineExecutor, Spawn, Waiter, promise};
 
 fn main() {
     // An executor takes a call and hands back a future. The inline executor runs it at once.
     let executor = InlineExecutor::new();
-    let future = executor.submit(|| 2_u64.pow(10));
+    let future = executor.spawn(|| 2_u64.pow(10));
     println!("inline submit: {:?}", future.result());
 
     // Any thread can complete a future through its promise; callbacks run exactly once.

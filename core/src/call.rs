@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Executor, Future, JobExecutor, Submit, unwind};
+use crate::{ChunkResults, Error, Executor, Future, JobExecutor, Spawn, unwind};
 
 /// A value that can travel to another process: serde both ways, `Send`, `'static`.
 ///
@@ -52,7 +52,8 @@ pub trait CallExecutor: Executor {
 
     /// Schedules `call` over every element of `args` as one unit of work (what `map`'s
     /// `chunksize` uses) and returns one result per element, in order: a panic fails only its
-    /// own element.
+    /// own element. The results may stay encoded until the consuming thread calls
+    /// [`ChunkResults::decode`] (a process pool's own thread then only moves bytes).
     ///
     /// # Examples
     ///
@@ -60,12 +61,13 @@ pub trait CallExecutor: Executor {
     /// use cfut_core::{CallExecutor, Error, InlineExecutor};
     ///
     /// fn invert(x: i32) -> i32 { 100 / x }
-    /// let results = InlineExecutor::new().submit_batch(invert, vec![1, 0, 4]).result().unwrap();
+    /// let chunk = InlineExecutor::new().submit_batch(invert, vec![1, 0, 4]).result().unwrap();
+    /// let results = chunk.decode().unwrap();
     /// assert_eq!(results[0], Ok(100));
     /// assert!(matches!(results[1], Err(Error::Panicked { .. })));
     /// assert_eq!(results[2], Ok(25));
     /// ```
-    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<Vec<Result<T, Error>>>
+    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<ChunkResults<T>>
     where
         A: Portable,
         T: Portable;
@@ -77,15 +79,15 @@ impl<E: JobExecutor + ?Sized> CallExecutor for E {
         A: Portable,
         T: Portable,
     {
-        self.submit(move || call(arg))
+        self.spawn(move || call(arg))
     }
 
-    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<Vec<Result<T, Error>>>
+    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<ChunkResults<T>>
     where
         A: Portable,
         T: Portable,
     {
-        self.submit(move || run_batch(call, args))
+        self.spawn(move || ChunkResults::ready(run_batch(call, args)))
     }
 }
 

@@ -14,10 +14,10 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use cfut_core::{Error, InlineExecutor, Submit};
+/// use cfut_core::{Error, InlineExecutor, Spawn};
 ///
 /// let executor = InlineExecutor::new();
-/// let future = executor.submit(|| -> u32 { panic!("no luck") });
+/// let future = executor.spawn(|| -> u32 { panic!("no luck") });
 /// match future.result() {
 ///     Err(Error::Panicked { message, .. }) => assert_eq!(message, "no luck"),
 ///     other => panic!("unexpected {other:?}"),

@@ -1,5 +1,5 @@
 //! The executor traits: [`Executor`] (what every backend is), [`JobExecutor`] (the
-//! in-process level), [`Submit`] (Python's `submit`, built once on it) and [`Shutdown`].
+//! in-process level), [`Spawn`] (a closure's `submit`, built once on it) and [`Shutdown`].
 
 use crate::{Future, Job};
 
@@ -31,14 +31,14 @@ pub trait Executor: Send + Sync {
 }
 
 /// The in-process level: an executor that runs boxed jobs. Object-safe, so `&dyn JobExecutor`
-/// works; [`Submit::submit`] is built on it once for every backend.
+/// works; [`Spawn::spawn`] is built on it once for every backend.
 ///
 /// # Examples
 ///
 /// A complete backend that runs each call on a new thread:
 ///
 /// ```
-/// use cfut_core::{Executor, Job, JobExecutor, Shutdown, Submit};
+/// use cfut_core::{Executor, Job, JobExecutor, Shutdown, Spawn};
 ///
 /// struct ThreadPerCall;
 /// impl Executor for ThreadPerCall {
@@ -51,7 +51,7 @@ pub trait Executor: Send + Sync {
 ///     }
 /// }
 ///
-/// assert_eq!(ThreadPerCall.submit(|| 1 + 1).result(), Ok(2));
+/// assert_eq!(ThreadPerCall.spawn(|| 1 + 1).result(), Ok(2));
 /// ```
 pub trait JobExecutor: Executor {
     /// Takes responsibility for `job`: run it, or cancel or reject it (see [`Job`]). Must not
@@ -59,26 +59,30 @@ pub trait JobExecutor: Executor {
     fn execute(&self, job: Job);
 }
 
-/// Python's `submit`, for every [`JobExecutor`] (including `&dyn JobExecutor`).
+/// `spawn(closure)`: the closure form of Python's `submit`, for every [`JobExecutor`]
+/// (including `&dyn JobExecutor`). The closure may capture anything `Send`; it runs in this
+/// process. [`Submit::submit`](crate::Submit::submit) is Python's `submit(fn, arg)`, on every
+/// executor; a Rust method has one arity, so the closure form has its own name, as in
+/// `std::thread::spawn`, `rayon::spawn` and `tokio::spawn`.
 ///
 /// # Examples
 ///
 /// ```
-/// use cfut_core::{InlineExecutor, JobExecutor, Submit};
+/// use cfut_core::{InlineExecutor, JobExecutor, Spawn};
 ///
 /// let executor: &dyn JobExecutor = &InlineExecutor::new();
 /// let name = String::from("cfut");
-/// let future = executor.submit(move || name.len());
+/// let future = executor.spawn(move || name.len());
 /// assert_eq!(future.result(), Ok(4));
 /// ```
-pub trait Submit: JobExecutor {
+pub trait Spawn: JobExecutor {
     /// Schedules `call` and returns the future of its result. A panic in `call` fails only
     /// this future, with [`Error::Panicked`]; after shutdown the future fails with
     /// [`Error::Shutdown`].
     ///
     /// [`Error::Panicked`]: crate::Error::Panicked
     /// [`Error::Shutdown`]: crate::Error::Shutdown
-    fn submit<F, T>(&self, call: F) -> Future<T>
+    fn spawn<F, T>(&self, call: F) -> Future<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -91,7 +95,7 @@ pub trait Submit: JobExecutor {
     }
 }
 
-impl<E: JobExecutor + ?Sized> Submit for E {}
+impl<E: JobExecutor + ?Sized> Spawn for E {}
 
 /// How to shut an executor down: Python's `shutdown(wait=True, cancel_futures=False)` as a
 /// value, so the call site says what it means.

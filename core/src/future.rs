@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use crate::Error;
 use crate::help;
 use crate::inner::{CANCELLED, FAILED, Inner, READY, RUNNING};
-use crate::loom::sync::{Arc, UntrackedArc};
+use crate::loom::sync::{Arc, TaskArc};
 use crate::task::Completion;
 use crate::waiter::Waiter;
 
@@ -28,10 +28,10 @@ use crate::waiter::Waiter;
 /// # Examples
 ///
 /// ```
-/// use cfut_core::{InlineExecutor, Submit};
+/// use cfut_core::{InlineExecutor, Spawn};
 ///
 /// let executor = InlineExecutor::new();
-/// let future = executor.submit(|| 6 * 7);
+/// let future = executor.spawn(|| 6 * 7);
 /// assert!(future.is_done());
 /// assert_eq!(future.result(), Ok(42));
 /// ```
@@ -68,9 +68,9 @@ pub struct Future<T> {
 enum Handle<T> {
     /// Its own allocation: [`promise`](crate::promise), [`Future::from_result`].
     Plain(Arc<Inner<T>>),
-    /// Inside `Submit::submit`'s task, shared with the job (`task.rs`); names `T` but not the
+    /// Inside `Spawn::spawn`'s task, shared with the job (`task.rs`); names `T` but not the
     /// call's type. (Only constructible for `T: 'static`.)
-    Task(UntrackedArc<dyn Completion<T>>),
+    Task(TaskArc<dyn Completion<T>>),
 }
 
 /// Where a future is in its life, as returned by [`Future::state`].
@@ -142,7 +142,7 @@ impl<T> Future<T> {
         }
     }
 
-    pub(crate) fn from_task(task: UntrackedArc<dyn Completion<T>>) -> Self {
+    pub(crate) fn from_task(task: TaskArc<dyn Completion<T>>) -> Self {
         Future {
             handle: Handle::Task(task),
             _value: PhantomData,

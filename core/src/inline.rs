@@ -13,14 +13,14 @@ use crate::{Error, Executor, Job, JobExecutor, Shutdown};
 /// # Examples
 ///
 /// ```
-/// use cfut_core::{Error, Executor, InlineExecutor, Shutdown, Submit};
+/// use cfut_core::{Error, Executor, InlineExecutor, Shutdown, Spawn};
 ///
 /// let executor = InlineExecutor::new();
 /// let caller = std::thread::current().id();
-/// assert_eq!(executor.submit(move || std::thread::current().id() == caller).result(), Ok(true));
+/// assert_eq!(executor.spawn(move || std::thread::current().id() == caller).result(), Ok(true));
 ///
 /// executor.shutdown(Shutdown::new());
-/// assert_eq!(executor.submit(|| 1).result(), Err(Error::Shutdown));
+/// assert_eq!(executor.spawn(|| 1).result(), Err(Error::Shutdown));
 /// ```
 #[derive(Debug)]
 pub struct InlineExecutor {
@@ -33,8 +33,8 @@ impl InlineExecutor {
     /// # Examples
     ///
     /// ```
-    /// use cfut_core::{InlineExecutor, Submit};
-    /// assert_eq!(InlineExecutor::new().submit(|| "now").result(), Ok("now"));
+    /// use cfut_core::{InlineExecutor, Spawn};
+    /// assert_eq!(InlineExecutor::new().spawn(|| "now").result(), Ok("now"));
     /// ```
     pub fn new() -> Self {
         InlineExecutor {

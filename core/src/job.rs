@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::loom::sync::UntrackedArc;
+use crate::loom::sync::TaskArc;
 use crate::task::{self, Runnable};
 use crate::{Error, Promise};
 
@@ -46,7 +46,7 @@ pub struct Job {
     /// `None` once acted on (or being dropped). This is the task's only job-side handle, which
     /// `Runnable::act`'s contract requires: every constructor makes a fresh task, and `Job`
     /// is not `Clone`. One pointer pair, so queues of jobs stay as small as boxed calls.
-    task: Option<UntrackedArc<dyn Runnable>>,
+    task: Option<TaskArc<dyn Runnable>>,
     /// Keeps `Job` `!Sync`, as the boxed call it used to be: a `&Job` offers nothing, and
     /// promising `Sync` would be API.
     _not_sync: PhantomData<Cell<()>>,
@@ -111,8 +111,71 @@ impl Job {
         }
     }
 
+    /// Like [`with_promise`](Self::with_promise), for a call and result that borrow data of
+    /// lifetime `'a`: what scoped submissions (`ThreadPoolExecutor::scope`) build on.
+    /// `finished` runs last, once the job has been acted on (run, cancelled, rejected) or
+    /// dropped and the job side no longer holds the call, the promise or the result — the
+    /// moment a scope may stop counting the job.
+    ///
+    /// # Safety
+    ///
+    /// The caller must not let `'a` end before `finished` has been called: the job erases
+    /// `'a` from its type, so nothing else keeps the borrowed data alive while the job holds
+    /// the call. (A result left in the future is the future's, whose type still carries `'a`.)
+    /// A job that is leaked never calls `finished`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// let words = vec!["scoped", "call"];
+    /// let finished = AtomicBool::new(false);
+    /// let (producer, future) = cfut_core::promise::<usize>();
+    /// // SAFETY: the job runs right here, while `words` and `finished` are alive.
+    /// let job = unsafe {
+    ///     cfut_core::Job::with_promise_unchecked(producer, || words.len(), || {
+    ///         finished.store(true, Ordering::Release)
+    ///     })
+    /// };
+    /// job.run();
+    /// assert!(finished.load(Ordering::Acquire));
+    /// assert_eq!(future.result(), Ok(2));
+    /// ```
+    pub unsafe fn with_promise_unchecked<'a, T, F, D>(
+        promise: Promise<T>,
+        call: F,
+        finished: D,
+    ) -> Self
+    where
+        T: Send + 'a,
+        F: FnOnce() -> T + Send + 'a,
+        D: FnOnce() + Send + 'a,
+    {
+        let task: TaskArc<dyn Runnable + 'a> = task::once(move |action| {
+            match action {
+                Action::Run => promise.run(call),
+                Action::Cancel => {
+                    promise.cancel();
+                }
+                Action::Reject(error) => {
+                    promise.set_error(error);
+                }
+                Action::Abandon => drop((promise, call)),
+            }
+            finished();
+        });
+        // SAFETY: the two types differ only in the trait object's lifetime bound, so they
+        // have the same layout; the caller guarantees the task is acted on or dropped before
+        // `'a` ends, which is all that bound promised.
+        let task = unsafe {
+            std::mem::transmute::<TaskArc<dyn Runnable + 'a>, TaskArc<dyn Runnable>>(task)
+        };
+        Job::from_task(task)
+    }
+
     /// The job side of a fresh task (`task::spawn`), which holds no other job-side handle.
-    pub(crate) fn from_task(task: UntrackedArc<dyn Runnable>) -> Self {
+    pub(crate) fn from_task(task: TaskArc<dyn Runnable>) -> Self {
         Job {
             task: Some(task),
             _not_sync: PhantomData,

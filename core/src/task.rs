@@ -1,4 +1,4 @@
-//! The single-allocation job of [`Submit::submit`]: the future's state and the user's call in
+//! The single-allocation job of [`Spawn::spawn`]: the future's state and the user's call in
 //! one `Arc`.
 //!
 //! # Implementation description
@@ -20,10 +20,10 @@
 //!
 //! The job side does exactly what [`Promise::run`], [`Promise::cancel`] and
 //! [`Promise::set_error`] do on the same `Inner<T>`, so the state machine and its proofs (see
-//! `inner.rs`) are unchanged. The `Arc` is std's under both cfgs (loom's cannot be unsized; see
-//! the facade); everything inside it is loom's in the models.
+//! `inner.rs`) are unchanged. The handle is the facade's `TaskArc`: std's `Arc`, paired under loom with
+//! a loom reference count so that the models track every handle and report a leaked task.
 //!
-//! [`Submit::submit`]: crate::Submit::submit
+//! [`Spawn::spawn`]: crate::Spawn::spawn
 //! [`Job::with_promise`]: crate::Job::with_promise
 //! [`Promise`]: crate::Promise
 //! [`Promise::run`]: crate::Promise::run
@@ -33,7 +33,7 @@
 use crate::inner::Inner;
 use crate::job::Action;
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::UntrackedArc;
+use crate::loom::sync::{TaskArc, unsize};
 use crate::{Error, Future, Job, unwind};
 
 /// The future's view of a task: its completion state, whatever the call's type.
@@ -137,11 +137,12 @@ where
 
 /// A job-side task around `call`, which must handle every [`Action`] (`Abandon`: the job was
 /// dropped).
-pub(crate) fn once<C>(call: C) -> UntrackedArc<dyn Runnable>
+pub(crate) fn once<'a, C>(call: C) -> TaskArc<dyn Runnable + 'a>
 where
-    C: FnOnce(Action) + Send + 'static,
+    C: FnOnce(Action) + Send + 'a,
 {
-    UntrackedArc::new(Once(UnsafeCell::new(Some(call))))
+    let task = TaskArc::new(Once(UnsafeCell::new(Some(call))));
+    unsize(task, |task| task as _)
 }
 
 /// A pending future and the job that runs `call` into it, in one allocation: what
@@ -157,17 +158,20 @@ where
     // Built in place: `Arc::new(Task { .. })` built the task on the stack and copied it into
     // the allocation, which profiles of tiny calls showed as a store-forwarding stall (3.5–4 %
     // of all samples, pinned to one CPU).
-    let mut task = UntrackedArc::<Task<T, F>>::new_uninit();
+    let mut task = TaskArc::<Task<T, F>>::new_uninit();
     // SAFETY: the `Arc` was just made, so it is unique and `get_mut` succeeds; every field
     // of the task is written before `assume_init`.
     let task = unsafe {
-        let place = UntrackedArc::get_mut(&mut task)
+        let place = TaskArc::get_mut(&mut task)
             .expect("a new Arc is unique")
             .as_mut_ptr();
         Inner::init(&raw mut (*place).inner);
         (&raw mut (*place).call).write(UnsafeCell::new(Some(call)));
         task.assume_init()
     };
-    let future = Future::from_task(UntrackedArc::clone(&task) as UntrackedArc<dyn Completion<T>>);
-    (Job::from_task(task), future)
+    let completion = unsize(TaskArc::clone(&task), |task| task as _);
+    (
+        Job::from_task(unsize(task, |task| task as _)),
+        Future::from_task(completion),
+    )
 }

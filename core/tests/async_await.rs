@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
-use cfut_core::{Error, Future, InlineExecutor, Submit, promise};
+use cfut_core::{Error, Future, InlineExecutor, Spawn, promise};
 
 /// Long enough never to fire on a correct implementation; short enough that a lost wake-up
 /// fails the test instead of hanging it.
@@ -82,7 +82,7 @@ fn await_errors_under_futures_block_on() {
     assert_eq!(futures::executor::block_on(future), Err(Error::Cancelled));
 
     let executor = InlineExecutor::new();
-    let failed = executor.submit(|| -> u32 { panic!("async failure") });
+    let failed = executor.spawn(|| -> u32 { panic!("async failure") });
     assert!(matches!(
         futures::executor::block_on(failed),
         Err(Error::Panicked { message, .. }) if message == "async failure"

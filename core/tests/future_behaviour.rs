@@ -15,8 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use cfut_core::{
-    CallExecutor, Error, Executor, Future, InlineExecutor, Job, JobExecutor, Shutdown, State,
-    Submit, WaitHelper, Waiter, install_wait_helper, promise,
+    CallExecutor, ChunkResults, Error, Executor, Future, InlineExecutor, Job, JobExecutor,
+    Shutdown, Spawn, State, WaitHelper, Waiter, install_wait_helper, promise,
 };
 
 /// Long enough never to fire on a correct implementation; short enough that a bug fails the
@@ -377,6 +377,36 @@ fn blocked_waiter_uses_no_cpu() {
     assert_did_not_spin("Waiter::wait_into()", measured);
 }
 
+/// The spin before a blocking wait is bounded: a caller that waits one second spends at most
+/// 20 ms of CPU — a spin of about 50 µs, a sleep, a wake-up — where an unbounded spin would
+/// spend most of the second. (On a loaded machine a wake-up may cost more, hence the margin.)
+#[test]
+fn a_long_wait_spins_at_most_briefly() {
+    const WAIT: Duration = Duration::from_secs(1);
+    for (what, waits_on_many) in [("result()", false), ("Waiter::wait_into()", true)] {
+        let (producer, future) = promise::<u32>();
+        let waiter = Waiter::new();
+        future.watch(&waiter, 0);
+        let setter = thread::spawn(move || {
+            thread::sleep(WAIT);
+            producer.set_result(1)
+        });
+        let (wall, cpu) = measure_blocked(|| {
+            if waits_on_many {
+                waiter.wait_into(&mut Vec::new());
+            } else {
+                assert_eq!(future.result(), Ok(1));
+            }
+        });
+        assert!(setter.join().unwrap());
+        println!("{what}: waited {wall:?}, used {cpu:?} of CPU");
+        assert!(
+            cpu < Duration::from_millis(20),
+            "{what}: waited {wall:?} and used {cpu:?} of CPU"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The any-of-N waiter
 // ---------------------------------------------------------------------------------------
@@ -541,7 +571,7 @@ fn waiter_deadline_returns_the_token_when_completed_in_time() {
 fn inline_submit_runs_on_the_caller_thread() {
     let executor = InlineExecutor::new();
     let caller = thread::current().id();
-    let future = executor.submit(move || thread::current().id());
+    let future = executor.spawn(move || thread::current().id());
     assert!(future.is_done(), "inline futures are done on return");
     assert_eq!(future.result(), Ok(caller));
 }
@@ -550,21 +580,21 @@ fn inline_submit_runs_on_the_caller_thread() {
 fn submit_through_dyn_job_executor() {
     let inline = InlineExecutor::new();
     let executor: &dyn JobExecutor = &inline;
-    assert_eq!(executor.submit(|| "dyn").result(), Ok("dyn"));
-    let failing = executor.submit(|| -> u8 { panic!("dyn failure") });
+    assert_eq!(executor.spawn(|| "dyn").result(), Ok("dyn"));
+    let failing = executor.spawn(|| -> u8 { panic!("dyn failure") });
     assert!(
         matches!(failing.result(), Err(Error::Panicked { message, .. }) if message == "dyn failure")
     );
     // A call's own `Result` is never confused with the executor's.
-    let own_error = executor.submit(|| -> Result<u8, String> { Err("mine".to_owned()) });
+    let own_error = executor.spawn(|| -> Result<u8, String> { Err("mine".to_owned()) });
     assert_eq!(own_error.result(), Ok(Err("mine".to_owned())));
 }
 
 #[test]
 fn panic_fails_only_its_own_future() {
     let executor = InlineExecutor::new();
-    let bad = executor.submit(|| -> u32 { panic!("only me {}", 1) });
-    let good = executor.submit(|| 2);
+    let bad = executor.spawn(|| -> u32 { panic!("only me {}", 1) });
+    let good = executor.spawn(|| 2);
     assert!(matches!(bad.result(), Err(Error::Panicked { message, .. }) if message == "only me 1"));
     assert_eq!(good.result(), Ok(2));
 }
@@ -585,6 +615,7 @@ fn call_executor_submit_call_and_batch() {
     let results = executor
         .submit_batch(invert, vec![1, 0, 4, 0, 5])
         .result()
+        .and_then(ChunkResults::decode)
         .unwrap();
     assert_eq!(results.len(), 5);
     assert_eq!(results[0], Ok(100));
@@ -594,7 +625,10 @@ fn call_executor_submit_call_and_batch() {
     assert_eq!(results[4], Ok(20));
 
     assert_eq!(
-        executor.submit_batch(invert, Vec::new()).result(),
+        executor
+            .submit_batch(invert, Vec::new())
+            .result()
+            .and_then(ChunkResults::decode),
         Ok(Vec::new())
     );
 }
@@ -602,20 +636,23 @@ fn call_executor_submit_call_and_batch() {
 #[test]
 fn shutdown_fails_later_submissions() {
     let executor = InlineExecutor::new();
-    assert_eq!(executor.submit(|| 1).result(), Ok(1));
+    assert_eq!(executor.spawn(|| 1).result(), Ok(1));
     executor.shutdown(Shutdown::new());
-    assert_eq!(executor.submit(|| 1).result(), Err(Error::Shutdown));
+    assert_eq!(executor.spawn(|| 1).result(), Err(Error::Shutdown));
     assert_eq!(
         executor.submit_call(invert, 1).result(),
         Err(Error::Shutdown)
     );
     assert_eq!(
-        executor.submit_batch(invert, vec![1]).result(),
+        executor
+            .submit_batch(invert, vec![1])
+            .result()
+            .and_then(ChunkResults::decode),
         Err(Error::Shutdown)
     );
     // Again, with other options: harmless.
     executor.shutdown(Shutdown::new().cancel_pending(true).wait(false));
-    assert_eq!(executor.submit(|| 1).result(), Err(Error::Shutdown));
+    assert_eq!(executor.spawn(|| 1).result(), Err(Error::Shutdown));
     let as_dyn: &dyn Executor = &executor;
     assert_eq!(as_dyn.max_workers(), 1);
 }
@@ -626,7 +663,7 @@ fn shutdown_does_not_run_the_rejected_call() {
     executor.shutdown(Shutdown::new());
     let ran = Arc::new(AtomicUsize::new(0));
     let flag = Arc::clone(&ran);
-    let future = executor.submit(move || flag.fetch_add(1, Ordering::SeqCst));
+    let future = executor.spawn(move || flag.fetch_add(1, Ordering::SeqCst));
     assert_eq!(future.result(), Err(Error::Shutdown));
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
@@ -660,7 +697,7 @@ impl JobExecutor for Queue {
 #[test]
 fn careless_executor_cannot_leave_a_future_pending() {
     let queue = Queue::default();
-    let future = queue.submit(|| 1);
+    let future = queue.spawn(|| 1);
     assert_eq!(future.state(), State::Pending);
     queue.0.lock().unwrap().clear(); // drops the job unrun
     assert_eq!(future.result(), Err(Error::Abandoned));
@@ -669,7 +706,7 @@ fn careless_executor_cannot_leave_a_future_pending() {
 #[test]
 fn cancelling_shutdown_cancels_queued_futures() {
     let queue = Queue::default();
-    let futures: Vec<_> = (0..3).map(|i| queue.submit(move || i)).collect();
+    let futures: Vec<_> = (0..3).map(|i| queue.spawn(move || i)).collect();
     let waiter = Waiter::new();
     for (token, future) in futures.iter().enumerate() {
         future.watch(&waiter, token);

@@ -26,6 +26,10 @@ use std::time::Duration;
 
 use cfut_core::{Error, Future, Promise, State, promise};
 
+#[path = "support/child.rs"]
+mod child;
+use child::in_child;
+
 /// Long enough never to fire on a correct implementation; short enough that a bug fails the
 /// test instead of hanging it.
 const GENEROUS: Duration = Duration::from_secs(30);
@@ -145,24 +149,34 @@ fn test_done_callback_with_cancel() {
     assert!(future.is_cancelled());
 }
 
+/// The report a panicking done-callback leaves on stderr (`cfut_core`'s `unwind` module).
+const REPORT: &str =
+    "cfut: a done-callback panicked: doh! (ignored; the remaining callbacks still run)";
+
 // test_future.py: test_done_callback_raises
-// Adapted: a panicking callback is caught and reported on stderr (not asserted here); the
-// completion does not unwind and the next callback still runs.
+// Adapted: a panicking callback is caught and reported on stderr; the completion does not
+// unwind and the next callback still runs. The report is read from the stderr of a child
+// process that runs the scenario (`in_child`): exactly one report, naming the panic.
 #[test]
 fn test_done_callback_raises() {
-    let (producer, future) = promise::<u32>();
-    let raised = Arc::new(AtomicUsize::new(0));
-    let raised_in_callback = Arc::clone(&raised);
-    future.add_done_callback(move |_| {
-        raised_in_callback.fetch_add(1, Ordering::SeqCst);
-        panic!("doh!");
+    let stderr = in_child("test_done_callback_raises", || {
+        let (producer, future) = promise::<u32>();
+        let raised = Arc::new(AtomicUsize::new(0));
+        let raised_in_callback = Arc::clone(&raised);
+        future.add_done_callback(move |_| {
+            raised_in_callback.fetch_add(1, Ordering::SeqCst);
+            panic!("doh!");
+        });
+        let (log, callback) = recorder();
+        future.add_done_callback(callback);
+        assert!(producer.set_result(5));
+        assert_eq!(raised.load(Ordering::SeqCst), 1);
+        assert_eq!(seen(&log), [Ok(5)]);
+        assert_eq!(future.result(), Ok(5));
     });
-    let (log, callback) = recorder();
-    future.add_done_callback(callback);
-    assert!(producer.set_result(5));
-    assert_eq!(raised.load(Ordering::SeqCst), 1);
-    assert_eq!(seen(&log), [Ok(5)]);
-    assert_eq!(future.result(), Ok(5));
+    if let Some(stderr) = stderr {
+        assert_eq!(stderr.matches(REPORT).count(), 1, "stderr:\n{stderr}");
+    }
 }
 
 /// Registers a recorder on an already-done future and checks it ran before
@@ -211,13 +225,19 @@ fn test_done_callback_already_cancelled() {
 }
 
 // test_future.py: test_done_callback_raises_already_succeeded
-// Adapted: the panic of a callback run at once is caught; `add_done_callback` returns
-// normally and later callbacks still run.
+// Adapted: the panic of a callback run at once is caught and reported on stderr (read from a
+// child process, as in `test_done_callback_raises`); `add_done_callback` returns normally and
+// later callbacks still run.
 #[test]
 fn test_done_callback_raises_already_succeeded() {
-    let f = fixtures();
-    f.successful.add_done_callback(|_| panic!("doh!"));
-    assert_eq!(callback_runs_at_once(&f.successful), [Ok(42)]);
+    let stderr = in_child("test_done_callback_raises_already_succeeded", || {
+        let f = fixtures();
+        f.successful.add_done_callback(|_| panic!("doh!"));
+        assert_eq!(callback_runs_at_once(&f.successful), [Ok(42)]);
+    });
+    if let Some(stderr) = stderr {
+        assert_eq!(stderr.matches(REPORT).count(), 1, "stderr:\n{stderr}");
+    }
 }
 
 // test_future.py: test_repr

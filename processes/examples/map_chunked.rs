@@ -7,6 +7,7 @@
 use std::num::NonZeroUsize;
 use std::time::Instant;
 
+use cfut_combinators::MapExt;
 use cfut_processes::ProcessPoolExecutor;
 
 fn noop(x: u64) -> u64 {
@@ -22,7 +23,12 @@ fn main() {
     let chunk = NonZeroUsize::new(1_000).expect("non-zero");
     for _ in 0..rounds {
         let start = Instant::now();
-        for (expected, value) in pool.map(noop, 0..200_000, chunk).enumerate() {
+        for (expected, value) in pool
+            .map(noop, 0..200_000)
+            .chunksize(chunk)
+            .eager()
+            .enumerate()
+        {
             assert_eq!(value, Ok(expected as u64));
         }
         let rate = 200_000.0 / start.elapsed().as_secs_f64();

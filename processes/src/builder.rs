@@ -168,11 +168,6 @@ impl Builder {
         if self.call_timeout == Some(Duration::ZERO) {
             return Err(BuildError::zero_timeout());
         }
-        if !cfg!(target_os = "linux") {
-            return Err(BuildError::unsupported(
-                "worker processes need Linux's /proc/self/exe",
-            ));
-        }
         if std::env::var_os(worker::WORKER_ENV).is_some() {
             return Err(BuildError::unsupported(
                 "this process was started as a worker but cfut_processes::init() did not run; \

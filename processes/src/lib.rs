@@ -1,6 +1,23 @@
 //! Python's `ProcessPoolExecutor` in Rust: calls run in worker processes that are
 //! re-executions of the running binary.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-processes = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_processes::ProcessPoolExecutor;
+//!
+//! fn foo(n: u64) -> u64 { n * 10 }
+//!
+//! let pool = ProcessPoolExecutor::new(2)?;
+//! let futures: Vec<_> = [5, 4, 3].into_iter().map(|n| pool.submit(foo, n)).collect();
+//! let results: Vec<u64> = futures.into_iter().map(|f| f.result().unwrap()).collect();
+//! assert_eq!(results, [50, 40, 30]);
+//! # Ok::<(), cfut_processes::BuildError>(())
+//! ```
+//!
 //! A *call* is a plain function or non-capturing closure `fn(A) -> T` whose argument and
 //! result are serde values ([`Portable`]). [`ProcessPoolExecutor::submit`] sends it to a
 //! *worker* — the same executable started again, never a `fork` of the (multi-threaded)
@@ -15,6 +32,7 @@
 //! use std::num::NonZeroUsize;
 //! use cfut_core::{Error, Exit};
 //! use cfut_processes::ProcessPoolExecutor;
+//! use cfut_combinators::MapExt; // `map` on every executor (or `use cfut::prelude::*`)
 //!
 //! fn collatz_steps(mut n: u64) -> u32 {
 //!     let mut steps = 0;
@@ -29,7 +47,8 @@
 //! assert_eq!(pool.submit(collatz_steps, 27).result(), Ok(111));
 //!
 //! let steps: Vec<u32> = pool
-//!     .map(collatz_steps, 1..=6, NonZeroUsize::new(3).unwrap())
+//!     .map(collatz_steps, 1..=6)
+//!     .chunksize(NonZeroUsize::new(3).unwrap())
 //!     .collect::<Result<_, _>>()
 //!     .unwrap();
 //! assert_eq!(steps, [0, 1, 7, 2, 5, 8]);
@@ -103,13 +122,21 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
+// Workers are re-executions of `/proc/self/exe`, started before `main` by an `.init_array`
+// constructor, over Unix socket pairs: Linux only, said at build time rather than at run time.
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "cfut-processes runs on Linux only (workers re-execute /proc/self/exe); depend on it under \
+     [target.'cfg(target_os = \"linux\")'.dependencies], or use the `cfut` facade, whose \
+     `processes` feature does so"
+);
+
 mod builder;
 mod direct;
 mod error;
 mod image;
 mod loom;
 mod manager;
-mod map;
 mod pool;
 mod state;
 mod task;
@@ -119,6 +146,5 @@ mod worker;
 
 pub use crate::builder::Builder;
 pub use crate::error::BuildError;
-pub use crate::map::Map;
 pub use crate::pool::ProcessPoolExecutor;
 pub use crate::worker::init;

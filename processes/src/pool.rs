@@ -1,20 +1,21 @@
 //! [`ProcessPoolExecutor`], the handle users hold.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::num::NonZeroUsize;
 use std::os::fd::AsFd;
 use std::time::Instant;
 
-use cfut_core::{CallExecutor, Error, Executor, Future, Portable, Shutdown, promise};
+use cfut_core::{
+    CallExecutor, CallRoute, ChunkResults, Error, Executor, Future, MapTarget, Portable,
+    PortableFn, RouteVisitor, Shutdown, Submit, promise,
+};
 
 use crate::direct::Handed;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Phase, Shared};
 use crate::task::{self, PendingCall, Trampoline, Typed};
-use crate::{BuildError, Builder, Map, manager, wire};
+use crate::{BuildError, Builder, manager, wire};
 
 /// Python's `ProcessPoolExecutor`: runs calls `fn(A) -> T` in worker processes, which are
 /// re-executions of the running binary.
@@ -50,7 +51,9 @@ use crate::{BuildError, Builder, Map, manager, wire};
 /// let future = pool.submit(square, 7);
 /// assert_eq!(future.result(), Ok(49));
 ///
-/// let squares: Vec<u64> = pool.map(square, 1..=5, 2.try_into().unwrap()).map(Result::unwrap).collect();
+/// // `map` comes from `cfut-combinators` (or `use cfut::prelude::*`), as on every executor.
+/// use cfut_combinators::MapExt;
+/// let squares: Vec<u64> = pool.map(square, 1..=5).map(Result::unwrap).collect();
 /// assert_eq!(squares, [1, 4, 9, 16, 25]);
 /// # Ok::<(), cfut_processes::BuildError>(())
 /// ```
@@ -95,11 +98,11 @@ impl ProcessPoolExecutor {
     }
 
     /// Schedules `call(arg)` in a worker and returns the future of its result (Python's
-    /// `submit(fn, arg)`).
+    /// `submit(fn, arg)`; the same as [`Submit::submit`]).
     ///
-    /// `call` must be a plain function or a closure that captures nothing; whatever it needs
-    /// travels in `arg`. After shutdown the future fails with [`Error::Shutdown`], once the
-    /// pool is broken with [`Error::Broken`].
+    /// `call` must be a plain function or a closure that captures nothing ([`PortableFn`]);
+    /// whatever it needs travels in `arg` (several values as a tuple). After shutdown the
+    /// future fails with [`Error::Shutdown`], once the pool is broken with [`Error::Broken`].
     ///
     /// # Examples
     ///
@@ -114,57 +117,21 @@ impl ProcessPoolExecutor {
     /// assert!(matches!(failing.result(), Err(Error::Panicked { message, .. }) if message == "odd 7"));
     /// # Ok::<(), cfut_processes::BuildError>(())
     /// ```
-    pub fn submit<A: Portable, T: Portable>(&self, call: fn(A) -> T, arg: A) -> Future<T> {
-        let frame = task::call_frame(task::run_one::<A, T> as Trampoline, call as usize, &arg);
-        drop(arg);
-        self.enqueue(frame, task::decode_one::<T>)
-    }
-
-    /// Python's `map(fn, inputs, chunksize=...)`: runs `call` over `inputs`, `chunksize`
-    /// inputs per worker round trip, and yields the results in input order.
     ///
-    /// Every input is consumed and submitted before `map` returns (Python's behaviour without
-    /// `buffersize`; the lazy, windowed `map` is in `cfut-combinators`). A failing element is
-    /// that element's `Err` and the others still come (CPython's current semantics); if a
-    /// whole chunk fails (its worker died, say) each of its elements carries the error.
-    /// Dropping the iterator cancels the chunks not yet started.
+    /// A closure that captures a value cannot travel; the compiler says what to do instead:
     ///
-    /// # Examples
-    ///
+    /// ```compile_fail,E0277
+    /// let pool = cfut_processes::ProcessPoolExecutor::new(1).unwrap();
+    /// let greeting = String::from("hello");
+    /// pool.submit(move |n: usize| greeting.len() + n, 1);
     /// ```
-    /// use std::num::NonZeroUsize;
-    ///
-    /// let pool = cfut_processes::ProcessPoolExecutor::new(2)?;
-    /// let chunk = NonZeroUsize::new(3).unwrap();
-    /// let results: Vec<_> = pool.map(|x: i32| 12 / x, [1, 2, 0, 4], chunk).collect();
-    /// assert_eq!(results[0], Ok(12));
-    /// assert!(results[2].is_err(), "division by zero fails only its element");
-    /// assert_eq!(results[3], Ok(3));
-    /// # Ok::<(), cfut_processes::BuildError>(())
-    /// ```
-    pub fn map<A, T, I>(&self, call: fn(A) -> T, inputs: I, chunksize: NonZeroUsize) -> Map<T>
+    pub fn submit<F, A, T>(&self, call: F, arg: A) -> Future<T>
     where
+        F: PortableFn<A, T>,
         A: Portable,
         T: Portable,
-        I: IntoIterator<Item = A>,
     {
-        let mut inputs = inputs.into_iter();
-        let mut chunks = VecDeque::new();
-        loop {
-            let chunk: Vec<A> = inputs.by_ref().take(chunksize.get()).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let len = chunk.len();
-            // The results stay encoded until the iterator reaches them: decoding then runs
-            // on the consuming thread, not on the pool's manager thread, which only moves
-            // bytes (measured: the manager was the bottleneck of chunked maps).
-            let frame =
-                task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, &chunk);
-            drop(chunk);
-            chunks.push_back((self.enqueue(frame, task::keep_encoded), len));
-        }
-        Map::new(chunks, task::decode_batch::<T>)
+        cfut_core::submit_portable(self, call, arg)
     }
 
     /// How many worker processes may run at once.
@@ -436,21 +403,53 @@ impl CallExecutor for ProcessPoolExecutor {
         A: Portable,
         T: Portable,
     {
-        self.submit(call, arg)
+        let frame = task::call_frame(task::run_one::<A, T> as Trampoline, call as usize, &arg);
+        drop(arg);
+        self.enqueue(frame, task::decode_one::<T>)
     }
 
-    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<Vec<Result<T, Error>>>
+    /// The results stay encoded until the thread that consumes them calls
+    /// [`ChunkResults::decode`]: the pool's manager thread only moves bytes (it was the
+    /// bottleneck of chunked maps when it decoded them).
+    fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<ChunkResults<T>>
     where
         A: Portable,
         T: Portable,
     {
         if args.is_empty() {
             let closed = self.shared.state.lock().closed.clone();
-            return Future::from_result(closed.map_or(Ok(Vec::new()), Err));
+            return Future::from_result(closed.map_or(Ok(ChunkResults::ready(Vec::new())), Err));
         }
         let frame = task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, &args);
         drop(args);
-        self.enqueue(frame, task::decode_batch::<T>)
+        self.enqueue(frame, |status, payload| {
+            let payload = payload.to_vec();
+            Ok(ChunkResults::deferred(move || {
+                task::decode_batch::<T>(status, &payload)
+            }))
+        })
+    }
+}
+
+impl<F, A, T> Submit<F, A, T> for ProcessPoolExecutor
+where
+    F: PortableFn<A, T>,
+    A: Portable,
+    T: Portable,
+{
+    fn submit(&self, call: F, arg: A) -> Future<T> {
+        cfut_core::submit_portable(self, call, arg)
+    }
+}
+
+impl<F, A, T> MapTarget<F, A, T> for ProcessPoolExecutor
+where
+    F: PortableFn<A, T>,
+    A: Portable,
+    T: Portable,
+{
+    fn route<'a, V: RouteVisitor<'a, A, T>>(&'a self, call: F, visitor: V) -> V::Output {
+        visitor.portable(Box::new(CallRoute::new(self, call)))
     }
 }
 

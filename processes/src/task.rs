@@ -242,14 +242,6 @@ pub(crate) fn decode_batch<T: Portable>(
     Ok(results)
 }
 
-/// A result kept encoded, to be decoded later by the thread that consumes it.
-pub(crate) type Encoded = (u8, Vec<u8>);
-
-/// The "decoder" of results kept encoded: copies the status and the payload.
-pub(crate) fn keep_encoded(status: u8, payload: &[u8]) -> Result<Encoded, Error> {
-    Ok((status, payload.to_vec()))
-}
-
 fn decode_failure(status: u8, payload: &[u8]) -> Error {
     match status {
         wire::PANICKED => match postcard::from_bytes::<WirePanic>(payload) {

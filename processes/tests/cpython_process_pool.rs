@@ -13,6 +13,7 @@ use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use cfut_combinators::{MapError, MapExt};
 use cfut_core::{Error, Exit, Future, Shutdown, State};
 use cfut_processes::ProcessPoolExecutor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -89,7 +90,9 @@ fn test_map() {
     let expected: Vec<i64> = inputs.iter().copied().map(mul).collect();
     for size in [1, 3] {
         let got: Vec<i64> = pool
-            .map(mul, inputs.clone(), chunk(size))
+            .map(mul, inputs.clone())
+            .chunksize(chunk(size))
+            .eager()
             .map(Result::unwrap)
             .collect();
         assert_eq!(got, expected);
@@ -97,19 +100,39 @@ fn test_map() {
 }
 
 // CPython executor.py test_map_exception (main semantics): an error in one element is that
-// element's error; later elements still come; also inside a chunk (chunksize=3).
+// element's error; later elements still come. With chunksize=3 the divisors are CPython's
+// [2, 0, 3, 5]: the failing element sits in the middle of the first chunk, and the elements
+// before and after it in that chunk are still delivered.
 #[test]
 fn test_map_exception() {
     fn divmod((a, b): (i32, i32)) -> (i32, i32) {
         (a / b, a % b)
     }
     let pool = pool(2);
-    for size in [1, 3] {
-        let mut results = pool.map(divmod, [(5, 2), (5, 3), (5, 0), (5, 5)], chunk(size));
-        assert_eq!(results.next(), Some(Ok((2, 1))));
-        assert_eq!(results.next(), Some(Ok((1, 2))));
-        assert!(matches!(results.next(), Some(Err(Error::Panicked { .. }))));
-        assert_eq!(results.next(), Some(Ok((1, 0))));
+    let cases = [
+        (
+            1,
+            [2, 3, 0, 5],
+            [Some((2, 1)), Some((1, 2)), None, Some((1, 0))],
+        ),
+        (
+            3,
+            [2, 0, 3, 5],
+            [Some((2, 1)), None, Some((1, 2)), Some((1, 0))],
+        ),
+    ];
+    for (size, divisors, expected) in cases {
+        let inputs: Vec<(i32, i32)> = divisors.iter().map(|&b| (5, b)).collect();
+        let mut results = pool.map(divmod, inputs).chunksize(chunk(size)).eager();
+        for (index, expected) in expected.into_iter().enumerate() {
+            match (results.next(), expected) {
+                (Some(Ok(value)), Some(expected)) => assert_eq!(value, expected),
+                (Some(Err(MapError::Call(Error::Panicked { message, .. }))), None) => {
+                    assert!(message.contains("divide by zero"), "{message}")
+                }
+                (other, _) => panic!("chunksize {size}, element {index}: got {other:?}"),
+            }
+        }
         assert_eq!(results.next(), None);
         assert_eq!(results.next(), None);
     }
@@ -122,7 +145,7 @@ fn test_map_close() {
     let pool = pool(1);
     let blocker = pool.submit(sleep_ms, 300);
     wait_running(&blocker);
-    let mut results = pool.map(sleep_ms, vec![0; 20], chunk(2));
+    let mut results = pool.map(sleep_ms, vec![0; 20]).chunksize(chunk(2)).eager();
     let later = pool.submit(sleep_ms, 0);
     assert!(later.cancel(), "calls behind the map wait in the parent");
     drop(blocker);
@@ -137,7 +160,7 @@ fn test_map_close() {
 #[test]
 fn test_shutdown_race_issue12456() {
     let pool = pool(2);
-    let results = pool.map(sleep_ms, vec![1; 3], chunk(1));
+    let results = pool.map(sleep_ms, vec![1; 3]).chunksize(chunk(1)).eager();
     pool.shutdown(Shutdown::new());
     assert_eq!(results.map(Result::unwrap).count(), 3);
 }
@@ -192,26 +215,78 @@ fn test_hang_issue12364() {
     }
 }
 
-// CPython test_shutdown.py test_cancel_futures: 50 calls of 100 ms on 5 workers,
-// shutdown(cancel_futures=True): many cancelled, the rest succeeded, at least one completed.
+/// In a worker: returns `true` once the file `gate` exists (`false` after [`LONG`]).
+fn wait_for_gate(gate: String) -> bool {
+    let deadline = Instant::now() + LONG;
+    while !std::path::Path::new(&gate).exists() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+/// Polls `condition` until true, failing the test after [`LONG`].
+fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + LONG;
+    while !condition() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A fresh, empty directory for one test's marker files (named after the test and this
+/// process, so parallel tests and earlier runs do not meet in it).
+fn marker_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cfut-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// CPython test_shutdown.py test_cancel_futures: 50 calls on 5 workers,
+// shutdown(cancel_futures=True): the queued calls are cancelled, the others succeeded and are
+// done when `shutdown` returns. CPython's 100 ms calls become calls blocked on a file gate,
+// so the split is exact: the 5 calls holding the workers finish, the 45 queued in the parent
+// are cancelled. The gate opens only once the 45 are cancelled (shutdown cancels before it
+// waits), so the running calls are still running when `shutdown` starts to wait for them.
 #[test]
 fn test_cancel_futures() {
+    let dir = marker_dir("cancel-futures");
+    let gate = dir.join("gate").to_string_lossy().into_owned();
     let pool = pool(5);
-    let futures: Vec<_> = (0..50).map(|_| pool.submit(sleep_ms, 100)).collect();
-    // Workers start on demand, in milliseconds: let the first call start (in CPython the
-    // calls reach the call queue at once).
-    wait_running(&futures[0]);
-    pool.shutdown(Shutdown::new().cancel_pending(true));
+    let futures: Vec<_> = (0..50)
+        .map(|_| pool.submit(wait_for_gate, gate.clone()))
+        .collect();
+    eventually("all 5 workers hold a call", || {
+        futures
+            .iter()
+            .filter(|f| f.state() == State::Running)
+            .count()
+            == 5
+    });
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            eventually("the 45 queued calls cancelled", || {
+                futures.iter().filter(|f| f.is_cancelled()).count() == 45
+            });
+            std::fs::write(&gate, b"").unwrap();
+        });
+        pool.shutdown(Shutdown::new().cancel_pending(true));
+        assert!(
+            futures.iter().all(|f| f.is_done()),
+            "every future is done when shutdown returns"
+        );
+    });
     let cancelled = futures.iter().filter(|f| f.is_cancelled()).count();
-    assert!(cancelled > 20, "only {cancelled} cancelled");
-    let mut completed = 0;
-    for f in futures {
-        if !f.is_cancelled() {
-            assert_eq!(get(f), Ok(100));
-            completed += 1;
-        }
+    assert_eq!(cancelled, 45);
+    let finished: Vec<_> = futures.into_iter().filter(|f| !f.is_cancelled()).collect();
+    assert_eq!(finished.len(), 5);
+    for f in finished {
+        assert_eq!(get(f), Ok(true), "the gate opened");
     }
-    assert!(completed >= 1);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // CPython test_shutdown.py test_hang_gh94440: one worker, run a call, submit and immediately
@@ -248,7 +323,9 @@ fn test_context_manager_shutdown() {
     {
         let pool = pool(5);
         let got: Vec<i64> = pool
-            .map(|x: i64| x.abs(), [-5, -4, -3, -2, -1], chunk(1))
+            .map(|x: i64| x.abs(), [-5, -4, -3, -2, -1])
+            .chunksize(chunk(1))
+            .eager()
             .map(Result::unwrap)
             .collect();
         assert_eq!(got, [5, 4, 3, 2, 1]);
@@ -258,20 +335,28 @@ fn test_context_manager_shutdown() {
 }
 
 // CPython test_shutdown.py test_del_shutdown: drop the executor with a map outstanding;
-// workers exit and every result was still computed.
+// workers exit and every result was still computed. A Rust `map` borrows its executor, so
+// the borrow checker forbids dropping the pool under it; the outstanding work is held as
+// futures instead, which outlive the pool.
 #[test]
 fn test_del_shutdown() {
     let pool = pool(5);
-    let results = pool.map(sleep_ms, vec![10; 20], chunk(1));
+    let results: Vec<_> = (0..20).map(|_| pool.submit(sleep_ms, 10)).collect();
     drop(pool);
-    assert_eq!(results.map(Result::unwrap).sum::<u64>(), 200);
+    assert_eq!(
+        results
+            .into_iter()
+            .map(|f| f.result().unwrap())
+            .sum::<u64>(),
+        200
+    );
 }
 
 // CPython test_shutdown.py test_shutdown_no_wait: shutdown(wait=False); results complete.
 #[test]
 fn test_shutdown_no_wait() {
     let pool = pool(5);
-    let results = pool.map(sleep_ms, vec![10; 20], chunk(1));
+    let results = pool.map(sleep_ms, vec![10; 20]).chunksize(chunk(1)).eager();
     pool.shutdown(Shutdown::new().wait(false));
     assert_eq!(results.map(Result::unwrap).sum::<u64>(), 200);
 }
@@ -348,7 +433,9 @@ fn test_map_chunksize() {
     let expected: Vec<u64> = (0..40).map(|x| pow((x, 2))).collect();
     for size in [6, 50, 40] {
         let got: Vec<u64> = pool
-            .map(pow, (0..40).map(|x| (x, 2)), chunk(size))
+            .map(pow, (0..40).map(|x| (x, 2)))
+            .chunksize(chunk(size))
+            .eager()
             .map(Result::unwrap)
             .collect();
         assert_eq!(got, expected, "chunksize {size}");
@@ -528,27 +615,101 @@ fn test_gc_during_max_tasks_worker_exit_gh152967() {
     assert_eq!(values, [0, 1, 2]);
 }
 
-// CPython test_process_pool.py test_force_shutdown_during_max_tasks_worker_exit: a worker at
-// its limit exits while a forced shutdown runs: no replacement; queued calls end cancelled.
+/// Set by [`note_sigterm`] in a worker that outlives `SIGTERM`.
+static SIGTERM_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn note_sigterm(_: libc::c_int) {
+    SIGTERM_SEEN.store(true, Ordering::SeqCst);
+}
+
+/// The initializer of every worker of the pool in
+/// `test_force_shutdown_during_max_tasks_worker_exit`, replacements included: records the
+/// worker's pid in the test's [`marker_dir`] (found through the parent's pid).
+fn record_worker_pid() {
+    let dir = std::env::temp_dir().join(format!(
+        "cfut-limit-exit-{}",
+        std::os::unix::process::parent_id()
+    ));
+    std::fs::write(dir.join(format!("pid-{}", std::process::id())), b"").unwrap();
+}
+
+/// In a worker: survives `SIGTERM` (writing `<dir>/sigterm` once it came), writes
+/// `<dir>/started`, and returns 0 once `<dir>/gate` exists.
+fn outlive_sigterm(dir: String) -> u32 {
+    let dir = std::path::Path::new(&dir);
+    let handler: extern "C" fn(libc::c_int) = note_sigterm;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { libc::signal(libc::SIGTERM, handler as libc::sighandler_t) };
+    std::fs::write(dir.join("started"), b"").unwrap();
+    let deadline = Instant::now() + LONG;
+    let mut noted = false;
+    while !dir.join("gate").exists() && Instant::now() < deadline {
+        if !noted && SIGTERM_SEEN.load(Ordering::SeqCst) {
+            std::fs::write(dir.join("sigterm"), b"").unwrap();
+            noted = true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    0
+}
+
+// CPython test_process_pool.py test_force_shutdown_during_max_tasks_worker_exit: a worker
+// that reached its max_tasks_per_child limit exits while a forced shutdown is in progress:
+// it is not replaced (a replacement would escape the kill), the queued calls fail. CPython
+// sets the pool's force-shutdown flag by hand and then lets the worker finish its last
+// call; here the forced shutdown is real (`terminate_workers`), and the worker outlives its
+// SIGTERM (it catches it) until the test opens a gate, so it finishes its call and exits at
+// its limit strictly after the forced shutdown began. Adapted: the queued calls end
+// `Cancelled` (CPython: BrokenProcessPool "forcefully shut down"). Every worker the pool
+// starts records its pid from its initializer, so a replacement cannot go unseen, and no
+// recorded process exists once the pool is dropped.
 #[test]
 fn test_force_shutdown_during_max_tasks_worker_exit() {
+    let dir = marker_dir("limit-exit");
     let pool = ProcessPoolExecutor::builder()
         .max_workers(1)
         .max_tasks_per_child(1)
+        .initializer(record_worker_pid)
         .build()
         .unwrap();
-    let futures: Vec<_> = (0..3).map(|_| pool.submit(sleep_ms, 100)).collect();
-    wait_running(&futures[0]);
+    let arg = dir.to_string_lossy().into_owned();
+    let futures: Vec<_> = (0..3)
+        .map(|_| pool.submit(outlive_sigterm, arg.clone()))
+        .collect();
+    eventually("the first call started", || dir.join("started").exists());
+    let worker = pool.worker_pids();
+    assert_eq!(worker.len(), 1);
     pool.terminate_workers();
+    eventually("the worker got its SIGTERM", || {
+        dir.join("sigterm").exists()
+    });
+    assert!(futures[0].is_running(), "the worker outlived SIGTERM");
+    std::fs::write(dir.join("gate"), b"").unwrap();
     let outcomes: Vec<_> = futures.into_iter().map(get).collect();
-    assert!(
-        matches!(outcomes[0], Ok(100) | Err(Error::WorkerDied(_))),
-        "{:?}",
-        outcomes[0]
+    pool.shutdown(Shutdown::new());
+    let started = pool.workers_started();
+    drop(pool);
+    let mut recorded: Vec<u32> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_prefix("pid-")?.parse().ok()
+        })
+        .collect();
+    recorded.sort_unstable();
+    assert_eq!(recorded, worker, "no replacement worker was started");
+    assert_eq!(started, 1);
+    for pid in recorded {
+        assert!(gone(pid), "worker {pid} is left");
+    }
+    assert_eq!(
+        outcomes[0],
+        Ok(0),
+        "the call finished before its worker exited"
     );
     assert_eq!(outcomes[1], Err(Error::Cancelled));
     assert_eq!(outcomes[2], Err(Error::Cancelled));
-    drop(pool);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // CPython test_process_pool.py test_max_tasks_early_shutdown: 3 workers, limit 1, 6 calls,
@@ -887,14 +1048,15 @@ fn test_crash_big_data() {
                 0
             },
             vec![data; 10],
-            chunk(1),
         )
+        .chunksize(chunk(1))
+        .eager()
         .collect();
     assert_eq!(results.len(), 10);
     assert!(
         results
             .iter()
-            .all(|r| *r == Err(Error::WorkerDied(Exit::Code(3))))
+            .all(|r| *r == Err(MapError::Call(Error::WorkerDied(Exit::Code(3)))))
     );
     still_usable(&pool);
 }
@@ -905,7 +1067,9 @@ fn test_crash_big_data() {
 fn test_gh105829_should_not_deadlock_if_wakeup_pipe_full() {
     let pool = pool(2);
     let got: Vec<u64> = pool
-        .map(|x: u64| x, 0..100, chunk(1))
+        .map(|x: u64| x, 0..100)
+        .chunksize(chunk(1))
+        .eager()
         .map(Result::unwrap)
         .collect();
     assert_eq!(got, (0..100).collect::<Vec<_>>());

@@ -15,6 +15,7 @@ mod support;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use cfut_combinators::MapExt;
 use cfut_core::{Error, Future};
 use cfut_processes::ProcessPoolExecutor;
 
@@ -38,7 +39,9 @@ fn test_python_finalization_error() {
 
     let limit = OpenFilesLimit::lower_to(first_free_descriptor());
     let mapped: Vec<_> = pool
-        .map(mul, inputs, NonZeroUsize::new(1).unwrap())
+        .map(mul, inputs)
+        .chunksize(NonZeroUsize::new(1).unwrap())
+        .eager()
         .collect();
     let later = get(pool.submit(mul, (6, 7)));
     drop(limit);
@@ -46,7 +49,11 @@ fn test_python_finalization_error() {
     let needle = "manager thread could not start";
     assert_eq!(mapped.len(), 10, "map yields every element, then ends");
     for (i, outcome) in mapped.into_iter().enumerate() {
-        assert_broken(outcome, needle, &format!("element {i}"));
+        assert_broken(
+            outcome.map_err(|e| e.into_call_error().expect("no deadline")),
+            needle,
+            &format!("element {i}"),
+        );
     }
     assert_broken(later, needle, "a submission after the failure");
     assert!(pool.worker_pids().is_empty(), "no worker was started");

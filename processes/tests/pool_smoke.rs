@@ -3,7 +3,8 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use cfut_core::{CallExecutor, Error, Executor, Future, Shutdown, State, Waiter};
+use cfut_combinators::MapExt;
+use cfut_core::{CallExecutor, ChunkResults, Error, Executor, Future, Shutdown, State, Waiter};
 use cfut_processes::ProcessPoolExecutor;
 
 const LONG: Duration = Duration::from_secs(60);
@@ -68,18 +69,28 @@ fn map_keeps_input_order_for_every_chunksize() {
     let expected: Vec<u64> = (0..40).map(square).collect();
     for chunk in [1, 3, 6, 40, 50] {
         let got: Vec<u64> = pool
-            .map(square, 0..40, NonZeroUsize::new(chunk).unwrap())
+            .map(square, 0..40)
+            .chunksize(NonZeroUsize::new(chunk).unwrap())
+            .eager()
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(got, expected, "chunksize {chunk}");
     }
-    assert_eq!(pool.map(square, Vec::new(), NonZeroUsize::MIN).count(), 0);
+    assert_eq!(
+        pool.map(square, Vec::new())
+            .chunksize(NonZeroUsize::MIN)
+            .eager()
+            .count(),
+        0
+    );
 }
 
 #[test]
 fn submit_batch_catches_each_panic() {
     let pool = ProcessPoolExecutor::new(1).unwrap();
-    let results = get(pool.submit_batch(|x: i32| 10 / x, vec![5, 0, 2])).unwrap();
+    let results = get(pool.submit_batch(|x: i32| 10 / x, vec![5, 0, 2]))
+        .and_then(ChunkResults::decode)
+        .unwrap();
     assert_eq!(results[0], Ok(2));
     match &results[1] {
         Err(Error::Panicked { message, location }) => {
@@ -174,9 +185,12 @@ fn shutdown_then_submit_is_refused() {
     let pool = ProcessPoolExecutor::new(1).unwrap();
     pool.shutdown(Shutdown::new());
     assert_eq!(get(pool.submit(square, 1)), Err(Error::Shutdown));
-    assert_eq!(get(pool.submit_batch(square, vec![])), Err(Error::Shutdown));
     assert_eq!(
-        get(pool.submit_batch(square, vec![1])),
+        get(pool.submit_batch(square, vec![])).and_then(ChunkResults::decode),
+        Err(Error::Shutdown)
+    );
+    assert_eq!(
+        get(pool.submit_batch(square, vec![1])).and_then(ChunkResults::decode),
         Err(Error::Shutdown)
     );
 }
@@ -184,11 +198,14 @@ fn shutdown_then_submit_is_refused() {
 #[test]
 fn batches_of_zero_sized_results_and_all_panics() {
     let pool = ProcessPoolExecutor::new(1).unwrap();
-    let units = get(pool.submit_batch(|_: u8| (), vec![1; 500])).unwrap();
+    let units = get(pool.submit_batch(|_: u8| (), vec![1; 500]))
+        .and_then(ChunkResults::decode)
+        .unwrap();
     assert_eq!(units.len(), 500);
     assert!(units.iter().all(|r| *r == Ok(())));
-    let all_fail =
-        get(pool.submit_batch(|x: u8| -> u8 { panic!("no {x}") }, vec![1, 2, 3])).unwrap();
+    let all_fail = get(pool.submit_batch(|x: u8| -> u8 { panic!("no {x}") }, vec![1, 2, 3]))
+        .and_then(ChunkResults::decode)
+        .unwrap();
     assert_eq!(all_fail.len(), 3);
     assert!(
         all_fail

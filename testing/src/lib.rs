@@ -1,6 +1,21 @@
 //! The test kit of cfut: the conformance kit that every executor runs, and the helpers the
 //! workspace's load, fault and CPython-derived tests share.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-testing = "0.1"
+//! ```
+//!
+//! (Not published: a dev-dependency by path within this workspace.)
+//!
+//! ```
+//! use cfut_threads::ThreadPoolExecutor;
+//!
+//! // Every in-process check on fresh pools; panics with the list of failures, if any.
+//! let report = cfut_testing::conformance::job_executor(|| ThreadPoolExecutor::new(2).unwrap());
+//! assert!(report.passed() > 10, "{report}");
+//! ```
+//!
 //! Python's `concurrent.futures` promises one contract whatever runs the calls — a thread, a
 //! process or (later) a cluster node. The [`conformance`] module writes that contract down as
 //! a generic test suite: a backend author hands it a way to build fresh executors and it checks

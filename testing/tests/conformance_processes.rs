@@ -5,6 +5,7 @@
 //! before the test harness starts (see that crate's docs); the kit's calls are plain `pub fn`s
 //! of `cfut-testing`, linked into this test binary, so the workers can run them.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 

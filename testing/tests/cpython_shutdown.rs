@@ -16,6 +16,7 @@
 //! - Python checks that stderr is empty; here, that the child exits successfully and its
 //!   stderr holds no panic.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 
@@ -79,7 +80,7 @@ fn apple_after_100ms(_: ()) {
 #[ignore = "child process of test_interpreter_shutdown_thread_pool"]
 fn child_interpreter_shutdown_thread_pool() {
     let pool = ThreadPoolExecutor::new(2).expect("pool");
-    let _future = pool.submit(|| apple_after_100ms(()));
+    let _future = pool.spawn(|| apple_after_100ms(()));
 }
 
 /// The child of `test_interpreter_shutdown` on the process pool.

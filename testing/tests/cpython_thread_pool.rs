@@ -32,7 +32,7 @@ fn test_executor_map_current_future_cancel() {
     let gate = Gate::new();
     let mut blocker = {
         let gate = gate.clone();
-        pool.submit(move || gate.wait(LIMIT))
+        pool.spawn(move || gate.wait(LIMIT))
     };
     let started = Arc::new(AtomicUsize::new(0));
     {

@@ -12,6 +12,7 @@
 //! behind it are re-queued), the pool ends with its full number of live workers, and after
 //! shutdown no worker process is left, not even a zombie.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 

@@ -8,6 +8,7 @@
 //!
 //! One `#[test]` runs everything in sequence, because it counts this process's threads.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 
@@ -111,7 +112,7 @@ fn race_threads(how: Shutdown) {
                         let id = t * 100_000 + i;
                         let after_shutdown = shut.load(Ordering::SeqCst);
                         let ran = Arc::clone(ran);
-                        let future = pool.submit(move || {
+                        let future = pool.spawn(move || {
                             ran.lock().expect("ran").push(id);
                             id
                         });

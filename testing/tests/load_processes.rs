@@ -12,6 +12,7 @@
 //! which holds every future at once, by less than 2 KiB per call; a worker's peak stays under
 //! 256 MiB.
 
+#![cfg(target_os = "linux")]
 // Real threads, processes and time: not for loom builds (the kit is compiled out there).
 #![cfg(not(cfut_loom))]
 

@@ -61,7 +61,7 @@ fn run(calls: u64) {
     memory::reset_peak();
     let before = memory::resident_kib();
     let start = Instant::now();
-    let futures: Vec<_> = (0..calls).map(|x| pool.submit(move || x + 1)).collect();
+    let futures: Vec<_> = (0..calls).map(|x| pool.spawn(move || x + 1)).collect();
     let mut seen = vec![false; usize::try_from(calls).expect("fits")];
     for item in as_completed_timeout(futures, LIMIT) {
         let mut future = item.expect("every future completes within the limit");

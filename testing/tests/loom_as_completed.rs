@@ -97,8 +97,8 @@ fn wait_with_cancellation(how: ReturnWhen) {
         };
 
         let split = wait([&completed, &*cancelled], how);
-        assert_eq!(split.done.len(), 2);
-        assert!(split.not_done.is_empty());
+        assert_eq!(split.0.len(), 2);
+        assert!(split.1.is_empty());
 
         finisher.join().unwrap();
         canceller.join().unwrap();

@@ -5,7 +5,7 @@
 //! `PROPTEST_CASES` sets the number of cases (default 32, to keep CI fast).
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use cfut_combinators::{as_completed, as_completed_timeout};
@@ -138,7 +138,7 @@ proptest! {
         let done = plan.iter().filter(|step| step.is_some()).count();
         let mut yielded = 0;
         let mut unfinished = None;
-        for item in as_completed_timeout(futures, Duration::from_millis(5)) {
+        for item in as_completed_timeout(&futures, Duration::from_millis(5)) {
             match item {
                 Ok(future) => {
                     prop_assert!(future.is_done());
@@ -156,8 +156,40 @@ proptest! {
         } else {
             prop_assert_eq!(unfinished, Some((kept.len(), plan.len())));
         }
-        // Without a deadline, the same futures drain once everything completes.
-        drop(kept);
-        prop_assert_eq!(as_completed(Vec::<Future<()>>::new()).count(), 0);
+        // Without a deadline, the same futures drain once everything completes: the ones kept
+        // pending are completed by another thread, which waits on a gate that opens only
+        // after every future already done has been yielded, so at least one future is still
+        // pending while `as_completed` runs (when any was kept).
+        let gate = Arc::new(Barrier::new(2));
+        let completer = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                gate.wait();
+                for (index, producer) in kept.into_iter().enumerate() {
+                    producer.set_result(index);
+                }
+            })
+        };
+        let mut opened = false;
+        let open = |opened: &mut bool| {
+            if !*opened {
+                gate.wait();
+                *opened = true;
+            }
+        };
+        if done == 0 {
+            open(&mut opened);
+        }
+        let mut drained = HashSet::new();
+        for (count, future) in as_completed(&futures).enumerate() {
+            prop_assert!(future.is_done());
+            prop_assert!(drained.insert(future as *const Future<usize>), "yielded twice");
+            if count + 1 == done {
+                open(&mut opened);
+            }
+        }
+        open(&mut opened);
+        completer.join().unwrap();
+        prop_assert_eq!(drained.len(), futures.len());
     }
 }

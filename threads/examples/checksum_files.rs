@@ -39,8 +39,8 @@ fn checksum_file(pool: &Arc<ThreadPoolExecutor>, name: &str, size: usize) -> u64
     }
     let half = bytes.len() / 2;
     let (first, second) = (bytes[..half].to_vec(), bytes[half..].to_vec());
-    let first: Future<u64> = pool.submit(move || checksum(&first));
-    let second: Future<u64> = pool.submit(move || checksum(&second));
+    let first: Future<u64> = pool.spawn(move || checksum(&first));
+    let second: Future<u64> = pool.spawn(move || checksum(&second));
     // Waiting inside the pool: this thread runs the halves itself if nobody else took them.
     first.result().expect("first half") ^ second.result().expect("second half")
 }
@@ -63,7 +63,7 @@ fn main() -> Result<(), cfut_threads::BuildError> {
         .iter()
         .map(|&(name, size)| {
             let inner = Arc::clone(&pool);
-            (name, pool.submit(move || checksum_file(&inner, name, size)))
+            (name, pool.spawn(move || checksum_file(&inner, name, size)))
         })
         .collect();
 

@@ -22,7 +22,7 @@ use crate::{ThreadPoolExecutor, loom::sync::Arc};
 ///     .thread_name_prefix("resizer")
 ///     .initializer(|| READY.with(|ready| ready.set(true)))
 ///     .build()?;
-/// let future = pool.submit(|| (std::thread::current().name().map(str::to_owned), READY.with(Cell::get)));
+/// let future = pool.spawn(|| (std::thread::current().name().map(str::to_owned), READY.with(Cell::get)));
 /// assert_eq!(future.result(), Ok((Some("resizer-0".to_owned()), true)));
 /// # Ok::<(), cfut_threads::BuildError>(())
 /// ```
@@ -74,7 +74,7 @@ impl ThreadPoolBuilder {
     ///
     /// ```
     /// let pool = cfut_threads::ThreadPoolExecutor::builder().thread_name_prefix("io").build()?;
-    /// let name = pool.submit(|| std::thread::current().name().unwrap().to_owned());
+    /// let name = pool.spawn(|| std::thread::current().name().unwrap().to_owned());
     /// assert_eq!(name.result().as_deref(), Ok("io-0"));
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
@@ -95,7 +95,7 @@ impl ThreadPoolBuilder {
     /// let pool = cfut_threads::ThreadPoolExecutor::builder()
     ///     .initializer(|| panic!("no database"))
     ///     .build()?;
-    /// assert!(matches!(pool.submit(|| 1).result(), Err(Error::Broken { .. })));
+    /// assert!(matches!(pool.spawn(|| 1).result(), Err(Error::Broken { .. })));
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
     ///
@@ -115,7 +115,7 @@ impl ThreadPoolBuilder {
     ///
     /// ```
     /// let pool = cfut_threads::ThreadPoolExecutor::builder().stack_size(8 << 20).build()?;
-    /// assert_eq!(pool.submit(|| [0_u8; 4 << 20].len()).result(), Ok(4 << 20));
+    /// assert_eq!(pool.spawn(|| [0_u8; 4 << 20].len()).result(), Ok(4 << 20));
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {

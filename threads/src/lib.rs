@@ -1,6 +1,23 @@
 //! A work-stealing thread pool with Python's `concurrent.futures.ThreadPoolExecutor`
 //! interface.
 //!
+//! ```toml
+//! [dependencies]
+//! cfut-threads = "0.1"
+//! ```
+//!
+//! ```
+//! use cfut_threads::ThreadPoolExecutor;
+//!
+//! fn foo(n: u64) -> u64 { n * 10 }
+//!
+//! let pool = ThreadPoolExecutor::new(2)?;
+//! let futures: Vec<_> = [5, 4, 3].into_iter().map(|n| pool.submit(foo, n)).collect();
+//! let results: Vec<u64> = futures.into_iter().map(|f| f.result().unwrap()).collect();
+//! assert_eq!(results, [50, 40, 30]);
+//! # Ok::<(), cfut_threads::BuildError>(())
+//! ```
+//!
 //! [`ThreadPoolExecutor`] runs closures on up to `max_workers` threads and hands back a
 //! [`cfut_core::Future`] for each: Python's `submit`, `result`, `cancel`, `shutdown`, with
 //! Python's defaults (`max_workers = min(32, cpus + 4)`, threads started lazily, an optional
@@ -23,7 +40,7 @@
 //! let pool = ThreadPoolExecutor::new(4)?;
 //! let lengths: Vec<_> = ["a", "bb", "ccc"]
 //!     .into_iter()
-//!     .map(|word| pool.submit(move || word.len()))
+//!     .map(|word| pool.spawn(move || word.len()))
 //!     .collect();
 //! let lengths: Vec<usize> = lengths.into_iter().map(|f| f.result().unwrap()).collect();
 //! assert_eq!(lengths, [1, 2, 3]);
@@ -71,6 +88,7 @@ mod loom;
 mod pool;
 mod queue;
 mod registry;
+mod scope;
 mod sleep;
 mod unwind;
 mod worker;
@@ -78,3 +96,4 @@ mod worker;
 pub use crate::builder::ThreadPoolBuilder;
 pub use crate::error::BuildError;
 pub use crate::pool::ThreadPoolExecutor;
+pub use crate::scope::Scope;

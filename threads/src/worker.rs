@@ -166,7 +166,7 @@ impl WaitHelper for WorkerThread {
     }
 }
 
-/// Runs one job. Jobs made by `Submit::submit` never unwind; a bare `Job::new` may, and must
+/// Runs one job. Jobs made by `Spawn::spawn` never unwind; a bare `Job::new` may, and must
 /// not take the worker down with it.
 fn run(job: Job) {
     if let Err(payload) = unwind::halt_unwinding(|| job.run()) {

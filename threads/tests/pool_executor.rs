@@ -7,21 +7,21 @@ pub mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cfut_core::{CallExecutor, Error, JobExecutor, Shutdown, Submit};
+use cfut_core::{CallExecutor, Error, JobExecutor, Shutdown, Spawn};
 use cfut_threads::ThreadPoolExecutor;
 use common::{Latch, bounded, eventually, outcome};
 
 #[test]
 fn smoke() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
-    assert_eq!(outcome(pool.submit(|| 40 + 2)), Ok(42));
+    assert_eq!(outcome(pool.spawn(|| 40 + 2)), Ok(42));
 }
 
 // CPython executor.py test_submit: submit(pow, 2, 8).result() == 256.
 #[test]
 fn test_submit() {
     let pool = ThreadPoolExecutor::new(5).unwrap();
-    assert_eq!(outcome(pool.submit(|| 2_u32.pow(8))), Ok(256));
+    assert_eq!(outcome(pool.spawn(|| 2_u32.pow(8))), Ok(256));
 }
 
 // CPython executor.py test_submit_keyword: the arguments reach the callable (Rust: captures,
@@ -30,13 +30,16 @@ fn test_submit() {
 fn test_submit_keyword() {
     let pool = ThreadPoolExecutor::new(5).unwrap();
     let (base, exp) = (2_u32, 8_u32);
-    assert_eq!(outcome(pool.submit(move || base.pow(exp))), Ok(256));
+    assert_eq!(outcome(pool.spawn(move || base.pow(exp))), Ok(256));
     fn square(x: u64) -> u64 {
         x * x
     }
     assert_eq!(outcome(pool.submit_call(square, 12)), Ok(144));
     let batch = pool.submit_batch(square, vec![1, 2, 3]);
-    assert_eq!(outcome(batch), Ok(vec![Ok(1), Ok(4), Ok(9)]));
+    assert_eq!(
+        outcome(batch).and_then(cfut_core::ChunkResults::decode),
+        Ok(vec![Ok(1), Ok(4), Ok(9)])
+    );
 }
 
 // CPython executor.py test_shutdown_race_issue12456: more calls than workers queued, never
@@ -49,7 +52,7 @@ fn test_shutdown_race_issue12456() {
         let pool = ThreadPoolExecutor::new(2).unwrap();
         for _ in 0..3 {
             let counter = Arc::clone(&counter);
-            drop(pool.submit(move || counter.fetch_add(1, Ordering::SeqCst)));
+            drop(pool.spawn(move || counter.fetch_add(1, Ordering::SeqCst)));
         }
         pool.shutdown(Shutdown::new());
     });
@@ -65,7 +68,7 @@ fn test_no_stale_references() {
     let weak = Arc::downgrade(&captured);
     let done = Latch::default();
     let signal = done.clone();
-    drop(pool.submit(move || {
+    drop(pool.spawn(move || {
         let _keep = &captured;
         signal.open();
     }));
@@ -92,9 +95,9 @@ fn test_max_workers_negative() {
 #[test]
 fn test_swallows_falsey_exceptions() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
-    let own_error = pool.submit(|| -> Result<u8, String> { Err(String::new()) });
+    let own_error = pool.spawn(|| -> Result<u8, String> { Err(String::new()) });
     assert_eq!(outcome(own_error), Ok(Err(String::new())));
-    let panicked = pool.submit(|| -> u8 { std::panic::panic_any(String::new()) });
+    let panicked = pool.spawn(|| -> u8 { std::panic::panic_any(String::new()) });
     assert!(
         matches!(outcome(panicked), Err(Error::Panicked { message, .. }) if message.is_empty())
     );
@@ -104,8 +107,8 @@ fn test_swallows_falsey_exceptions() {
 #[test]
 fn panic_fails_only_its_future() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
-    let bad = pool.submit(|| -> u8 { panic!("boom {}", 7) });
-    let good = pool.submit(|| 5_u8);
+    let bad = pool.spawn(|| -> u8 { panic!("boom {}", 7) });
+    let good = pool.spawn(|| 5_u8);
     assert!(matches!(outcome(bad), Err(Error::Panicked { message, .. }) if message == "boom 7"));
     assert_eq!(outcome(good), Ok(5));
     assert_eq!(pool.threads_started(), 1, "the one worker survived");
@@ -116,7 +119,7 @@ fn panic_fails_only_its_future() {
 fn panic_in_bare_job_keeps_worker() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
     pool.execute(cfut_core::Job::new(|| panic!("bare job")));
-    assert_eq!(outcome(pool.submit(|| 1)), Ok(1));
+    assert_eq!(outcome(pool.spawn(|| 1)), Ok(1));
     assert_eq!(pool.threads_started(), 1);
 }
 
@@ -126,9 +129,9 @@ fn works_as_dyn_job_executor() {
     let pool = ThreadPoolExecutor::new(3).unwrap();
     let executor: &dyn JobExecutor = &pool;
     assert_eq!(executor.max_workers(), 3);
-    assert_eq!(outcome(executor.submit(|| "dyn")), Ok("dyn"));
+    assert_eq!(outcome(executor.spawn(|| "dyn")), Ok("dyn"));
     executor.shutdown(Shutdown::new());
-    assert_eq!(outcome(executor.submit(|| "late")), Err(Error::Shutdown));
+    assert_eq!(outcome(executor.spawn(|| "late")), Err(Error::Shutdown));
 }
 
 // Extra: stress — many calls from several submitting threads all complete exactly once.
@@ -145,7 +148,7 @@ fn stress_many_submitters() {
                 let futures: Vec<_> = (0..per_thread)
                     .map(|i| {
                         let total = Arc::clone(&total);
-                        pool.submit(move || {
+                        pool.spawn(move || {
                             total.fetch_add(1, Ordering::SeqCst);
                             i
                         })
@@ -173,7 +176,7 @@ fn stress_submit_vs_shutdown() {
         let pool = Arc::new(ThreadPoolExecutor::new(2).unwrap());
         let submitter = {
             let pool = Arc::clone(&pool);
-            std::thread::spawn(move || (0..200).map(|i| pool.submit(move || i)).collect::<Vec<_>>())
+            std::thread::spawn(move || (0..200).map(|i| pool.spawn(move || i)).collect::<Vec<_>>())
         };
         pool.shutdown(Shutdown::new().cancel_pending(true));
         for (i, future) in submitter.join().unwrap().into_iter().enumerate() {

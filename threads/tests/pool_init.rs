@@ -25,7 +25,7 @@ fn test_initializer() {
     let futures: Vec<_> = (0..2)
         .map(|_| {
             let gate = release.clone();
-            pool.submit(move || {
+            pool.spawn(move || {
                 let seen = INITIALIZED.with(Cell::get);
                 gate.wait();
                 seen
@@ -55,7 +55,7 @@ fn test_failing_initializer() {
         })
         .build()
         .unwrap();
-    let first = pool.submit(|| 1);
+    let first = pool.spawn(|| 1);
     match outcome(first) {
         Err(Error::Broken { reason }) => assert!(
             reason.contains("initializer failed") && reason.contains("error in initializer"),
@@ -63,7 +63,7 @@ fn test_failing_initializer() {
         ),
         other => panic!("expected a broken pool, got {other:?}"),
     }
-    let later = pool.submit(|| 2);
+    let later = pool.spawn(|| 2);
     assert!(matches!(outcome(later), Err(Error::Broken { .. })));
 }
 
@@ -77,7 +77,7 @@ fn failing_initializer_leaks_no_thread() {
         .build()
         .unwrap();
     assert!(matches!(
-        outcome(pool.submit(|| 1)),
+        outcome(pool.spawn(|| 1)),
         Err(Error::Broken { .. })
     ));
     drop(pool);
@@ -93,7 +93,7 @@ fn failing_initializer_fails_every_queued_call() {
         .initializer(|| panic!("no"))
         .build()
         .unwrap();
-    let futures: Vec<_> = (0..20).map(|i| pool.submit(move || i)).collect();
+    let futures: Vec<_> = (0..20).map(|i| pool.spawn(move || i)).collect();
     for future in futures {
         assert!(matches!(outcome(future), Err(Error::Broken { .. })));
     }
@@ -138,7 +138,7 @@ fn slow_initializer_does_not_hold_back_other_threads() {
     let futures: Vec<_> = (0..2)
         .map(|_| {
             let (count, both) = (std::sync::Arc::clone(&count), both_ran.clone());
-            pool.submit(move || {
+            pool.spawn(move || {
                 if count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
                     both.open();
                 }

@@ -17,10 +17,10 @@ use common::{Latch, assert_threads_gone, bounded, eventually, live_threads_named
 fn test_run_after_shutdown() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
     pool.shutdown(Shutdown::new());
-    assert_eq!(outcome(pool.submit(|| 2_u32.pow(8))), Err(Error::Shutdown));
+    assert_eq!(outcome(pool.spawn(|| 2_u32.pow(8))), Err(Error::Shutdown));
     pool.shutdown(Shutdown::new());
     pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
-    assert_eq!(outcome(pool.submit(|| 1)), Err(Error::Shutdown));
+    assert_eq!(outcome(pool.spawn(|| 1)), Err(Error::Shutdown));
 }
 
 // test_shutdown.py test_hang_issue12364: 50 short calls, then shutdown: all results there,
@@ -31,7 +31,7 @@ fn test_hang_issue12364() {
         let pool = ThreadPoolExecutor::new(5).unwrap();
         let futures: Vec<_> = (0..50)
             .map(|i| {
-                pool.submit(move || {
+                pool.spawn(move || {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                     i
                 })
@@ -46,28 +46,48 @@ fn test_hang_issue12364() {
     }
 }
 
-// test_shutdown.py test_cancel_futures: 50 slow calls on 5 workers, shutdown with
-// cancellation: many cancelled, the rest finished without error, at least one finished.
+// test_shutdown.py test_cancel_futures: 50 calls on 5 workers, shutdown with cancellation:
+// the queued calls are cancelled, the running ones finish without error, and every future is
+// done when `shutdown` returns. CPython's 100 ms sleeps become a gate, so the split is exact:
+// the 5 calls that hold the workers finish, the 45 queued behind them are cancelled. The gate
+// opens only once the 45 are cancelled (shutdown cancels before it waits), so the running
+// calls are still running when `shutdown` starts to wait for them.
 #[test]
 fn test_cancel_futures() {
     let pool = ThreadPoolExecutor::new(5).unwrap();
+    let gate = Latch::default();
     let futures: Vec<_> = (0..50)
-        .map(|_| pool.submit(|| std::thread::sleep(std::time::Duration::from_millis(20))))
+        .map(|_| {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait())
+        })
         .collect();
-    eventually("some call started", || {
-        futures.iter().any(|f| f.state() != State::Pending)
+    eventually("all 5 workers hold a call", || {
+        futures
+            .iter()
+            .filter(|f| f.state() == State::Running)
+            .count()
+            == 5
     });
-    pool.shutdown(Shutdown::new().cancel_pending(true));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            eventually("the 45 queued calls cancelled", || {
+                futures.iter().filter(|f| f.is_cancelled()).count() == 45
+            });
+            gate.open();
+        });
+        pool.shutdown(Shutdown::new().cancel_pending(true));
+        assert!(
+            futures.iter().all(|f| f.is_done()),
+            "every future is done when shutdown returns"
+        );
+    });
     let cancelled = futures.iter().filter(|f| f.is_cancelled()).count();
-    assert!(cancelled > 20, "only {cancelled} cancelled");
-    assert!(
-        futures.iter().all(|f| f.is_done()),
-        "cancelled futures are done"
-    );
+    assert_eq!(cancelled, 45);
     let finished: Vec<_> = futures.into_iter().filter(|f| !f.is_cancelled()).collect();
-    assert!(!finished.is_empty());
+    assert_eq!(finished.len(), 5);
     for future in finished {
-        assert_eq!(outcome(future), Ok(()));
+        assert_eq!(outcome(future), Ok(true), "the gate opened");
     }
 }
 
@@ -77,8 +97,8 @@ fn test_cancel_futures() {
 fn test_hang_gh94440() {
     bounded("shutdown after a cancelled call", || {
         let pool = ThreadPoolExecutor::new(1).unwrap();
-        outcome(pool.submit(|| ())).unwrap();
-        let future = pool.submit(|| ());
+        outcome(pool.spawn(|| ())).unwrap();
+        let future = pool.spawn(|| ());
         future.cancel();
         pool.shutdown(Shutdown::new());
         assert!(future.is_done());
@@ -92,7 +112,7 @@ fn test_hang_gh83386() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
     let release = Latch::default();
     let gate = release.clone();
-    let running = pool.submit(move || gate.wait());
+    let running = pool.spawn(move || gate.wait());
     eventually("the call runs", || running.is_running());
     pool.shutdown(Shutdown::new().wait(false));
     assert!(!running.is_done(), "shutdown without waiting did not wait");
@@ -114,7 +134,7 @@ fn test_threads_terminate() {
     let futures: Vec<_> = (0..3)
         .map(|_| {
             let (started, gate) = (Arc::clone(&started), release.clone());
-            pool.submit(move || {
+            pool.spawn(move || {
                 started.fetch_add(1, Ordering::SeqCst);
                 gate.wait()
             })
@@ -143,7 +163,7 @@ fn test_context_manager_shutdown() {
             .build()
             .unwrap();
         let inputs = [-1_i32, -2, -3, -4];
-        inputs.map(|x| pool.submit(move || x.abs()))
+        inputs.map(|x| pool.spawn(move || x.abs()))
     };
     assert_threads_gone("context-");
     assert_eq!(results.map(|f| outcome(f).unwrap()), [1, 2, 3, 4]);
@@ -160,7 +180,7 @@ fn test_del_shutdown() {
         .unwrap();
     let futures: Vec<_> = (0..20)
         .map(|i| {
-            pool.submit(move || {
+            pool.spawn(move || {
                 std::thread::sleep(std::time::Duration::from_millis(1));
                 i * 2
             })
@@ -183,7 +203,7 @@ fn test_shutdown_no_wait() {
         .thread_name_prefix("nowait")
         .build()
         .unwrap();
-    let futures: Vec<_> = (0..10).map(|i| pool.submit(move || i + 1)).collect();
+    let futures: Vec<_> = (0..10).map(|i| pool.spawn(move || i + 1)).collect();
     pool.shutdown(Shutdown::new().wait(false));
     eventually("threads exit by themselves", || {
         live_threads_named("nowait-").is_empty()
@@ -206,7 +226,7 @@ fn test_thread_names_assigned() {
     let futures: Vec<_> = (0..5)
         .map(|_| {
             let (gate, running) = (release.clone(), Arc::clone(&running));
-            pool.submit(move || {
+            pool.spawn(move || {
                 let name = std::thread::current().name().map(str::to_owned);
                 running.fetch_add(1, Ordering::SeqCst);
                 gate.wait();
@@ -239,7 +259,7 @@ fn test_thread_names_assigned() {
 #[test]
 fn test_thread_names_default() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
-    let name = outcome(pool.submit(|| std::thread::current().name().map(str::to_owned)))
+    let name = outcome(pool.spawn(|| std::thread::current().name().map(str::to_owned)))
         .unwrap()
         .unwrap();
     let rest = name.strip_prefix("ThreadPoolExecutor-").expect(&name);
@@ -255,9 +275,9 @@ fn test_cancel_futures_wait_false() {
     let pool = ThreadPoolExecutor::new(1).unwrap();
     let release = Latch::default();
     let gate = release.clone();
-    let running = pool.submit(move || gate.wait());
+    let running = pool.spawn(move || gate.wait());
     eventually("the call runs", || running.is_running());
-    let queued: Vec<_> = (0..5).map(|i| pool.submit(move || i)).collect();
+    let queued: Vec<_> = (0..5).map(|i| pool.spawn(move || i)).collect();
     pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
     assert!(queued.iter().all(|f| f.is_cancelled()));
     release.open();
@@ -273,7 +293,7 @@ fn drop_on_own_worker_does_not_deadlock() {
     let queued: Vec<_> = (0..4)
         .map(|_| {
             let ran = Arc::clone(&ran);
-            pool.submit(move || {
+            pool.spawn(move || {
                 ran.fetch_add(1, Ordering::SeqCst);
             })
         })
@@ -284,7 +304,7 @@ fn drop_on_own_worker_does_not_deadlock() {
         let slot = Arc::clone(&holder);
         *holder.lock().unwrap() = Some(pool);
         let pool_ref = holder.lock().unwrap();
-        let future = pool_ref.as_ref().unwrap().submit(move || {
+        let future = pool_ref.as_ref().unwrap().spawn(move || {
             let pool = slot.lock().unwrap().take();
             drop(pool); // the last handle, dropped on a worker
             tx.send(()).unwrap();

@@ -60,7 +60,7 @@ fn calls_from_outside_start_in_submission_order() {
             .iter()
             .map(|gate| {
                 let (gate, starts) = (gate.clone(), starts.clone());
-                pool.submit(move || {
+                pool.spawn(move || {
                     starts.record(0);
                     assert!(gate.wait(), "blocker never released");
                 })
@@ -75,7 +75,7 @@ fn calls_from_outside_start_in_submission_order() {
             .zip(&gates)
             .map(|(&label, gate)| {
                 let (gate, starts) = (gate.clone(), starts.clone());
-                pool.submit(move || {
+                pool.spawn(move || {
                     starts.record(label);
                     assert!(gate.wait(), "call {label} never released");
                     label
@@ -121,11 +121,11 @@ fn children_of_a_task_run_newest_first_while_it_waits() {
     let inner = Arc::clone(&pool);
     let starts = Starts::default();
     let recorder = starts.clone();
-    let parent = pool.submit(move || {
+    let parent = pool.spawn(move || {
         let children: Vec<_> = (1..=3)
             .map(|label| {
                 let recorder = recorder.clone();
-                inner.submit(move || recorder.record(label))
+                inner.spawn(move || recorder.record(label))
             })
             .collect();
         // Waiting on the newest child first runs the children from this worker's deque.

@@ -27,7 +27,7 @@ fn test_saturation() {
     let futures: Vec<_> = (0..60)
         .map(|_| {
             let (gate, running) = (release.clone(), Arc::clone(&running));
-            pool.submit(move || {
+            pool.spawn(move || {
                 running.fetch_add(1, Ordering::SeqCst);
                 gate.wait()
             })
@@ -49,7 +49,7 @@ fn test_saturation() {
 fn test_idle_thread_reuse() {
     let pool = ThreadPoolExecutor::new(4).unwrap();
     for i in 0..3 {
-        assert_eq!(outcome(pool.submit(move || i)), Ok(i));
+        assert_eq!(outcome(pool.spawn(move || i)), Ok(i));
         eventually("the worker is idle", || pool.idle_workers() == 1);
     }
     assert_eq!(pool.threads_started(), 1);
@@ -60,7 +60,7 @@ fn test_idle_thread_reuse() {
 fn no_thread_before_first_submit() {
     let pool = ThreadPoolExecutor::new(3).unwrap();
     assert_eq!(pool.threads_started(), 0);
-    assert_eq!(outcome(pool.submit(|| ())), Ok(()));
+    assert_eq!(outcome(pool.spawn(|| ())), Ok(()));
     assert_eq!(pool.threads_started(), 1);
 }
 
@@ -71,10 +71,10 @@ fn queued_call_gets_a_thread_behind_a_blocked_one() {
     let pool = ThreadPoolExecutor::new(2).unwrap();
     let release = Latch::default();
     let gate = release.clone();
-    let blocked = pool.submit(move || gate.wait());
+    let blocked = pool.spawn(move || gate.wait());
     let second_ran = Latch::default();
     let signal = second_ran.clone();
-    let second = pool.submit(move || signal.open());
+    let second = pool.spawn(move || signal.open());
     assert!(
         second_ran.wait(),
         "the second call ran while the first blocked"

@@ -17,8 +17,8 @@ fn one_worker_parent_waits_for_child() {
     let result = bounded("parent waiting for child on 1 worker", || {
         let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
         let inner = Arc::clone(&pool);
-        let parent = pool.submit(move || {
-            let child = inner.submit(|| std::thread::current().id());
+        let parent = pool.spawn(move || {
+            let child = inner.spawn(|| std::thread::current().id());
             (std::thread::current().id(), child.result().unwrap())
         });
         let (parent_thread, child_thread) = outcome(parent).unwrap();
@@ -36,8 +36,8 @@ fn fib(pool: &Arc<ThreadPoolExecutor>, n: u64) -> u64 {
         return n;
     }
     let (left, right) = (Arc::clone(pool), Arc::clone(pool));
-    let a = pool.submit(move || fib(&left, n - 1));
-    let b = pool.submit(move || fib(&right, n - 2));
+    let a = pool.spawn(move || fib(&left, n - 1));
+    let b = pool.spawn(move || fib(&right, n - 2));
     a.result().unwrap() + b.result().unwrap()
 }
 
@@ -47,7 +47,7 @@ fn recursive_fibonacci_on_two_workers() {
     let value = bounded("fib(20) on 2 workers", || {
         let pool = Arc::new(ThreadPoolExecutor::new(2).unwrap());
         let inner = Arc::clone(&pool);
-        outcome(pool.submit(move || fib(&inner, 20))).unwrap()
+        outcome(pool.spawn(move || fib(&inner, 20))).unwrap()
     });
     assert_eq!(value, 6765);
 }
@@ -65,16 +65,16 @@ fn waiting_never_runs_unrelated_work() {
         release.clone(),
         Arc::clone(&parent_returned),
     );
-    let parent = pool.submit(move || {
+    let parent = pool.spawn(move || {
         gate.wait();
-        let child = inner.submit(|| std::thread::current().id());
+        let child = inner.spawn(|| std::thread::current().id());
         // Only the child may run on this thread now; the unrelated call must not.
         let child_thread = child.result().unwrap();
         returned.store(true, Ordering::SeqCst);
         (std::thread::current().id(), child_thread)
     });
     let seen = Arc::clone(&parent_returned);
-    let unrelated = pool.submit(move || seen.load(Ordering::SeqCst));
+    let unrelated = pool.spawn(move || seen.load(Ordering::SeqCst));
     release.open();
     let (parent_thread, child_thread) = outcome(parent).unwrap();
     assert_eq!(parent_thread, child_thread);
@@ -95,9 +95,9 @@ fn waiting_with_a_lock_held_does_not_self_deadlock() {
         let futures: Vec<_> = (0..8)
             .map(|_| {
                 let (inner, lock) = (Arc::clone(&pool), Arc::clone(&lock));
-                pool.submit(move || {
+                pool.spawn(move || {
                     let mut guard = lock.lock().unwrap();
-                    *guard += inner.submit(|| 1).result().unwrap();
+                    *guard += inner.spawn(|| 1).result().unwrap();
                 })
             })
             .collect();

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cfut_combinators::{Waitable, as_completed, as_completed_timeout};
-use cfut_core::{AnyFuture, Future, InlineExecutor, Submit};
+use cfut_core::{AnyFuture, Future, InlineExecutor, Spawn};
 
 use crate::support::{
     PATIENCE, ThreadPerCall, addr, cancelled, failed, pending, running, successful,
@@ -21,8 +21,8 @@ fn addrs<'a, I: IntoIterator<Item = &'a Future<i32>>>(futures: I) -> HashSet<usi
 fn test_no_timeout() {
     let executor = ThreadPerCall::new(2);
     let fixtures = [cancelled(), failed(), successful()];
-    let first = executor.submit(|| 2 * 5);
-    let second = executor.submit(|| 3 * 7);
+    let first = executor.spawn(|| 2 * 5);
+    let second = executor.spawn(|| 3 * 7);
     let all: Vec<&Future<i32>> = fixtures.iter().chain([&first, &second]).collect();
     let yielded: Vec<&Future<i32>> = as_completed_timeout(all.clone(), PATIENCE)
         .map(|f| f.expect("within the patience"))
@@ -61,7 +61,7 @@ fn test_future_times_out() {
 // test_as_completed.py test_duplicate_futures: the same future three times is yielded once.
 fn test_duplicate_futures() {
     let executor = ThreadPerCall::new(2);
-    let future = executor.submit(|| 1);
+    let future = executor.spawn(|| 1);
     let yielded: Vec<_> = as_completed(std::iter::repeat_n(&future, 3)).collect();
     assert_eq!(yielded.len(), 1);
     assert_eq!(addr(yielded[0]), addr(&future));
@@ -118,7 +118,7 @@ fn test_free_reference_yielded_future() {
 
     let executor = ThreadPerCall::new(2);
     let futures: Vec<_> = (0..3)
-        .map(|i| Counted::new(executor.submit(move || i), &live))
+        .map(|i| Counted::new(executor.spawn(move || i), &live))
         .collect();
     let mut it = as_completed(futures);
     for expected_live in [2, 1, 0] {
@@ -189,9 +189,9 @@ fn mixed_types_and_executors() {
     let threads = ThreadPerCall::new(2);
     let inline = InlineExecutor::new();
     let futures: Vec<Box<dyn AnyFuture + Send>> = vec![
-        Box::new(threads.submit(|| "text")),
-        Box::new(inline.submit(|| 7_u64)),
-        Box::new(threads.submit(|| vec![1_u8, 2])),
+        Box::new(threads.spawn(|| "text")),
+        Box::new(inline.spawn(|| 7_u64)),
+        Box::new(threads.spawn(|| vec![1_u8, 2])),
     ];
     let states: Vec<_> = as_completed(futures).map(|f| f.state()).collect();
     assert_eq!(states.len(), 3);
@@ -203,7 +203,7 @@ fn mixed_types_and_executors() {
 // input ends at once; into_remaining gives back the untouched futures.
 fn owned_results_and_remaining() {
     let executor = ThreadPerCall::new(4);
-    let futures: Vec<_> = (1..=4).map(|i| executor.submit(move || i * 10)).collect();
+    let futures: Vec<_> = (1..=4).map(|i| executor.spawn(move || i * 10)).collect();
     let mut values: Vec<i32> = as_completed(futures).map(|f| f.result().unwrap()).collect();
     values.sort_unstable();
     assert_eq!(values, [10, 20, 30, 40]);

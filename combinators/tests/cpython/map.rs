@@ -44,21 +44,35 @@ fn test_map() {
 
 #[test]
 // executor.py test_map_exception (CPython main, gh-108518): the error is the element's, the
-// map goes on; with chunksize=3 the error is per element, not per chunk.
+// map goes on; with chunksize=3 the divisors are CPython's [2, 0, 3, 5], so the failing
+// element sits in the middle of the first chunk: the error is per element, not per chunk,
+// and the elements on both sides of it in that chunk are delivered.
 fn test_map_exception() {
-    let executor = ThreadPerCall::new(2);
-    for chunksize in [1, 3] {
-        let inputs = [5, 5, 5, 5].into_iter().zip([2, 3, 0, 5]);
+    let cases = [
+        (
+            1,
+            [2, 3, 0, 5],
+            [Some((2, 1)), Some((1, 2)), None, Some((1, 0))],
+        ),
+        (
+            3,
+            [2, 0, 3, 5],
+            [Some((2, 1)), None, Some((1, 2)), Some((1, 0))],
+        ),
+    ];
+    for (chunksize, divisors, expected) in cases {
+        let executor = ThreadPerCall::new(2);
+        let inputs = [5, 5, 5, 5].into_iter().zip(divisors);
         let mut results = executor.map_calls(divmod, inputs).chunksize(nz(chunksize));
-        assert_eq!(results.next(), Some(Ok((2, 1))));
-        assert_eq!(results.next(), Some(Ok((1, 2))));
-        match results.next() {
-            Some(Err(MapError::Call(Error::Panicked { message, .. }))) => {
-                assert!(message.contains("divide by zero"), "{message}")
+        for (index, expected) in expected.into_iter().enumerate() {
+            match (results.next(), expected) {
+                (Some(Ok(value)), Some(expected)) => assert_eq!(value, expected),
+                (Some(Err(MapError::Call(Error::Panicked { message, .. }))), None) => {
+                    assert!(message.contains("divide by zero"), "{message}")
+                }
+                (other, _) => panic!("chunksize {chunksize}, element {index}: got {other:?}"),
             }
-            other => panic!("expected the division's panic, got {other:?}"),
         }
-        assert_eq!(results.next(), Some(Ok((1, 0))));
         assert_eq!(results.next(), None);
         assert_eq!(results.next(), None);
     }

@@ -192,3 +192,33 @@ pub(crate) fn successful() -> Future<i32> {
 pub(crate) fn addr<T>(future: &Future<T>) -> usize {
     future as *const Future<T> as usize
 }
+
+/// Polls `condition` until true, failing the test after [`PATIENCE`].
+pub(crate) fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// `true` if a thread of this process named `name` is asleep (state `S` in
+/// `/proc/self/task/*/stat`): blocked, for a thread that only waits, in that wait. Also
+/// `true` where there is no `/proc` to look at (not Linux): the caller goes on unsynchronised.
+pub(crate) fn thread_sleeps(name: &str) -> bool {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return true;
+    };
+    tasks.flatten().any(|task| {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // The state follows the name in parentheses: "tid (name) S ...".
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        comm.trim_end() == name && state == Some('S')
+    })
+}

@@ -1,26 +1,54 @@
 //! `wait`: CPython's `test_wait.py` (tests 49–57), and the gh-92001 fix.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, mpsc};
 use std::time::Duration;
 
 use cfut_combinators::{ReturnWhen, wait, wait_timeout};
-use cfut_core::{AnyFuture, Future, Submit};
+use cfut_core::{AnyFuture, Future, Spawn};
 
-use crate::support::{ThreadPerCall, addr, cancelled, failed, pending, running, successful};
+use crate::support::{
+    PATIENCE, ThreadPerCall, addr, cancelled, eventually, failed, pending, running, successful,
+    thread_sleeps,
+};
 
 fn addrs(futures: &[&Future<i32>]) -> HashSet<usize> {
     futures.iter().map(|f| addr(f)).collect()
 }
 
 #[test]
-// test_wait.py test_20369 (bpo-20369): a duplicated future is reported once.
+// test_wait.py test_20369 (bpo-20369): a duplicated future is reported once, and a wait for
+// it ends. CPython's future may already be done when `wait` starts; here the call blocks on
+// a gate, so the duplicated future is pending when `wait` starts, and the gate opens only
+// once the waiting thread sleeps in `wait` (an implementation that counted the duplicate
+// twice would wait for a second completion that never comes).
 fn test_20369() {
     let executor = ThreadPerCall::new(2);
-    let future = executor.submit(|| 1);
-    let split = wait([&future, &future], ReturnWhen::AllCompleted);
-    assert_eq!(addrs(&split.done), addrs(&[&future]));
-    assert!(split.not_done.is_empty());
+    let (open, gate) = mpsc::channel::<()>();
+    let future = Arc::new(executor.spawn(move || {
+        gate.recv().expect("the gate opens");
+        1
+    }));
+    assert!(!future.is_done(), "pending when wait starts");
+    let (report, reported) = mpsc::channel();
+    let shared = Arc::clone(&future);
+    std::thread::Builder::new()
+        .name("wait-20369".into())
+        .spawn(move || {
+            let split = wait([&*shared, &*shared], ReturnWhen::AllCompleted);
+            let done: Vec<usize> = split.0.iter().map(|f| addr(f)).collect();
+            let _ = report.send((done, split.1.len()));
+        })
+        .unwrap();
+    eventually("the waiting thread sleeps in wait", || {
+        thread_sleeps("wait-20369")
+    });
+    open.send(()).unwrap();
+    let (done, not_done) = reported
+        .recv_timeout(PATIENCE)
+        .expect("wait returns once the duplicated future is done");
+    assert_eq!(done, [addr(&future)], "reported once, in done");
+    assert_eq!(not_done, 0);
 }
 
 #[test]
@@ -32,13 +60,13 @@ fn test_first_completed() {
     let cancelled = cancelled();
     let (_blocker, blocked) = pending();
     let split = wait([&cancelled, &blocked], ReturnWhen::FirstCompleted);
-    assert_eq!(addrs(&split.done), addrs(&[&cancelled]));
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.0), addrs(&[&cancelled]));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 
-    let quick = executor.submit(|| 1);
+    let quick = executor.spawn(|| 1);
     let split = wait([&quick, &blocked], ReturnWhen::FirstCompleted);
-    assert_eq!(addrs(&split.done), addrs(&[&quick]));
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.0), addrs(&[&quick]));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 }
 
 #[test]
@@ -48,8 +76,8 @@ fn test_first_completed_some_already_completed() {
     let success = successful();
     let (_blocker, blocked) = pending();
     let split = wait([&cancelled, &success, &blocked], ReturnWhen::FirstCompleted);
-    assert_eq!(addrs(&split.done), addrs(&[&cancelled, &success]));
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.0), addrs(&[&cancelled, &success]));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 }
 
 #[test]
@@ -57,17 +85,17 @@ fn test_first_completed_some_already_completed() {
 // and a blocked one: FIRST_EXCEPTION returns with the first two done.
 fn test_first_exception() {
     let executor = ThreadPerCall::new(3);
-    let quick = Arc::new(executor.submit(|| 1));
+    let quick = Arc::new(executor.spawn(|| 1));
     let first = Arc::clone(&quick);
-    let raiser = executor.submit(move || -> i32 {
+    let raiser = executor.spawn(move || -> i32 {
         first.wait();
         panic!("raised after the quick one")
     });
     let (_blocker, blocked) = pending();
     // The quick call finishing first must not end a FIRST_EXCEPTION wait on its own.
     let split = wait([&*quick, &raiser, &blocked], ReturnWhen::FirstException);
-    assert_eq!(addrs(&split.done), addrs(&[&*quick, &raiser]));
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.0), addrs(&[&*quick, &raiser]));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 }
 
 #[test]
@@ -82,7 +110,7 @@ fn test_first_exception_some_already_complete() {
         assert!(producer.cancel());
         future
     };
-    let divide_by_zero = executor.submit(|| {
+    let divide_by_zero = executor.spawn(|| {
         let zero = std::hint::black_box(0);
         1 / zero
     });
@@ -96,7 +124,7 @@ fn test_first_exception_some_already_complete() {
     ];
     let split = wait(all, ReturnWhen::FirstException);
     assert_eq!(
-        addrs(&split.done),
+        addrs(&split.0),
         addrs(&[
             &success,
             &cancelled_by_user,
@@ -104,7 +132,7 @@ fn test_first_exception_some_already_complete() {
             &divide_by_zero
         ])
     );
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 }
 
 #[test]
@@ -113,8 +141,8 @@ fn test_first_exception_one_already_failed() {
     let failed = failed();
     let (_blocker, blocked) = pending();
     let split = wait([&failed, &blocked], ReturnWhen::FirstException);
-    assert_eq!(addrs(&split.done), addrs(&[&failed]));
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.0), addrs(&[&failed]));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 }
 
 #[test]
@@ -122,13 +150,13 @@ fn test_first_exception_one_already_failed() {
 fn test_all_completed() {
     let executor = ThreadPerCall::new(2);
     let fixtures = [successful(), failed(), cancelled()];
-    let failing = executor.submit(|| -> i32 { panic!("fails") });
-    let succeeding = executor.submit(|| 7);
+    let failing = executor.spawn(|| -> i32 { panic!("fails") });
+    let succeeding = executor.spawn(|| 7);
     let mut all: Vec<&Future<i32>> = fixtures.iter().collect();
     all.extend([&failing, &succeeding]);
     let split = wait(all.clone(), ReturnWhen::AllCompleted);
-    assert_eq!(addrs(&split.done), addrs(&all));
-    assert!(split.not_done.is_empty());
+    assert_eq!(addrs(&split.0), addrs(&all));
+    assert!(split.1.is_empty());
 }
 
 #[test]
@@ -140,11 +168,8 @@ fn test_timeout() {
     let mut all: Vec<&Future<i32>> = fixtures.iter().collect();
     all.push(&blocked);
     let split = wait_timeout(all, ReturnWhen::AllCompleted, Duration::from_millis(50));
-    assert_eq!(
-        addrs(&split.done),
-        addrs(&fixtures.iter().collect::<Vec<_>>())
-    );
-    assert_eq!(addrs(&split.not_done), addrs(&[&blocked]));
+    assert_eq!(addrs(&split.0), addrs(&fixtures.iter().collect::<Vec<_>>()));
+    assert_eq!(addrs(&split.1), addrs(&[&blocked]));
 }
 
 #[test]
@@ -156,7 +181,7 @@ fn test_pending_calls_race() {
     let futures: Vec<_> = (0..100)
         .map(|i| {
             let gate = Arc::clone(&gate);
-            executor.submit(move || {
+            executor.spawn(move || {
                 gate.wait();
                 i
             })
@@ -164,8 +189,8 @@ fn test_pending_calls_race() {
         .collect();
     gate.wait();
     let split = wait(futures, ReturnWhen::AllCompleted);
-    assert_eq!(split.done.len(), 100);
-    assert!(split.not_done.is_empty());
+    assert_eq!(split.0.len(), 100);
+    assert!(split.1.is_empty());
 }
 
 #[test]
@@ -187,7 +212,7 @@ fn cancel_wakes_a_blocked_wait() {
         crate::support::PATIENCE,
     );
     canceller.join().unwrap();
-    assert_eq!(split.done.len(), 1, "the cancel did not wake the wait");
+    assert_eq!(split.0.len(), 1, "the cancel did not wake the wait");
 }
 
 #[test]
@@ -196,21 +221,21 @@ fn cancel_wakes_a_blocked_wait() {
 fn mixed_types_and_executors() {
     let threads = ThreadPerCall::new(2);
     let inline = cfut_core::InlineExecutor::new();
-    let text = threads.submit(|| "text");
-    let number = inline.submit(|| 3_u64);
+    let text = threads.spawn(|| "text");
+    let number = inline.spawn(|| 3_u64);
     let (_runner, running) = running();
     let all: Vec<&dyn AnyFuture> = vec![&text, &number, &running];
     let split = wait_timeout(all, ReturnWhen::AllCompleted, Duration::from_millis(30));
-    assert_eq!(split.done.len(), 2);
-    assert_eq!(split.not_done.len(), 1);
-    assert!(!split.not_done[0].is_done());
+    assert_eq!(split.0.len(), 2);
+    assert_eq!(split.1.len(), 1);
+    assert!(!split.1[0].is_done());
 
     let boxed: Vec<Box<dyn AnyFuture + Send>> = vec![
-        Box::new(threads.submit(|| 'c')),
-        Box::new(inline.submit(|| vec![1_u8])),
+        Box::new(threads.spawn(|| 'c')),
+        Box::new(inline.spawn(|| vec![1_u8])),
     ];
     let split = wait(boxed, ReturnWhen::AllCompleted);
-    assert_eq!(split.done.len(), 2);
+    assert_eq!(split.0.len(), 2);
 }
 
 #[test]
@@ -222,7 +247,7 @@ fn empty_wait_returns() {
         ReturnWhen::AllCompleted,
     ] {
         let split = wait(Vec::<Future<()>>::new(), how);
-        assert!(split.done.is_empty() && split.not_done.is_empty());
+        assert!(split.0.is_empty() && split.1.is_empty());
     }
 }
 
@@ -238,6 +263,6 @@ fn test_20369_shared_handles() {
         ReturnWhen::AllCompleted,
     );
     completer.join().unwrap();
-    assert_eq!(split.done.len(), 1);
-    assert!(Arc::ptr_eq(&split.done[0], &future));
+    assert_eq!(split.0.len(), 1);
+    assert!(Arc::ptr_eq(&split.0[0], &future));
 }

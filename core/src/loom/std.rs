@@ -1,11 +1,19 @@
 //! The real primitives, shaped like loom's API.
 
 pub(crate) mod sync {
-    /// std's `Arc` under both cfgs, for the allocations that must coerce to a trait object
-    /// (`Submit::submit`'s single-allocation task, `task.rs`). loom's `Arc` cannot be unsized,
-    /// so loom does not track these reference counts; the state machine inside them (atomics,
-    /// mutex, condition variable, cells) is still loom's.
-    pub(crate) use ::std::sync::Arc as UntrackedArc;
+    /// The allocation of `Spawn::spawn`'s single-allocation task (`task.rs`), which must
+    /// coerce to trait objects: std's `Arc`. Under loom, std's `Arc` paired with a loom
+    /// reference count, so that the models track every handle (see the mocked facade).
+    pub(crate) use ::std::sync::Arc as TaskArc;
+
+    /// Coerces a task handle to a trait object: implicit for std's `Arc`, spelled out so that
+    /// the loom facade's handle can do the same.
+    pub(crate) fn unsize<T: ?Sized, U: ?Sized>(
+        arc: TaskArc<T>,
+        coerce: impl FnOnce(TaskArc<T>) -> TaskArc<U>,
+    ) -> TaskArc<U> {
+        coerce(arc)
+    }
     pub(crate) use std::sync::Arc;
     use std::sync::{PoisonError, WaitTimeoutResult};
     use std::time::Duration;

@@ -1,4 +1,4 @@
-//! `Submit::submit`'s single-allocation task (`task.rs`): the job side (run, cancel, drop)
+//! `Spawn::spawn`'s single-allocation task (`task.rs`): the job side (run, cancel, drop)
 //! racing the future side (cancel, blocking wait, drop) on the shared allocation. The call
 //! cell is loom's, so an access of it that could overlap another is reported.
 

@@ -14,7 +14,7 @@
 //! * [`loom_waiter`], for any-of-N waiter registration racing completion;
 //! * [`loom_promise_drop`], for a dropped promise racing a blocked waiter;
 //! * [`loom_waker`], for async waker registration racing completion;
-//! * [`loom_task`], for `Submit::submit`'s single-allocation task: its job run, cancelled or
+//! * [`loom_task`], for `Spawn::spawn`'s single-allocation task: its job run, cancelled or
 //!   dropped racing the future's cancel, blocking wait or drop.
 
 mod loom_callback;

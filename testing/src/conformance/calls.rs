@@ -81,7 +81,8 @@ pub fn panic_with(message: String) -> u64 {
 /// use cfut_core::{CallExecutor, InlineExecutor};
 /// use cfut_testing::conformance::calls::tenfold_or_panic;
 ///
-/// let results = InlineExecutor::new().submit_batch(tenfold_or_panic, vec![1, 0]).result().unwrap();
+/// let chunk = InlineExecutor::new().submit_batch(tenfold_or_panic, vec![1, 0]).result().unwrap();
+/// let results = chunk.decode().unwrap();
 /// assert_eq!(results[0], Ok(10));
 /// assert!(results[1].is_err());
 /// ```

@@ -19,7 +19,7 @@ use std::time::Duration;
 use cfut_combinators::{
     CallMapExt, MapError, MapExt, ReturnWhen, as_completed_timeout, wait_timeout,
 };
-use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Submit};
+use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Spawn};
 
 use super::calls::{ZERO_MESSAGE, square, tenfold_or_panic};
 use super::gate::{Gate, OpenOnDrop};
@@ -222,7 +222,7 @@ fn occupy<E: JobExecutor + ?Sized>(
         .map(|_| {
             let gate = gate.clone();
             let limit = blocker_wait_limit(options);
-            executor.submit(move || {
+            executor.spawn(move || {
                 gate.wait(limit);
             })
         })
@@ -263,7 +263,7 @@ fn drain<T>(check: &str, options: &Options, futures: Vec<Future<T>>) -> Vec<Resu
 /// ```
 pub fn as_completed_each_once<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -> Outcome {
     const CHECK: &str = "as_completed_each_once";
-    let futures: Vec<_> = (0..100_u64).map(|i| executor.submit(move || i)).collect();
+    let futures: Vec<_> = (0..100_u64).map(|i| executor.spawn(move || i)).collect();
     let values = drain(CHECK, options, futures);
     let seen: BTreeSet<u64> = values
         .iter()
@@ -282,7 +282,7 @@ pub fn as_completed_each_once<E: JobExecutor + ?Sized>(executor: &E, options: &O
     let gate = Gate::new();
     let _open = OpenOnDrop(&gate);
     let blockers = occupy(CHECK, executor, options, &gate, workers);
-    let cancelled = executor.submit(|| 0_u64);
+    let cancelled = executor.spawn(|| 0_u64);
     ensure!(
         CHECK,
         cancelled.cancel(),
@@ -316,16 +316,16 @@ pub fn as_completed_each_once<E: JobExecutor + ?Sized>(executor: &E, options: &O
 /// ```
 pub fn wait_partitions<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -> Outcome {
     const CHECK: &str = "wait_partitions";
-    let finished: Vec<_> = (0..10_u64).map(|i| executor.submit(move || i)).collect();
+    let finished: Vec<_> = (0..10_u64).map(|i| executor.spawn(move || i)).collect();
     let split = wait_timeout(finished, ReturnWhen::AllCompleted, options.limit());
     ensure!(
         CHECK,
-        split.done.len() == 10 && split.not_done.is_empty(),
+        split.0.len() == 10 && split.1.is_empty(),
         "AllCompleted over 10 calls: {} done, {} not done",
-        split.done.len(),
-        split.not_done.len()
+        split.0.len(),
+        split.1.len()
     );
-    let failed = executor.submit(|| -> u64 { panic!("conformance: deliberate panic") });
+    let failed = executor.spawn(|| -> u64 { panic!("conformance: deliberate panic") });
     ensure!(
         CHECK,
         failed.wait_timeout(options.limit()),
@@ -335,7 +335,7 @@ pub fn wait_partitions<E: JobExecutor + ?Sized>(executor: &E, options: &Options)
         let split = wait_timeout(vec![failed], ReturnWhen::FirstException, options.limit());
         ensure!(
             CHECK,
-            split.done.len() == 1,
+            split.0.len() == 1,
             "FirstException missed a failed future"
         );
         return Outcome::Passed;
@@ -344,7 +344,7 @@ pub fn wait_partitions<E: JobExecutor + ?Sized>(executor: &E, options: &Options)
     let _open = OpenOnDrop(&gate);
     let blockers = occupy(CHECK, executor, options, &gate, workers);
 
-    let cancelled = executor.submit(|| ());
+    let cancelled = executor.spawn(|| ());
     ensure!(
         CHECK,
         cancelled.cancel(),
@@ -355,12 +355,10 @@ pub fn wait_partitions<E: JobExecutor + ?Sized>(executor: &E, options: &Options)
     let split = wait_timeout(all, ReturnWhen::FirstCompleted, options.limit());
     ensure!(
         CHECK,
-        split.done.len() == 1
-            && std::ptr::eq(split.done[0], &cancelled)
-            && split.not_done.len() == workers,
+        split.0.len() == 1 && std::ptr::eq(split.0[0], &cancelled) && split.1.len() == workers,
         "FirstCompleted with only a cancelled future done: {} done, {} not done",
-        split.done.len(),
-        split.not_done.len()
+        split.0.len(),
+        split.1.len()
     );
 
     let split = wait_timeout(
@@ -373,27 +371,27 @@ pub fn wait_partitions<E: JobExecutor + ?Sized>(executor: &E, options: &Options)
     );
     ensure!(
         CHECK,
-        split.done.len() == 1 && split.not_done.len() == workers,
+        split.0.len() == 1 && split.1.len() == workers,
         "FirstException with one failed future: {} done, {} not done",
-        split.done.len(),
-        split.not_done.len()
+        split.0.len(),
+        split.1.len()
     );
 
     let split = wait_timeout(&blockers, ReturnWhen::AllCompleted, SETTLE);
     ensure!(
         CHECK,
-        split.done.is_empty() && split.not_done.len() == workers,
+        split.0.is_empty() && split.1.len() == workers,
         "a timed AllCompleted over blocked calls: {} done, {} not done",
-        split.done.len(),
-        split.not_done.len()
+        split.0.len(),
+        split.1.len()
     );
     gate.open();
     let split = wait_timeout(&blockers, ReturnWhen::AllCompleted, options.limit());
     ensure!(
         CHECK,
-        split.not_done.is_empty(),
+        split.1.is_empty(),
         "AllCompleted left {} calls pending after the gate opened",
-        split.not_done.len()
+        split.1.len()
     );
     Outcome::Passed
 }
@@ -448,19 +446,19 @@ pub fn call_wait_partitions<E: CallExecutor + ?Sized>(executor: &E, options: &Op
     let split = wait_timeout(futures, ReturnWhen::AllCompleted, options.limit());
     ensure!(
         CHECK,
-        split.done.len() == 20 && split.not_done.is_empty(),
+        split.0.len() == 20 && split.1.is_empty(),
         "AllCompleted over 20 calls: {} done, {} not done",
-        split.done.len(),
-        split.not_done.len()
+        split.0.len(),
+        split.1.len()
     );
     let failed = executor.submit_call(tenfold_or_panic, 0);
     let split = wait_timeout(vec![failed], ReturnWhen::FirstException, options.limit());
     ensure!(
         CHECK,
-        split.done.len() == 1,
+        split.0.len() == 1,
         "FirstException did not return with the failed call done"
     );
-    let outcome = split.done.into_iter().next().map(|f| f.result());
+    let outcome = split.0.into_iter().next().map(|f| f.result());
     ensure!(
         CHECK,
         matches!(outcome, Some(Err(Error::Panicked { .. }))),

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 
-use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Submit};
+use cfut_core::{CallExecutor, Error, Future, JobExecutor, Shutdown, Spawn};
 
 use super::gate::{Gate, OpenOnDrop};
 use super::support::{
@@ -39,7 +39,7 @@ fn occupy<E: JobExecutor + ?Sized>(
         .map(|index| {
             let gate = gate.clone();
             let limit = blocker_wait_limit(options);
-            executor.submit(move || {
+            executor.spawn(move || {
                 gate.wait(limit);
                 index
             })
@@ -90,16 +90,11 @@ pub fn max_workers<E: JobExecutor + ?Sized>(executor: &E, _options: &Options) ->
 /// ```
 pub fn submit_result<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -> Outcome {
     const CHECK: &str = "submit_result";
-    let outcome = finish(
-        CHECK,
-        options,
-        executor.submit(|| 2_u32.pow(8)),
-        "pow(2, 8)",
-    );
+    let outcome = finish(CHECK, options, executor.spawn(|| 2_u32.pow(8)), "pow(2, 8)");
     ensure!(CHECK, outcome == Ok(256), "pow(2, 8) gave {outcome:?}");
 
     let futures: Vec<_> = (0..200_u64)
-        .map(|i| executor.submit(move || i * i))
+        .map(|i| executor.spawn(move || i * i))
         .collect();
     for (i, future) in (0_u64..).zip(futures) {
         let outcome = finish(CHECK, options, future, "one of 200 calls");
@@ -110,7 +105,7 @@ pub fn submit_result<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -
     let outcome = finish(
         CHECK,
         options,
-        executor.submit(move || text.to_uppercase()),
+        executor.spawn(move || text.to_uppercase()),
         "a String call",
     );
     ensure!(
@@ -122,7 +117,7 @@ pub fn submit_result<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -
     let outcome = finish(
         CHECK,
         options,
-        executor.submit(|| "twelve".parse::<u32>().map_err(|error| error.to_string())),
+        executor.spawn(|| "twelve".parse::<u32>().map_err(|error| error.to_string())),
         "a call returning its own Err",
     );
     ensure!(
@@ -153,7 +148,7 @@ pub fn submit_from_threads<E: JobExecutor + ?Sized>(executor: &E, options: &Opti
                     (0..50_u64)
                         .map(|i| {
                             let counted = Arc::clone(&counted);
-                            executor.submit(move || {
+                            executor.spawn(move || {
                                 // ORDERING: a counter read after every call finished.
                                 counted.fetch_add(1, Ordering::Relaxed);
                                 thread * 1000 + i
@@ -195,7 +190,7 @@ pub fn submit_from_threads<E: JobExecutor + ?Sized>(executor: &E, options: &Opti
 /// ```
 pub fn await_result<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -> Outcome {
     const CHECK: &str = "await_result";
-    let future = executor.submit(|| String::from("awaited"));
+    let future = executor.spawn(|| String::from("awaited"));
     let (tx, rx) = mpsc::channel();
     // Detached on purpose: if the executor hangs the call, the check fails instead of hanging
     // with it.
@@ -236,7 +231,7 @@ pub fn dyn_job_executor(executor: &dyn JobExecutor, options: &Options) -> Outcom
     let outcome = finish(
         CHECK,
         options,
-        executor.submit(|| 40 + 2),
+        executor.spawn(|| 40 + 2),
         "a call through dyn",
     );
     ensure!(
@@ -281,7 +276,7 @@ pub fn panic_fails_only_its_future<E: JobExecutor + ?Sized>(
         let outcome = finish(
             CHECK,
             options,
-            executor.submit(|| -> u32 { panic!("{PANIC_MESSAGE}") }),
+            executor.spawn(|| -> u32 { panic!("{PANIC_MESSAGE}") }),
             "a panicking call",
         );
         ensure!(
@@ -293,7 +288,7 @@ pub fn panic_fails_only_its_future<E: JobExecutor + ?Sized>(
     let outcome = finish(
         CHECK,
         options,
-        executor.submit(|| -> u32 { std::panic::panic_any(7_u8) }),
+        executor.spawn(|| -> u32 { std::panic::panic_any(7_u8) }),
         "a call panicking with a non-string payload",
     );
     ensure!(
@@ -302,7 +297,7 @@ pub fn panic_fails_only_its_future<E: JobExecutor + ?Sized>(
         "a non-string panic gave {outcome:?}"
     );
     let futures: Vec<_> = (0..2 * rounds)
-        .map(|i| executor.submit(move || i + 1))
+        .map(|i| executor.spawn(move || i + 1))
         .collect();
     for (i, future) in futures.into_iter().enumerate() {
         let outcome = finish(CHECK, options, future, "a call after the panics");
@@ -331,7 +326,7 @@ pub fn panic_fails_only_its_future<E: JobExecutor + ?Sized>(
 pub fn done_callbacks<E: JobExecutor + ?Sized>(executor: &E, options: &Options) -> Outcome {
     const CHECK: &str = "done_callbacks";
     // Already done: runs at once, here.
-    let done = executor.submit(|| 5_u32);
+    let done = executor.spawn(|| 5_u32);
     ensure!(
         CHECK,
         done.wait_timeout(options.limit()),
@@ -352,7 +347,7 @@ pub fn done_callbacks<E: JobExecutor + ?Sized>(executor: &E, options: &Options) 
     );
 
     // A panicking call's callback sees the panic.
-    let failed = executor.submit(|| -> u32 { panic!("{PANIC_MESSAGE}") });
+    let failed = executor.spawn(|| -> u32 { panic!("{PANIC_MESSAGE}") });
     let (tx, rx) = mpsc::channel();
     failed.add_done_callback(move |outcome| {
         let _ = tx.send(outcome.copied().map_err(Clone::clone));
@@ -372,7 +367,7 @@ pub fn done_callbacks<E: JobExecutor + ?Sized>(executor: &E, options: &Options) 
     let gate = Gate::new();
     let _open = OpenOnDrop(&gate);
     let blockers = occupy(CHECK, executor, options, &gate, workers);
-    let pending = executor.submit(|| 7_u32);
+    let pending = executor.spawn(|| 7_u32);
     let (tx, rx) = mpsc::channel();
     for order in 1..=3 {
         let tx = tx.clone();
@@ -380,7 +375,7 @@ pub fn done_callbacks<E: JobExecutor + ?Sized>(executor: &E, options: &Options) 
             let _ = tx.send((order, outcome.copied().map_err(Clone::clone)));
         });
     }
-    let cancelled = executor.submit(|| 8_u32);
+    let cancelled = executor.spawn(|| 8_u32);
     let (cancel_tx, cancel_rx) = mpsc::channel();
     cancelled.add_done_callback(move |outcome| {
         let _ = cancel_tx.send(outcome.copied().map_err(Clone::clone));
@@ -450,7 +445,7 @@ pub fn cancel_before_start<E: JobExecutor + ?Sized>(executor: &E, options: &Opti
     let extra = {
         let ran = Arc::clone(&ran);
         // ORDERING: read after a waiting shutdown, which orders every call before it.
-        executor.submit(move || ran.fetch_add(1, Ordering::Relaxed))
+        executor.spawn(move || ran.fetch_add(1, Ordering::Relaxed))
     };
     expect_still_pending(CHECK, workers, std::slice::from_ref(&extra));
     let state = extra.state();
@@ -503,7 +498,7 @@ pub fn shutdown_waits<E: JobExecutor + ?Sized>(executor: &E, _options: &Options)
     const CHECK: &str = "shutdown_waits";
     let futures: Vec<_> = (0..50_u64)
         .map(|i| {
-            executor.submit(move || {
+            executor.spawn(move || {
                 thread::sleep(std::time::Duration::from_millis(1));
                 i * 3
             })
@@ -551,7 +546,7 @@ pub fn shutdown_cancel_pending<E: JobExecutor + ?Sized>(
         .map(|_| {
             let ran = Arc::clone(&ran);
             // ORDERING: read after a waiting shutdown.
-            executor.submit(move || ran.fetch_add(1, Ordering::Relaxed))
+            executor.spawn(move || ran.fetch_add(1, Ordering::Relaxed))
         })
         .collect();
     expect_still_pending(CHECK, workers, &queued);
@@ -567,7 +562,7 @@ pub fn shutdown_cancel_pending<E: JobExecutor + ?Sized>(
     let late = finish(
         CHECK,
         options,
-        executor.submit(|| 1),
+        executor.spawn(|| 1),
         "a call submitted after shutdown",
     );
     ensure!(
@@ -614,7 +609,7 @@ pub fn shutdown_cancel_pending_and_wait<E: JobExecutor + ?Sized>(
     let (tx, rx) = mpsc::channel();
     let queued: Vec<_> = (0..QUEUED)
         .map(|_| {
-            let future = executor.submit(|| ());
+            let future = executor.spawn(|| ());
             let tx = tx.clone();
             future.add_done_callback(move |outcome| {
                 let _ = tx.send(outcome.map_err(Clone::clone).map(drop));
@@ -690,13 +685,13 @@ pub fn shutdown_keeps_queued<E: JobExecutor + ?Sized>(executor: &E, options: &Op
     let _open = OpenOnDrop(&gate);
     let blockers = occupy(CHECK, executor, options, &gate, workers);
     let queued: Vec<_> = (0..8_u64)
-        .map(|i| executor.submit(move || i + 100))
+        .map(|i| executor.spawn(move || i + 100))
         .collect();
     executor.shutdown(Shutdown::new().wait(false));
     let late = finish(
         CHECK,
         options,
-        executor.submit(|| 1),
+        executor.spawn(|| 1),
         "a call submitted after shutdown",
     );
     ensure!(
@@ -739,7 +734,7 @@ pub fn submit_after_shutdown<E: JobExecutor + ?Sized>(executor: &E, options: &Op
     let before = finish(
         CHECK,
         options,
-        executor.submit(|| 1),
+        executor.spawn(|| 1),
         "a call before shutdown",
     );
     ensure!(
@@ -752,7 +747,7 @@ pub fn submit_after_shutdown<E: JobExecutor + ?Sized>(executor: &E, options: &Op
     let late = {
         let ran = Arc::clone(&ran);
         // ORDERING: read after a waiting shutdown.
-        executor.submit(move || ran.fetch_add(1, Ordering::Relaxed))
+        executor.spawn(move || ran.fetch_add(1, Ordering::Relaxed))
     };
     let outcome = finish(CHECK, options, late, "a call submitted after shutdown");
     ensure!(
@@ -765,7 +760,7 @@ pub fn submit_after_shutdown<E: JobExecutor + ?Sized>(executor: &E, options: &Op
     let again = finish(
         CHECK,
         options,
-        executor.submit(|| 2),
+        executor.spawn(|| 2),
         "a call after a second shutdown",
     );
     ensure!(
@@ -793,7 +788,7 @@ pub fn drop_waits<E: JobExecutor>(executor: E, _options: &Options) -> Outcome {
     const CHECK: &str = "drop_waits";
     let futures: Vec<_> = (0..20_u64)
         .map(|i| {
-            executor.submit(move || {
+            executor.spawn(move || {
                 thread::sleep(std::time::Duration::from_millis(1));
                 i + 7
             })

@@ -14,7 +14,7 @@
 //! * [`call_shutdown_waits`], [`call_shutdown_cancel_pending`], [`call_shutdown_keeps_queued`],
 //!   [`call_submit_after_shutdown`], [`call_drop_waits`]: shutdown and drop.
 
-use cfut_core::{CallExecutor, Error, Future, Shutdown, State};
+use cfut_core::{CallExecutor, ChunkResults, Error, Future, Shutdown, State};
 
 use super::calls::{
     ZERO_MESSAGE, byte_sum, panic_with, parse_number, pause_then_square, shout, square,
@@ -207,7 +207,8 @@ pub fn call_batch<E: CallExecutor + ?Sized>(executor: &E, options: &Options) -> 
         options,
         executor.submit_batch(tenfold_or_panic, vec![1, 0, 3, 0, 5]),
         "a batch",
-    );
+    )
+    .and_then(ChunkResults::decode);
     let Ok(results) = outcome else {
         fail(CHECK, &format!("the batch itself failed: {outcome:?}"));
     };
@@ -237,7 +238,8 @@ pub fn call_batch<E: CallExecutor + ?Sized>(executor: &E, options: &Options) -> 
         options,
         executor.submit_batch(square, Vec::new()),
         "an empty batch",
-    );
+    )
+    .and_then(ChunkResults::decode);
     ensure!(
         CHECK,
         empty == Ok(Vec::new()),
@@ -506,7 +508,8 @@ pub fn call_submit_after_shutdown<E: CallExecutor + ?Sized>(
         options,
         executor.submit_batch(square, vec![1, 2]),
         "a batch after shutdown",
-    );
+    )
+    .and_then(ChunkResults::decode);
     ensure!(
         CHECK,
         batch == Err(Error::Shutdown),

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use cfut_core::{Executor, Future, Job, JobExecutor, Shutdown, Submit};
+use cfut_core::{Executor, Future, Job, JobExecutor, Shutdown, Spawn};
 
 use crate::loom::sync::Arc;
 use crate::registry::Registry;
@@ -24,7 +24,7 @@ mod tests;
 /// pool's own threads (inside a call), where waiting would wait for itself: then the drop
 /// only shuts the pool down, and the threads finish the queued calls and exit by themselves.
 ///
-/// It implements the core traits [`Executor`], [`JobExecutor`] and so [`Submit`] and
+/// It implements the core traits [`Executor`], [`JobExecutor`] and so [`Spawn`] and
 /// `CallExecutor`: everything in `cfut-combinators` works on it.
 ///
 /// # Examples
@@ -33,7 +33,7 @@ mod tests;
 /// use cfut_threads::ThreadPoolExecutor;
 ///
 /// let pool = ThreadPoolExecutor::new(4)?;
-/// let futures: Vec<_> = (1..=10_u64).map(|n| pool.submit(move || n * n)).collect();
+/// let futures: Vec<_> = (1..=10_u64).map(|n| pool.spawn(move || n * n)).collect();
 /// let total: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
 /// assert_eq!(total, 385);
 /// # Ok::<(), cfut_threads::BuildError>(())
@@ -48,7 +48,7 @@ mod tests;
 ///
 /// let pool = Arc::new(ThreadPoolExecutor::new(1)?);
 /// let inner = Arc::clone(&pool);
-/// let parent = pool.submit(move || inner.submit(|| 20).result().unwrap() + 1);
+/// let parent = pool.spawn(move || inner.spawn(|| 20).result().unwrap() + 1);
 /// assert_eq!(parent.result(), Ok(21));
 /// # Ok::<(), cfut_threads::BuildError>(())
 /// ```
@@ -71,7 +71,7 @@ impl ThreadPoolExecutor {
     ///
     /// ```
     /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
-    /// assert_eq!(pool.submit(|| 2_u32.pow(8)).result(), Ok(256));
+    /// assert_eq!(pool.spawn(|| 2_u32.pow(8)).result(), Ok(256));
     /// assert!(cfut_threads::ThreadPoolExecutor::new(0).is_err());
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
@@ -92,7 +92,35 @@ impl ThreadPoolExecutor {
         ThreadPoolBuilder::new()
     }
 
-    /// Schedules `call` and returns the future of its result (Python's `submit`).
+    /// Python's `submit(fn, arg)`: schedules `call(arg)` and returns the future of its result.
+    /// `call` is any `FnOnce(A) -> T + Send` — a function or a closure that captures what it
+    /// likes — and runs in this process; nothing is serialized. The same as
+    /// [`Submit::submit`](cfut_core::Submit::submit), which every executor has (the process pool's takes plain
+    /// functions over serde values). [`spawn`](Self::spawn) is the closure form without an
+    /// argument.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn foo(n: u64) -> u64 { n * 10 }
+    ///
+    /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
+    /// assert_eq!(pool.submit(foo, 5).result(), Ok(50));
+    /// assert_eq!(pool.spawn(|| foo(4)).result(), Ok(40));
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn submit<F, A, T>(&self, call: F, arg: A) -> Future<T>
+    where
+        F: FnOnce(A) -> T + Send + 'static,
+        A: Send + 'static,
+        T: Send + 'static,
+    {
+        Spawn::spawn(self, move || call(arg))
+    }
+
+    /// Schedules the closure `call` and returns the future of its result: the closure form of
+    /// Python's `submit` (a Rust method has one arity; `std::thread::spawn`, `rayon::spawn`
+    /// and `tokio::spawn` use the same name).
     ///
     /// From outside the pool the call goes to the shared queue; from one of the pool's own
     /// threads, to that thread's deque (where a waiting parent can run it). A panic in `call`
@@ -105,11 +133,11 @@ impl ThreadPoolExecutor {
     /// use cfut_core::{Error, Shutdown};
     ///
     /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
-    /// let failing = pool.submit(|| -> u8 { panic!("bad input") });
+    /// let failing = pool.spawn(|| -> u8 { panic!("bad input") });
     /// assert!(matches!(failing.result(), Err(Error::Panicked { message, .. }) if message == "bad input"));
-    /// assert_eq!(pool.submit(|| 1).result(), Ok(1), "the pool lives on");
+    /// assert_eq!(pool.spawn(|| 1).result(), Ok(1), "the pool lives on");
     /// pool.shutdown(Shutdown::new());
-    /// assert_eq!(pool.submit(|| 1).result(), Err(Error::Shutdown));
+    /// assert_eq!(pool.spawn(|| 1).result(), Err(Error::Shutdown));
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
     ///
@@ -118,18 +146,18 @@ impl ThreadPoolExecutor {
     /// ```compile_fail,E0277
     /// let pool = cfut_threads::ThreadPoolExecutor::new(1).unwrap();
     /// let shared = std::rc::Rc::new(5);
-    /// pool.submit(move || *shared + 1);
+    /// pool.spawn(move || *shared + 1);
     /// ```
     ///
     /// [`Error::Panicked`]: cfut_core::Error::Panicked
     /// [`Error::Shutdown`]: cfut_core::Error::Shutdown
     /// [`Error::Broken`]: cfut_core::Error::Broken
-    pub fn submit<F, T>(&self, call: F) -> Future<T>
+    pub fn spawn<F, T>(&self, call: F) -> Future<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        Submit::submit(self, call)
+        Spawn::spawn(self, call)
     }
 
     /// Python's `shutdown(wait, cancel_futures)`: stop accepting calls; with
@@ -146,8 +174,8 @@ impl ThreadPoolExecutor {
     ///
     /// let pool = cfut_threads::ThreadPoolExecutor::new(1)?;
     /// let (release, gate) = std::sync::mpsc::channel::<()>();
-    /// let running = pool.submit(move || gate.recv().is_ok());
-    /// let queued = pool.submit(|| 2);
+    /// let running = pool.spawn(move || gate.recv().is_ok());
+    /// let queued = pool.spawn(|| 2);
     /// while !running.is_running() { std::thread::yield_now(); }
     /// pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
     /// assert!(queued.is_cancelled());
@@ -182,7 +210,7 @@ impl ThreadPoolExecutor {
     /// ```
     /// let pool = cfut_threads::ThreadPoolExecutor::new(4)?;
     /// assert_eq!(pool.threads_started(), 0);
-    /// pool.submit(|| ()).result().unwrap();
+    /// pool.spawn(|| ()).result().unwrap();
     /// assert_eq!(pool.threads_started(), 1);
     /// # Ok::<(), cfut_threads::BuildError>(())
     /// ```
@@ -198,7 +226,7 @@ impl ThreadPoolExecutor {
     /// ```
     /// let pool = cfut_threads::ThreadPoolExecutor::new(2)?;
     /// assert_eq!(pool.idle_workers(), 0);
-    /// pool.submit(|| ()).result().unwrap();
+    /// pool.spawn(|| ()).result().unwrap();
     /// while pool.idle_workers() == 0 { std::thread::yield_now(); }
     /// assert_eq!(pool.idle_workers(), 1);
     /// # Ok::<(), cfut_threads::BuildError>(())

@@ -66,7 +66,7 @@ pub(crate) fn run(report: &mut Report) {
             Box::new(move || {
                 timed_ms(|| {
                     let futures: Vec<_> = (0..AS_COMPLETED_CALLS)
-                        .map(|i| pool.submit(move || black_box(i)))
+                        .map(|i| pool.spawn(move || black_box(i)))
                         .collect();
                     let drained = as_completed(futures).count();
                     assert_eq!(drained, AS_COMPLETED_CALLS);

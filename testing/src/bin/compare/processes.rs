@@ -28,6 +28,7 @@ use std::num::NonZeroUsize;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
+use cfut_combinators::MapExt;
 use cfut_core::{Future, Waiter};
 use cfut_processes::ProcessPoolExecutor;
 
@@ -264,7 +265,7 @@ fn cfut_map_chunked(pool: &ProcessPoolExecutor) -> f64 {
     let start = Instant::now();
     let chunk = NonZeroUsize::new(MAP_CHUNK).expect("non-zero");
     let mut n = 0_u64;
-    for value in pool.map(noop, 0..MAP_INPUTS, chunk) {
+    for value in pool.map(noop, 0..MAP_INPUTS).chunksize(chunk).eager() {
         assert_eq!(value, Ok(n));
         n += 1;
     }

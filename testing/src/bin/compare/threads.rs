@@ -145,7 +145,7 @@ fn submit_result(report: &mut Report) {
             "cfut",
             Box::new(|| {
                 per_call(|| {
-                    let futures: Vec<_> = (0..CALLS).map(|i| cfut.submit(move || i)).collect();
+                    let futures: Vec<_> = (0..CALLS).map(|i| cfut.spawn(move || i)).collect();
                     futures.into_iter().map(|f| f.result().unwrap()).sum()
                 })
             }),
@@ -225,7 +225,7 @@ fn round_trip(report: &mut Report) {
     let contenders: Vec<Contender<'_>> = vec![
         (
             "cfut",
-            Box::new(|| p50(|i| cfut.submit(move || i).result().unwrap())),
+            Box::new(|| p50(|i| cfut.spawn(move || i).result().unwrap())),
         ),
         (
             "rayon",
@@ -307,7 +307,7 @@ fn startup_shutdown(report: &mut Report) {
             Box::new(|| {
                 millis(|| {
                     let pool = cfut_pool();
-                    assert_eq!(pool.submit(|| 1).result(), Ok(1));
+                    assert_eq!(pool.spawn(|| 1).result(), Ok(1));
                     pool.shutdown(Shutdown::new()); // joins the threads
                 })
             }),
@@ -396,7 +396,7 @@ fn idle_cpu(report: &mut Report) {
         Box::new(|| {
             // A burst that keeps both workers busy, then one second of nothing.
             settle();
-            let futures: Vec<_> = (0..10_000).map(|i| cfut.submit(move || i)).collect();
+            let futures: Vec<_> = (0..10_000).map(|i| cfut.spawn(move || i)).collect();
             let sum: usize = futures.into_iter().map(|f| f.result().unwrap()).sum();
             assert_eq!(sum, 10_000 * 9_999 / 2);
             let before = cpu_time();

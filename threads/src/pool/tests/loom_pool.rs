@@ -6,15 +6,15 @@ use cfut_core::{Error, Shutdown};
 
 use crate::ThreadPoolExecutor;
 
-/// Submit and wait twice, then drop (which joins the worker). The first call starts the
+/// Spawn and wait twice, then drop (which joins the worker). The first call starts the
 /// worker; the second races it going to sleep. No lost wake-up on either side (the worker's
 /// sleep, the caller's wait), no hang in the join.
 #[test]
 fn submit_result_twice_drop() {
     loom::model(|| {
         let pool = ThreadPoolExecutor::new(1).unwrap();
-        assert_eq!(pool.submit(|| 7).result(), Ok(7));
-        assert_eq!(pool.submit(|| 8).result(), Ok(8));
+        assert_eq!(pool.spawn(|| 7).result(), Ok(7));
+        assert_eq!(pool.spawn(|| 8).result(), Ok(8));
         drop(pool);
     });
 }
@@ -25,8 +25,8 @@ fn submit_result_twice_drop() {
 fn cancelling_shutdown_vs_worker() {
     loom::model(|| {
         let pool = ThreadPoolExecutor::new(1).unwrap();
-        let first = pool.submit(|| 1);
-        let second = pool.submit(|| 2);
+        let first = pool.spawn(|| 1);
+        let second = pool.spawn(|| 2);
         pool.shutdown(Shutdown::new().cancel_pending(true));
         for (future, value) in [(first, 1), (second, 2)] {
             assert!(future.is_done());
@@ -35,6 +35,6 @@ fn cancelling_shutdown_vs_worker() {
                 Err(error) => assert_eq!(error, Error::Cancelled),
             }
         }
-        assert_eq!(pool.submit(|| 3).result(), Err(Error::Shutdown));
+        assert_eq!(pool.spawn(|| 3).result(), Err(Error::Shutdown));
     });
 }

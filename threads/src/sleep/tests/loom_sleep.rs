@@ -71,7 +71,7 @@ impl Pool {
     }
 }
 
-/// Submit vs park: the only worker goes to sleep while the call is pushed; it must wake.
+/// Spawn vs park: the only worker goes to sleep while the call is pushed; it must wake.
 #[test]
 fn submit_vs_park() {
     loom::model(|| {
@@ -109,7 +109,7 @@ fn two_submitters_one_sleeper() {
     });
 }
 
-/// Submit vs shutdown: a call accepted concurrently with shutdown is never stranded (the
+/// Spawn vs shutdown: a call accepted concurrently with shutdown is never stranded (the
 /// worker runs it before exiting), a refused one is reported refused, and the worker exits.
 #[test]
 fn submit_vs_shutdown() {

@@ -1,31 +1,43 @@
-//! The notebook this project grew from, in Rust: `map`, `submit` + `as_completed`, and the
-//! motivating case — hiding the latency of network I/O behind a thread pool.
+//! The notebook this project grew from, in Rust, through the `cfut` facade: `map`,
+//! `submit` + `as_completed`, the same on worker processes, and the motivating case — hiding
+//! the latency of network I/O behind a thread pool.
 //!
 //! ```text
-//! cargo run --example seed -p cfut-combinators
+//! cargo run --release --example seed
 //! ```
 //!
-//! 1. A `ThreadPoolExecutor` with 2 workers maps `foo` over 5, 4, 3, 2, 1: the results come in
-//!    input order, and the run takes about the critical path (0.8 s), not the sum (1.5 s).
-//! 2. The same calls through `submit` and `as_completed`: results in completion order.
-//! 3. The same calls on a `ProcessPoolExecutor` (their prints come from the worker
-//!    processes), then futures from both pools mixed in one `as_completed`.
-//! 4. A loopback HTTP server that answers each request after a fixed delay; 20 URLs fetched
-//!    one by one, then on 8 threads, with the measured speed-up.
+//! The Python notebook (12 lines) and its port (`main`'s first 12 statements, line for line):
+//!
+//! ```text
+//! def foo(n):                                       fn foo(n: u64) -> u64 {
+//!     print(f"starting {n}")                            println!("starting {n}");
+//!     time.sleep(n / 10)                                sleep(Duration::from_millis(100 * n));
+//!     print(f"end {n}")                                 println!("end {n}");
+//!     return n * 10                                     n * 10 }
+//! with ThreadPoolExecutor(2) as pool:               let pool = ThreadPoolExecutor::new(2)?;
+//!     print(list(pool.map(foo, [5, 4, 3, 2, 1])))   println!("{:?}", pool.map(foo, [5, 4, 3, 2, 1]).collect::<Result<Vec<_>, _>>()?);
+//! with ThreadPoolExecutor(2) as pool:               let pool = ThreadPoolExecutor::new(2)?;
+//!     fs = [pool.submit(foo, n) for n in [5, 4, 3, 2, 1]]
+//!                                                   let fs: Vec<_> = [5, 4, 3, 2, 1].map(|n| pool.submit(foo, n)).into();
+//!     for f in as_completed(fs):                    for f in as_completed(fs) {
+//!         print(f.result())                             println!("{}", f.result()?); }
+//! ```
+//!
+//! Then the same on a `ProcessPoolExecutor` (the prints come from the worker processes),
+//! futures of both pools in one `as_completed`, and 20 URLs fetched from a slow loopback
+//! HTTP server one by one and on 8 threads, with the measured speed-up.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::num::NonZeroUsize;
+use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use cfut_combinators::{MapExt, as_completed};
-use cfut_processes::ProcessPoolExecutor;
-use cfut_threads::ThreadPoolExecutor;
+use cfut::prelude::*;
 
 /// The seed's `foo`: announce, sleep `n` tenths of a second, announce, return `n × 10`.
 fn foo(n: u64) -> u64 {
     println!("starting {n}");
-    std::thread::sleep(Duration::from_millis(100 * n));
+    sleep(Duration::from_millis(100 * n));
     println!("end {n}");
     n * 10
 }
@@ -36,33 +48,28 @@ const SERVER_DELAY: Duration = Duration::from_millis(100);
 const URLS: usize = 20;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let inputs = [5, 4, 3, 2, 1];
-    let sum: u64 = inputs.iter().sum();
-
-    // 1. map: results in input order; the run takes about the critical path.
+    // 1. map: results in input order; the run takes about the critical path (0.8 s).
     println!("== 1. map on a ThreadPoolExecutor with 2 workers");
-    let pool = ThreadPoolExecutor::new(2)?;
     let start = Instant::now();
-    let results = pool.map(foo, inputs).collect::<Result<Vec<_>, _>>()?;
-    let took = start.elapsed();
+    let pool = ThreadPoolExecutor::new(2)?;
+    let results = pool
+        .map(foo, [5, 4, 3, 2, 1])
+        .collect::<Result<Vec<_>, _>>()?;
     println!("{results:?}");
     println!(
-        "took {:.2} s (the calls sum to {:.1} s; the critical path on 2 workers is 0.8 s)",
-        took.as_secs_f64(),
-        sum as f64 / 10.0
+        "took {:.2} s (the calls sum to 1.5 s; the critical path on 2 workers is 0.8 s)",
+        start.elapsed().as_secs_f64()
     );
     assert_eq!(results, [50, 40, 30, 20, 10]);
 
-    // 2. submit + as_completed: results in completion order.
+    // 2. submit + as_completed: results in completion order (calls start in submission
+    //    order, as in Python).
     println!("\n== 2. submit and as_completed");
-    let futures: Vec<_> = inputs
-        .iter()
-        .map(|&n| pool.submit(move || foo(n)))
-        .collect();
+    let fs: Vec<_> = [5, 4, 3, 2, 1].map(|n| pool.submit(foo, n)).into();
     let mut in_completion_order = Vec::new();
-    for future in as_completed(futures) {
-        let value = future.result()?;
-        println!("result {value}");
+    for f in as_completed(fs) {
+        let value = f.result()?;
+        println!("{value}");
         in_completion_order.push(value);
     }
     println!("in completion order: {in_completion_order:?}");
@@ -73,29 +80,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let processes = ProcessPoolExecutor::new(2)?;
     let start = Instant::now();
     let results = processes
-        .map(foo, inputs, NonZeroUsize::MIN)
+        .map(foo, [5, 4, 3, 2, 1])
         .collect::<Result<Vec<_>, _>>()?;
-    let took = start.elapsed();
     println!("{results:?}");
     println!(
         "took {:.2} s in worker processes {:?} (this process is {})",
-        took.as_secs_f64(),
+        start.elapsed().as_secs_f64(),
         processes.worker_pids(),
         std::process::id()
     );
     assert_eq!(results, [50, 40, 30, 20, 10]);
 
     println!("\n== 3b. futures from both pools in one as_completed");
-    let mut mixed = Vec::new();
-    for n in [3, 1] {
-        mixed.push(pool.submit(move || foo(n)));
-    }
-    for n in [4, 2] {
-        mixed.push(processes.submit(foo, n));
-    }
+    let mixed = vec![
+        pool.submit(foo, 3),
+        pool.submit(foo, 1),
+        processes.submit(foo, 4),
+        processes.submit(foo, 2),
+    ];
     let mut in_completion_order = Vec::new();
-    for future in as_completed(mixed) {
-        in_completion_order.push(future.result()?);
+    for f in as_completed(mixed) {
+        in_completion_order.push(f.result()?);
     }
     println!("threads and processes, in completion order: {in_completion_order:?}");
     let mut sorted = in_completion_order.clone();
