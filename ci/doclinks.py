@@ -15,7 +15,7 @@ import re
 import sys
 import urllib.parse
 
-OUR_CRATES = ("cfut", "cfut_core", "cfut_threads", "cfut_processes", "cfut_combinators",
+OUR_CRATES = ("compare", "cfut", "cfut_core", "cfut_threads", "cfut_processes", "cfut_combinators",
               "cfut_testing", "cfut_mpi", "cfut_bench")
 # Literal link syntax left in rendered text: `[name]`, `[`name`]`, `[path::to]` that rustdoc
 # did not turn into a link.

@@ -24,8 +24,8 @@
 //! `cfut-core` (in-process [`JobExecutor`] and portable [`CallExecutor`]).
 //!
 //! The crate also holds the loom models, proptest properties, CPython-derived tests, fault and
-//! load tests of the workspace (under `tests/`) and the `compare` benchmark (under `src/bin/`);
-//! `README.md` maps CPython's test suite onto them.
+//! load tests of the workspace (under `tests/`); `README.md` maps CPython's test suite onto
+//! them. The `compare` benchmark lives in its own package, `cfut-bench` (`bench/`).
 //!
 //! # Examples
 //!

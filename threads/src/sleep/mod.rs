@@ -54,7 +54,7 @@ mod tests;
 /// on the CPU (2^round pause instructions each, 127 in all); later rounds yield the CPU
 /// between looks. A caller blocked in `result()` needs several microseconds to wake up and
 /// submit its next call (6–13 µs measured on the 2-vCPU VM under load); a worker still awake
-/// then takes it without a futex wake-up. `idle_cpu_pct` in `compare threads` checks that
+/// then takes it without a futex wake-up. `idle_cpu_pct` in `cargo run --release -p cfut-bench --bin compare -- threads` checks that
 /// this leaves no measurable idle burn.
 #[cfg(not(cfut_loom))]
 const SEARCH_ROUNDS: u32 = 24;

@@ -1,0 +1,85 @@
+//! `recursive_fib` (s): fib(25) computed by recursion where every call runs its first half as
+//! a separate task and computes the second itself (242 785 calls, 121 392 tasks), on 2
+//! workers.
+//!
+//! cfut: `submit` the first half, compute the second, then `result()` the first (a worker
+//! waiting on a future runs queued work meanwhile); rayon: `rayon::join`. threadpool and
+//! Python's `ThreadPoolExecutor` are not measured: a call that blocks on another call of the
+//! same bounded pool deadlocks there once every worker waits. `serial` is the plain recursion
+//! on the calling thread; `ideal` is its time ÷ 2, in the same run.
+
+use std::sync::Arc;
+
+use cfut_threads::ThreadPoolExecutor;
+
+use super::seconds;
+use crate::peers::rayon_pool;
+use crate::report::{Contender, Report, Sample, median};
+
+const WORKERS: usize = 2;
+const N: u32 = 25;
+const FIB_N: u64 = 75_025;
+/// Calls of the recursion for fib(25): 2 × fib(26) − 1.
+const CALLS: usize = 242_785;
+
+fn fib_serial(n: u32) -> u64 {
+    if n < 2 {
+        return u64::from(n);
+    }
+    fib_serial(n - 1) + fib_serial(n - 2)
+}
+
+fn fib_cfut(pool: &Arc<ThreadPoolExecutor>, n: u32) -> u64 {
+    if n < 2 {
+        return u64::from(n);
+    }
+    let inner = Arc::clone(pool);
+    let first = pool.spawn(move || fib_cfut(&inner, n - 1));
+    let second = fib_cfut(pool, n - 2);
+    first.result().expect("fib call") + second
+}
+
+fn fib_rayon(n: u32) -> u64 {
+    if n < 2 {
+        return u64::from(n);
+    }
+    let (first, second) = rayon::join(|| fib_rayon(n - 1), || fib_rayon(n - 2));
+    first + second
+}
+
+pub(super) fn run(report: &mut Report) {
+    let cfut = Arc::new(ThreadPoolExecutor::new(WORKERS).expect("cfut pool"));
+    let rayon = rayon_pool(WORKERS);
+    let mut serial = Vec::new();
+    let contenders: Vec<Contender<'_>> = vec![
+        (
+            "cfut",
+            Box::new(|| {
+                seconds(CALLS, &FIB_N, || {
+                    let pool = Arc::clone(&cfut);
+                    cfut.spawn(move || fib_cfut(&pool, N))
+                        .result()
+                        .expect("fib")
+                })
+            }),
+        ),
+        (
+            "rayon",
+            Box::new(|| seconds(CALLS, &FIB_N, || rayon.install(|| fib_rayon(N)))),
+        ),
+        (
+            "serial",
+            Box::new(|| {
+                let sample = seconds(CALLS, &FIB_N, || fib_serial(std::hint::black_box(N)));
+                serial.push(sample.value);
+                sample
+            }),
+        ),
+    ];
+    report.measure("recursive_fib", contenders);
+    report.record(
+        "recursive_fib",
+        "ideal",
+        Sample::bare(median(serial) / WORKERS as f64),
+    );
+}
