@@ -50,6 +50,7 @@
 //! deadline passed) marks the calls no runner started as gone; runners stop at them.
 //! `group/tests/loom_group.rs` model-checks these races.
 
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 
 use cfut_core::{Error, Future, Job, JobExecutor, Promise, promise};
@@ -317,8 +318,10 @@ pub(crate) trait Outcomes<T> {
     /// Blocks until call `index` is done or `deadline` passes; `false` if it passed first.
     #[cfg(not(cfut_loom))]
     fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool;
-    /// Takes the outcome of call `index` if it is done.
-    fn try_take(&self, index: usize) -> Option<Result<T, Error>>;
+    /// Moves the outcomes of the calls from `index` on that are done, up to the first that
+    /// is not, to the back of `ready`; how many it moved. (One lock for a run of done calls:
+    /// the `map` then yields them without touching the group.)
+    fn take_ready(&self, index: usize, ready: &mut VecDeque<Result<T, Error>>) -> usize;
     /// Takes the outcome of call `index`, which is done. A call that is not (the `map`
     /// cancelled it) gives [`Error::Cancelled`].
     fn take(&self, index: usize) -> Result<T, Error>;
@@ -345,16 +348,30 @@ impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
         })
     }
 
-    fn try_take(&self, index: usize) -> Option<Result<T, Error>> {
+    fn take_ready(&self, index: usize, ready: &mut VecDeque<Result<T, Error>>) -> usize {
         let mut inbox = self.inbox.lock();
         if inbox.received[index].is_none() {
             self.receive(&mut inbox);
         }
-        Some(inbox.received[index].take()?.map_err(|error| *error))
+        let before = ready.len();
+        for outcome in inbox.received[index..].iter_mut() {
+            match outcome.take() {
+                Some(outcome) => ready.push_back(outcome.map_err(|error| *error)),
+                None => break,
+            }
+        }
+        ready.len() - before
     }
 
     fn take(&self, index: usize) -> Result<T, Error> {
-        self.try_take(index).unwrap_or(Err(Error::Cancelled))
+        let mut inbox = self.inbox.lock();
+        if inbox.received[index].is_none() {
+            self.receive(&mut inbox);
+        }
+        match inbox.received[index].take() {
+            Some(outcome) => outcome.map_err(|error| *error),
+            None => Err(Error::Cancelled),
+        }
     }
 
     fn cancel(&self) {

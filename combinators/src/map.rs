@@ -696,8 +696,9 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// If the front unit is a group: takes its next call's outcome if that call is done (or
-    /// in any case, with `done`: the caller waited for it).
+    /// If the front unit is a group: takes its next call's outcome if that call is done,
+    /// with those of the done calls right after it (into `current`, yielded next); or in
+    /// any case, with `done` (the caller waited for it), that call's outcome alone.
     #[cfg(not(cfut_loom))]
     fn take_from_group(&mut self, done: bool) -> Option<Result<T, Error>> {
         let Some(Unit::Group {
@@ -709,15 +710,18 @@ impl<'a, A, T> Map<'a, A, T> {
             return None;
         };
         let outcome = if done {
-            outcomes.take(*next)
+            *next += 1;
+            self.in_flight -= 1;
+            outcomes.take(*next - 1)
         } else {
-            outcomes.try_take(*next)?
+            let taken = outcomes.take_ready(*next, &mut self.current);
+            *next += taken;
+            self.in_flight -= taken;
+            self.current.pop_front()?
         };
-        *next += 1;
         if next == end {
             self.queue.pop_front();
         }
-        self.in_flight -= 1;
         Some(outcome)
     }
 
