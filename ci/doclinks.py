@@ -17,9 +17,12 @@ import urllib.parse
 
 OUR_CRATES = ("compare", "cfut", "cfut_core", "cfut_threads", "cfut_processes", "cfut_combinators",
               "cfut_testing", "cfut_mpi", "cfut_bench")
-# Literal link syntax left in rendered text: `[name]`, `[`name`]`, `[path::to]` that rustdoc
-# did not turn into a link.
-LITERAL_LINK = re.compile(r"(?<!#)\[(?:<code>)?(?:cfut_\w+::)?[A-Za-z_][\w:]*(?:</code>)?\]")
+# Literal link syntax left in rendered text, which rustdoc did not turn into a link:
+# `[`Name`]` (brackets around code) and, outside code, `[cfut_core::Future]` or `[Future]`.
+# Slices in code (`[u8]`) and attributes (`#[non_exhaustive]`) are not links.
+CODE_IN_BRACKETS = re.compile(r"\[<code>[^<]*</code>\]")
+CODE = re.compile(r"<code>.*?</code>", re.S)
+BARE_LINK = re.compile(r"(?<![#\w])\[(?:cfut_\w+::[\w:]+|[A-Z]\w*(?:::\w+)*)\]")
 
 
 class Page(html.parser.HTMLParser):
@@ -74,7 +77,9 @@ def main():
                 # Rendered prose only: the docblocks' HTML, code blocks excluded.
                 for block in re.findall(r'<div class="docblock[^"]*">(.*?)</div>', source, re.S):
                     prose = re.sub(r"<pre.*?</pre>", "", block, flags=re.S)
-                    for literal in LITERAL_LINK.findall(prose):
+                    literals = CODE_IN_BRACKETS.findall(prose)
+                    literals += BARE_LINK.findall(CODE.sub("", prose))
+                    for literal in literals:
                         problems.append(f"{path}: unresolved link text {literal}")
     if pages == 0:
         print(f"doclinks: no pages of our crates under {root}", file=sys.stderr)

@@ -64,7 +64,29 @@
 //! # Features
 //!
 //! - `processes` (default, Linux only): [`ProcessPoolExecutor`].
-//! - `progress`: `.progress()` on `map` and `as_completed` draws a tqdm-style bar.
+//! - `progress`: `.progress()` on `map` and `as_completed` draws a tqdm-style bar
+//!   (`.progress().label("hashing")` names it); the last line stays on screen.
+//! - `async`: for async code under any runtime, `as_completed(fs).into_stream()` is a
+//!   `futures_core::Stream` of the futures in completion order, and
+//!   `wait_async` a future of `(done, not_done)`; both are woken by
+//!   the completions, never by polling.
+//!
+//! ```
+//! # #[cfg(feature = "async")] {
+//! use cfut::prelude::*;
+//! use futures::StreamExt;
+//!
+//! let pool = ThreadPoolExecutor::new(2)?;
+//! let futures: Vec<_> = (1..=3).map(|n| pool.submit(|n: u64| n * n, n)).collect();
+//! let total: u64 = futures::executor::block_on(
+//!     as_completed(futures).into_stream().map(|f| f.result().unwrap()).collect::<Vec<_>>(),
+//! )
+//! .into_iter()
+//! .sum();
+//! assert_eq!(total, 14);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -85,9 +107,15 @@ pub use cfut_core as core;
 pub use cfut_processes as processes;
 pub use cfut_threads as threads;
 
+#[cfg(feature = "progress")]
+#[cfg_attr(docsrs, doc(cfg(feature = "progress")))]
+pub use cfut_combinators::Progress;
 pub use cfut_combinators::{
     AsCompleted, DoneAndNotDone, Map, MapError, MapExt, ReturnWhen, as_completed, wait,
 };
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use cfut_combinators::{AsCompletedStream, WaitAsync, wait_async};
 pub use cfut_core::{Error, Exit, Future, Shutdown, Spawn, State, Submit};
 #[cfg(all(feature = "processes", target_os = "linux"))]
 pub use cfut_processes::ProcessPoolExecutor;
@@ -98,7 +126,7 @@ pub use cfut_threads::ThreadPoolExecutor;
 /// The executors, [`Future`], [`Error`],
 /// [`Shutdown`], the `submit`/`spawn`/`map` methods (their traits
 /// [`Submit`], [`Spawn`], [`MapExt`]), and
-/// `as_completed`, `wait` and [`ReturnWhen`].
+/// `as_completed`, `wait` and [`ReturnWhen`]; with the `async` feature, `wait_async` too.
 ///
 /// # Examples
 ///
@@ -112,6 +140,8 @@ pub use cfut_threads::ThreadPoolExecutor;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub mod prelude {
+    #[cfg(feature = "async")]
+    pub use cfut_combinators::wait_async;
     pub use cfut_combinators::{MapExt, ReturnWhen, as_completed, wait};
     pub use cfut_core::{Error, Future, Shutdown, Spawn, Submit};
     #[cfg(all(feature = "processes", target_os = "linux"))]

@@ -103,13 +103,14 @@ fn as_completed_over_mixed_pools() -> Result<(), Box<dyn std::error::Error>> {
 #[test]
 fn scoped_submit_borrows_a_local_vec() -> Result<(), Box<dyn std::error::Error>> {
     let pool = ThreadPoolExecutor::new(2)?;
-    let words = vec![String::from("alpha"), String::from("beta")];
+    let mut words = vec![String::from("alpha"), String::from("beta")];
     let lengths = pool.scope(|s| {
         let first = s.spawn(|| words[0].len());
         let second = s.submit(|w: &String| w.len(), &words[1]);
         (first.result(), second.result())
     });
     assert_eq!(lengths, (Ok(5), Ok(4)));
-    assert_eq!(words.len(), 2, "still ours after the scope");
+    words.push(String::from("gamma"));
+    assert_eq!(words.len(), 3, "still ours, mutably, after the scope");
     Ok(())
 }

@@ -117,8 +117,10 @@ impl<F: Waitable> AsCompleted<F> {
         self.tracker.take_remaining()
     }
 
-    /// Shows a progress bar (count, rate, ETA) on stderr while iterating, if stderr is a
-    /// terminal; silent otherwise. Only available when the `indicatif` feature is activated.
+    /// Shows a tqdm-style progress bar (percentage, count, elapsed and remaining time, rate
+    /// in calls/s; name it with [`Progress::label`](crate::Progress::label)) on stderr while
+    /// iterating, if stderr is a terminal; silent otherwise. The last line stays on screen.
+    /// Only available when the `indicatif` feature is activated.
     ///
     /// # Examples
     ///
@@ -134,6 +136,29 @@ impl<F: Waitable> AsCompleted<F> {
     pub fn progress(self) -> crate::Progress<Self> {
         let total = self.tracker.remaining as u64;
         crate::Progress::new(self, Some(total))
+    }
+
+    /// The same futures as an async [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html), for async code: see
+    /// [`AsCompletedStream`](crate::AsCompletedStream). Only available when the `async`
+    /// feature is activated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Future;
+    /// use cfut_combinators::as_completed;
+    /// use futures::StreamExt;
+    ///
+    /// let futures = vec![Future::from_result(Ok(1)), Future::from_result(Ok(2))];
+    /// let values: Vec<u32> = futures::executor::block_on(
+    ///     as_completed(futures).into_stream().map(|f| f.result().unwrap()).collect(),
+    /// );
+    /// assert_eq!(values, [1, 2]);
+    /// ```
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub fn into_stream(self) -> crate::AsCompletedStream<F> {
+        crate::AsCompletedStream::new(self.tracker)
     }
 }
 
@@ -198,8 +223,10 @@ impl<F: Waitable> AsCompletedTimeout<F> {
         self.tracker.take_remaining()
     }
 
-    /// Shows a progress bar (count, rate, ETA) on stderr while iterating, if stderr is a
-    /// terminal; silent otherwise. Only available when the `indicatif` feature is activated.
+    /// Shows a tqdm-style progress bar (percentage, count, elapsed and remaining time, rate
+    /// in calls/s; name it with [`Progress::label`](crate::Progress::label)) on stderr while
+    /// iterating, if stderr is a terminal; silent otherwise. The last line stays on screen.
+    /// Only available when the `indicatif` feature is activated.
     ///
     /// # Examples
     ///
@@ -317,14 +344,14 @@ impl fmt::Display for UnfinishedError {
 impl std::error::Error for UnfinishedError {}
 
 /// The shared machinery: the futures not yet yielded, the ready queue and the waiter.
-struct Tracker<F: Waitable> {
+pub(crate) struct Tracker<F: Waitable> {
     /// `None` once yielded (so the iterator keeps no reference to it, bpo-27144).
     slots: Vec<Option<F>>,
     /// Indices of done futures not yet yielded, in the order to yield them.
     ready: VecDeque<usize>,
     /// Futures not yet yielded.
-    remaining: usize,
-    total: usize,
+    pub(crate) remaining: usize,
+    pub(crate) total: usize,
     waiter: Waiter,
     /// Scratch space for the tokens the waiter hands over.
     tokens: Vec<usize>,
@@ -360,7 +387,10 @@ impl<F: Waitable> Tracker<F> {
     }
 
     /// The next future to yield; `sleep` blocks until tokens are ready (`false`: deadline).
-    fn next_with(&mut self, mut sleep: impl FnMut(&Waiter, &mut Vec<usize>) -> bool) -> Option<F> {
+    pub(crate) fn next_with(
+        &mut self,
+        mut sleep: impl FnMut(&Waiter, &mut Vec<usize>) -> bool,
+    ) -> Option<F> {
         loop {
             if let Some(index) = self.ready.pop_front() {
                 let future = self.slots[index].take();
@@ -381,7 +411,7 @@ impl<F: Waitable> Tracker<F> {
         }
     }
 
-    fn take_remaining(&mut self) -> Vec<F> {
+    pub(crate) fn take_remaining(&mut self) -> Vec<F> {
         self.unwatch_all();
         self.remaining = 0;
         self.ready.clear();

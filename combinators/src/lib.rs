@@ -34,6 +34,11 @@
 //! - *wait*: [`wait`] and [`wait_timeout`] split futures into done and not done, per
 //!   [`ReturnWhen`]; a timeout is not an error.
 //!
+//! - *async*: with the `async` feature, [`AsCompleted::into_stream`] gives an
+//!   [`AsCompletedStream`] (a `futures_core::Stream`) and [`wait_async`] a future of the
+//!   `(done, not_done)` split, for async code under any runtime; both are woken by the
+//!   futures' completions, never by polling.
+//!
 //! Futures of different result types go into one `wait`/`as_completed` through the
 //! type-erased [`AnyFuture`](cfut_core::AnyFuture) view; see [`Waitable`].
 //!
@@ -79,8 +84,10 @@
 //! # Progress bars
 //!
 //! With the `indicatif` feature, `.progress()` on a map or an `as_completed` iterator shows a
-//! bar with count, rate and ETA on stderr when it is a terminal (tqdm's
-//! `thread_map`/`process_map`), and nothing otherwise.
+//! tqdm-style bar on stderr when it is a terminal (tqdm's `thread_map`/`process_map`), and
+//! nothing otherwise: `.progress().label("hashing")` draws
+//! `hashing:  45%|████▌     | 45/100 [1.2s<1.4s, 38.2 calls/s]`, and the last line stays on
+//! screen when the iterator ends. See [`Progress`].
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -92,6 +99,8 @@
 #![cfg_attr(cfut_loom, allow(dead_code, unreachable_pub))]
 
 mod as_completed;
+#[cfg(feature = "async")]
+mod as_completed_stream;
 mod group;
 mod loom;
 mod map;
@@ -99,15 +108,21 @@ mod map;
 mod progress;
 mod submitter;
 mod wait;
+#[cfg(feature = "async")]
+mod wait_async;
 mod waitable;
 
 pub use crate::as_completed::{AsCompleted, UnfinishedError, as_completed};
 #[cfg(not(cfut_loom))]
 pub use crate::as_completed::{AsCompletedTimeout, as_completed_timeout};
+#[cfg(feature = "async")]
+pub use crate::as_completed_stream::AsCompletedStream;
 pub use crate::map::{CallMapExt, Map, MapError, MapExt, map};
 #[cfg(feature = "indicatif")]
 pub use crate::progress::Progress;
 #[cfg(not(cfut_loom))]
 pub use crate::wait::wait_timeout;
 pub use crate::wait::{DoneAndNotDone, ReturnWhen, wait};
+#[cfg(feature = "async")]
+pub use crate::wait_async::{WaitAsync, wait_async};
 pub use crate::waitable::Waitable;

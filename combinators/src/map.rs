@@ -564,8 +564,10 @@ impl<'a, A, T> Map<'a, A, T> {
         self
     }
 
-    /// Shows a progress bar (count, rate and, for inputs of known length, ETA) on stderr
-    /// while iterating, if stderr is a terminal; silent otherwise. Only available when the
+    /// Shows a tqdm-style progress bar (count, elapsed time and rate in calls/s, and for
+    /// inputs of known length the percentage and remaining time; name it with
+    /// [`Progress::label`](crate::Progress::label)) on stderr while iterating, if stderr is a
+    /// terminal; silent otherwise. The last line stays on screen. Only available when the
     /// `indicatif` feature is activated.
     ///
     /// # Examples

@@ -156,47 +156,81 @@ fn block<F: Waitable>(
     return_when: ReturnWhen,
     mut sleep: impl FnMut(&Waiter, &mut Vec<usize>) -> bool,
 ) {
-    let states = || futures.iter().map(|f| f.as_any_future().state());
-    if satisfied(return_when, states()) {
+    let Some(mut watch) = Watch::start(futures, return_when) else {
         return;
-    }
-    let waiter = Waiter::new();
-    let mut pending = 0_usize;
-    for (index, future) in futures.iter().enumerate() {
-        let future = future.as_any_future();
-        if !future.is_done() {
-            future.watch(&waiter, index);
-            pending += 1;
-        }
-    }
-    let mut ready = Vec::new();
-    while pending > 0 {
-        ready.clear();
-        if !sleep(&waiter, &mut ready) {
-            break;
-        }
-        pending -= ready.len();
-        let done_now = ready
-            .iter()
-            .map(|&index| futures[index].as_any_future().state());
-        let stop = match return_when {
-            ReturnWhen::FirstCompleted => true,
-            ReturnWhen::FirstException => done_now.into_iter().any(|s| s == State::Failed),
-            ReturnWhen::AllCompleted => false,
-        };
-        if stop {
+    };
+    while sleep(&watch.waiter, &mut watch.tokens) {
+        if watch.absorb(futures, return_when) {
             break;
         }
     }
-    if pending > 0 {
-        for future in futures {
-            future.as_any_future().unwatch(&waiter);
+    watch.stop(futures);
+}
+
+/// A wait in progress: one any-of-N waiter registered on the futures that were not done.
+/// Shared by the blocking [`wait`]/[`wait_timeout`] and the async `wait_async`.
+pub(crate) struct Watch {
+    pub(crate) waiter: Waiter,
+    /// Registered futures whose token has not come yet.
+    pending: usize,
+    /// Tokens the waiter handed over and `absorb` has not looked at yet.
+    pub(crate) tokens: Vec<usize>,
+}
+
+impl Watch {
+    /// Registers a waiter on every future not done, or `None` if the states alone satisfy
+    /// `return_when` already.
+    pub(crate) fn start<F: Waitable>(futures: &[F], return_when: ReturnWhen) -> Option<Self> {
+        if satisfied(
+            return_when,
+            futures.iter().map(|f| f.as_any_future().state()),
+        ) {
+            return None;
+        }
+        let waiter = Waiter::new();
+        let mut pending = 0_usize;
+        for (index, future) in futures.iter().enumerate() {
+            let future = future.as_any_future();
+            if !future.is_done() {
+                future.watch(&waiter, index);
+                pending += 1;
+            }
+        }
+        Some(Watch {
+            waiter,
+            pending,
+            tokens: Vec::new(),
+        })
+    }
+
+    /// Takes in the tokens handed over; `true` once `return_when` holds.
+    pub(crate) fn absorb<F: Waitable>(&mut self, futures: &[F], return_when: ReturnWhen) -> bool {
+        self.pending -= self.tokens.len();
+        let failed = self
+            .tokens
+            .drain(..)
+            .any(|index| futures[index].as_any_future().state() == State::Failed);
+        self.pending == 0
+            || match return_when {
+                ReturnWhen::FirstCompleted => true,
+                ReturnWhen::FirstException => failed,
+                ReturnWhen::AllCompleted => false,
+            }
+    }
+
+    /// Unregisters the waiter from the futures whose token has not come.
+    pub(crate) fn stop<F: Waitable>(&mut self, futures: &[F]) {
+        if self.pending > 0 {
+            for future in futures {
+                future.as_any_future().unwatch(&self.waiter);
+            }
+            self.pending = 0;
         }
     }
 }
 
 /// Splits by the state now. Done is monotonic, so everything in `done` really is done.
-fn partition<F: Waitable>(futures: Vec<F>) -> DoneAndNotDone<F> {
+pub(crate) fn partition<F: Waitable>(futures: Vec<F>) -> DoneAndNotDone<F> {
     futures
         .into_iter()
         .partition(|f| f.as_any_future().is_done())

@@ -30,3 +30,14 @@ fn iterators_over_sendable_futures_are_send() {
     send::<AsCompleted<Box<dyn AnyFuture + Send>>>();
     send::<DoneAndNotDone<Box<dyn AnyFuture + Send>>>();
 }
+
+/// `tokio::spawn` and multi-threaded executors need `Send` futures and streams.
+#[cfg(feature = "async")]
+#[test]
+fn async_types_over_sendable_futures_are_send() {
+    use cfut_combinators::{AsCompletedStream, WaitAsync};
+    send_sync::<AsCompletedStream<Future<u8>>>();
+    send_sync::<WaitAsync<Future<String>>>();
+    send::<AsCompletedStream<Box<dyn AnyFuture + Send>>>();
+    send::<WaitAsync<Box<dyn AnyFuture + Send>>>();
+}

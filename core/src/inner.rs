@@ -95,6 +95,13 @@ const SLOT_FULL: u16 = 256;
 /// Every bit that records a registration rather than where the future is in its life.
 const REGISTRATION: u16 = PARTIES | SLOT_BUSY | SLOT_FULL;
 
+/// Wakes the async poller of a waiter that a future told (see `WaiterShared::notify`).
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
 /// A done-callback: sees the outcome by reference.
 pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'static>;
 
@@ -350,7 +357,7 @@ impl<T> Inner<T> {
                 Ordering::Relaxed,
             ) {
                 Ok(previous) => {
-                    self.serve_slot_if_full(previous);
+                    wake(self.serve_slot_if_full(previous));
                     return;
                 }
                 Err(actual) => current = actual,
@@ -365,12 +372,15 @@ impl<T> Inner<T> {
                 // `DONE` under the lock and then sleeps is counted in `sleepers` before we
                 // look at it. Without callbacks, `READY` and `DONE` are set together.
                 let previous = self.state.fetch_or(flags | READY | DONE, Ordering::AcqRel);
-                self.serve_slot_if_full(previous);
                 // Waiters are told under our lock, so that `unwatch` (which takes it) is final:
                 // once it returns, no token of this future can still arrive. The lock order is
-                // future → waiter; a waiter never takes a future's lock.
+                // future → waiter; a waiter never takes a future's lock. The wakers of async
+                // pollers of those waiters are woken after the lock is released: waking may
+                // drop a task whose stream then unwatches this very future.
+                let mut wakers = Vec::new();
+                wakers.extend(self.serve_slot_if_full(previous));
                 for (waiter, token) in parties.take_watchers() {
-                    waiter.notify(token);
+                    wakers.extend(waiter.notify(token));
                 }
                 let waker = parties.waker.take();
                 let sleepers = parties.sleepers;
@@ -379,6 +389,9 @@ impl<T> Inner<T> {
                     self.condvar.notify_all();
                 }
                 if let Some(waker) = waker {
+                    waker.wake();
+                }
+                for waker in wakers {
                     waker.wake();
                 }
                 return;
@@ -549,7 +562,7 @@ impl<T> Inner<T> {
                     // SAFETY: `SLOT_BUSY` gives this thread the slot alone (see `release_slot`).
                     self.slot
                         .with_mut(|slot| unsafe { *slot = Some((Arc::clone(waiter), token)) });
-                    self.release_slot();
+                    wake(self.release_slot());
                     return;
                 }
                 Err(actual) => current = actual,
@@ -562,23 +575,24 @@ impl<T> Inner<T> {
                 return;
             }
         }
-        waiter.notify(token);
+        wake(waiter.notify(token));
     }
 
     /// Releases the inline slot held with `SLOT_BUSY`: publishes the registration it holds
     /// (`SLOT_FULL`), or, if the future was published `DONE` meanwhile (a resolver leaves a
-    /// busy slot alone), serves it here.
-    fn release_slot(&self) {
+    /// busy slot alone), serves it here and returns the waker to wake (see `notify`).
+    #[must_use = "the returned waker must be woken"]
+    fn release_slot(&self) -> Option<Waker> {
         // SAFETY: the caller holds `SLOT_BUSY`.
         let full = self.slot.with(|slot| unsafe { (*slot).is_some() });
         let mut current = self.state.load(Ordering::Acquire);
         loop {
             if current & DONE != 0 {
                 // SAFETY: as above; the resolver never touches a busy slot.
-                unsafe { self.deliver_slot() };
+                let waker = unsafe { self.deliver_slot() };
                 // ORDERING: `Release` hands the (empty) slot to the next party.
                 self.state.fetch_and(!SLOT_BUSY, Ordering::Release);
-                return;
+                return waker;
             }
             let released = (current & !SLOT_BUSY) | if full { SLOT_FULL } else { 0 };
             // ORDERING: `Release` publishes the slot's contents to the resolver or the next
@@ -589,7 +603,7 @@ impl<T> Inner<T> {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return,
+                Ok(_) => return None,
                 Err(actual) => current = actual,
             }
         }
@@ -597,32 +611,35 @@ impl<T> Inner<T> {
 
     /// Serves the inline slot if `previous`, the state word before this resolver published
     /// `DONE`, says it was full: the resolver owns it from then on. A busy slot is left to
-    /// its holder, which sees `DONE` when it releases it.
-    fn serve_slot_if_full(&self, previous: u16) {
+    /// its holder, which sees `DONE` when it releases it. Returns the waker to wake (see
+    /// `notify`), once the slot is let go.
+    #[must_use = "the returned waker must be woken"]
+    fn serve_slot_if_full(&self, previous: u16) -> Option<Waker> {
         if previous & SLOT_FULL == 0 {
-            return;
+            return None;
         }
         // SAFETY: `SLOT_FULL` without `SLOT_BUSY` was in the state this resolver replaced
         // with `DONE`, so no party can claim the slot any more (claims need neither bit and
         // no `READY`): it is the resolver's until it clears `SLOT_FULL`.
-        unsafe { self.deliver_slot() };
+        let waker = unsafe { self.deliver_slot() };
         // ORDERING: `Release`: an `unwatch` waiting for this bit to clear then knows the
         // token was delivered.
         self.state.fetch_and(!SLOT_FULL, Ordering::Release);
+        waker
     }
 
-    /// Empties the inline slot and hands its token, if any, to its waiter.
+    /// Empties the inline slot and hands its token, if any, to its waiter; returns the
+    /// waker to wake once the slot is let go (see `notify`).
     ///
     /// # Safety
     ///
     /// The caller owns the slot: it holds `SLOT_BUSY`, or it is the resolver that published
     /// `DONE` over `SLOT_FULL`.
-    unsafe fn deliver_slot(&self) {
+    #[must_use = "the returned waker must be woken"]
+    unsafe fn deliver_slot(&self) -> Option<Waker> {
         // SAFETY: by this method's contract no other thread touches the slot.
         let watcher = self.slot.with_mut(|slot| unsafe { (*slot).take() });
-        if let Some((waiter, token)) = watcher {
-            waiter.notify(token);
-        }
+        watcher.and_then(|(waiter, token)| waiter.notify(token))
     }
 
     /// Removes `waiter`'s registration from the inline slot, if it is there; once this
@@ -661,8 +678,9 @@ impl<T> Inner<T> {
         } else {
             None
         };
-        self.release_slot();
+        let waker = self.release_slot();
         drop(removed);
+        wake(waker);
     }
 
     /// Tells the resolver to take the lock (sets `PARTIES`) and returns the state word as it

@@ -1,9 +1,10 @@
 //! The any-of-N waiter that `wait` and `as_completed` block on.
 
 use std::fmt;
+use std::task::{Context, Poll, Waker};
 
 use crate::help;
-use crate::loom::sync::atomic::{AtomicUsize, Ordering, fence};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use crate::loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 use crate::spin;
 use crate::tokens::Tokens;
@@ -18,7 +19,8 @@ use crate::tokens::Tokens;
 /// O(1) per future; completions on several threads hand over their tokens without a lock.
 ///
 /// This is the primitive under `wait` and `as_completed` (CPython's `_Waiter`); it is public
-/// so that other combinators and backends can build on it.
+/// so that other combinators and backends can build on it. Async code waits on it with
+/// [`Waiter::poll_into`] instead, which registers the task's waker rather than blocking.
 ///
 /// # Examples
 ///
@@ -61,40 +63,82 @@ pub struct Waiter {
 /// holding the lock until the wait releases it. At least one side sees the other, so a token
 /// is never left queued while its waiter sleeps; and a notifier that saw a sleeper takes the
 /// lock only after that sleeper waits. `src/tests/loom_waiter.rs` model-checks it.
+///
+/// An async poller ([`Waiter::poll_into`]) is the same pair with a waker instead of a
+/// sleeping thread: it stores its waker and sets `polled` under the lock, issues
+/// `fence(SeqCst)`, and looks at the queue once more; a notifier that reads `polled` after
+/// its push-and-fence takes the waker out under the lock and hands it back to its caller,
+/// which wakes it once it holds no lock of its own (waking may run the task's code, or drop
+/// the task and with it the stream that watches the future whose lock the completing thread
+/// holds). `src/tests/loom_waiter_poll.rs` model-checks it.
 pub(crate) struct WaiterShared {
     tokens: Tokens,
     /// Threads in `wait_into`/`wait_deadline_into` counted as sleeping (a `Waiter` is
     /// `Sync`). Changed only under `sleep`'s lock; read without it by notifiers.
     sleeping: AtomicUsize,
-    sleep: Mutex<Signalled>,
+    /// An async poller's waker is stored in `sleep`. Changed only under `sleep`'s lock; read
+    /// without it by notifiers.
+    polled: AtomicBool,
+    sleep: Mutex<Sleep>,
     condvar: Condvar,
 }
 
-/// Sleepers already sent a wake-up that they have not consumed yet. Completions that arrive
-/// while the woken thread is still getting up add their token without another system call.
-/// Every thread that wakes, for whatever reason, consumes one, so the count can only err
-/// towards an extra wake-up, never a lost one.
-struct Signalled(usize);
+/// What `WaiterShared::sleep` guards.
+struct Sleep {
+    /// Sleepers already sent a wake-up that they have not consumed yet. Completions that
+    /// arrive while the woken thread is still getting up add their token without another
+    /// system call. Every thread that wakes, for whatever reason, consumes one, so the count
+    /// can only err towards an extra wake-up, never a lost one.
+    signalled: usize,
+    /// The waker of the last async poll that found no token (`polled` says it is there).
+    waker: Option<Waker>,
+}
 
 impl WaiterShared {
-    /// Called by a future when it is done.
-    pub(crate) fn notify(&self, token: usize) {
+    /// Called by a future when it is done. Returns the waker of an async poller to wake:
+    /// the caller wakes it once it holds no lock (see the implementation description).
+    #[must_use = "the returned waker must be woken"]
+    pub(crate) fn notify(&self, token: usize) -> Option<Waker> {
         self.tokens.push(token);
-        // The notifier's half of the Dekker pair: the push is ordered before the read.
+        // The notifier's half of the Dekker pair: the push is ordered before the reads.
         fence(Ordering::SeqCst);
-        if self.sleeping.load(Ordering::SeqCst) == 0 {
-            return;
+        let polled = self.polled.load(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) == 0 && !polled {
+            return None;
         }
-        let mut signalled = self.sleep.lock();
+        let mut sleep = self.sleep.lock();
         // One token is enough to release one sleeper (it takes every ready token).
-        let wake = self.sleeping.load(Ordering::SeqCst) > signalled.0;
+        let wake = self.sleeping.load(Ordering::SeqCst) > sleep.signalled;
         if wake {
-            signalled.0 += 1;
+            sleep.signalled += 1;
         }
-        drop(signalled);
+        let waker = if self.polled.load(Ordering::SeqCst) {
+            self.polled.store(false, Ordering::SeqCst);
+            sleep.waker.take()
+        } else {
+            None
+        };
+        drop(sleep);
         if wake {
             self.condvar.notify_one();
         }
+        waker
+    }
+
+    /// The poller's side: stores `waker` to be woken by the next token, then looks at the
+    /// queue once more; `true` if tokens are there (the waker may then be woken needlessly
+    /// later, which the `Waker` contract allows).
+    fn register_waker(&self, waker: &Waker) -> bool {
+        let mut sleep = self.sleep.lock();
+        match &sleep.waker {
+            Some(old) if old.will_wake(waker) => {}
+            _ => sleep.waker = Some(waker.clone()),
+        }
+        self.polled.store(true, Ordering::SeqCst);
+        drop(sleep);
+        // The poller's half of the Dekker pair: registered before the last look.
+        fence(Ordering::SeqCst);
+        self.has_tokens()
     }
 
     fn has_tokens(&self) -> bool {
@@ -103,19 +147,19 @@ impl WaiterShared {
 
     /// Blocks until there may be tokens; returns at once if tokens are queued.
     fn sleep_until_tokens(&self) {
-        self.sleep_with(|signalled| (self.condvar.wait(signalled), true));
+        self.sleep_with(|guard| (self.condvar.wait(guard), true));
     }
 
     /// Like [`sleep_until_tokens`](Self::sleep_until_tokens), but `false` if `deadline` had
     /// passed before it could wait.
     #[cfg(not(cfut_loom))]
     fn sleep_until_tokens_or(&self, deadline: std::time::Instant) -> bool {
-        self.sleep_with(|signalled| {
+        self.sleep_with(|guard| {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                (signalled, false)
+                (guard, false)
             } else {
-                (self.condvar.wait_timeout(signalled, left).0, true)
+                (self.condvar.wait_timeout(guard, left).0, true)
             }
         })
     }
@@ -125,23 +169,23 @@ impl WaiterShared {
     /// did not block. Returns that flag (`true` if tokens were already there).
     fn sleep_with(
         &self,
-        wait: impl FnOnce(MutexGuard<'_, Signalled>) -> (MutexGuard<'_, Signalled>, bool),
+        wait: impl FnOnce(MutexGuard<'_, Sleep>) -> (MutexGuard<'_, Sleep>, bool),
     ) -> bool {
-        let signalled = self.sleep.lock();
+        let sleep = self.sleep.lock();
         self.sleeping.fetch_add(1, Ordering::SeqCst);
         // The sleeper's half of the Dekker pair: counted as sleeping before the last look.
         fence(Ordering::SeqCst);
-        let (signalled, in_time) = if self.has_tokens() {
-            (signalled, true)
+        let (sleep, in_time) = if self.has_tokens() {
+            (sleep, true)
         } else {
-            let (mut signalled, waited) = wait(signalled);
+            let (mut sleep, waited) = wait(sleep);
             if waited {
-                signalled.0 = signalled.0.saturating_sub(1);
+                sleep.signalled = sleep.signalled.saturating_sub(1);
             }
-            (signalled, waited)
+            (sleep, waited)
         };
         self.sleeping.fetch_sub(1, Ordering::SeqCst);
-        drop(signalled);
+        drop(sleep);
         in_time
     }
 }
@@ -161,7 +205,11 @@ impl Waiter {
             shared: Arc::new(WaiterShared {
                 tokens: Tokens::new(),
                 sleeping: AtomicUsize::new(0),
-                sleep: Mutex::new(Signalled(0)),
+                polled: AtomicBool::new(false),
+                sleep: Mutex::new(Sleep {
+                    signalled: 0,
+                    waker: None,
+                }),
                 condvar: Condvar::new(),
             }),
         }
@@ -246,6 +294,53 @@ impl Waiter {
     /// ```
     pub fn try_wait_into(&self, out: &mut Vec<usize>) -> bool {
         self.shared.tokens.drain_into(out)
+    }
+
+    /// The async form of [`wait_into`](Self::wait_into): appends every ready token to `out`
+    /// and returns `Ready`, or, if none is ready, registers the task's waker and returns
+    /// `Pending`; the next token wakes it (once), from the thread that completes the future.
+    ///
+    /// No polling and no blocking: a `Pending` poll costs a lock and a waker clone (none if
+    /// the waker is the one already registered). One task polls a waiter at a time: a poll
+    /// replaces the waker of the previous one. A stale waker may be woken once needlessly,
+    /// as the [`Waker`] contract allows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use cfut_core::{promise, Waiter};
+    ///
+    /// let (producer, future) = promise::<u8>();
+    /// let waiter = Waiter::new();
+    /// future.watch(&waiter, 4);
+    /// std::thread::spawn(move || producer.set_result(1));
+    /// let mut ready = Vec::new();
+    /// futures::executor::block_on(poll_fn(|cx| waiter.poll_into(cx, &mut ready)));
+    /// assert_eq!(ready, [4]);
+    /// ```
+    pub fn poll_into(&self, cx: &mut Context<'_>, out: &mut Vec<usize>) -> Poll<()> {
+        let shared = &*self.shared;
+        if shared.tokens.drain_into(out)
+            || (shared.register_waker(cx.waker()) && shared.tokens.drain_into(out))
+        {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Waiter {
+    /// Drops the waker of an async poll at once; the rest of the shared state lives on in the
+    /// futures still watched until they complete or are unwatched.
+    fn drop(&mut self) {
+        let waker = {
+            let mut sleep = self.shared.sleep.lock();
+            self.shared.polled.store(false, Ordering::SeqCst);
+            sleep.waker.take()
+        };
+        drop(waker);
     }
 }
 

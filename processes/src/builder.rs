@@ -5,10 +5,13 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cfut_core::Portable;
+
+use crate::initializer::Initializer;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread;
 use crate::state::{Config, Shared, State};
-use crate::{BuildError, ProcessPoolExecutor, image, worker};
+use crate::{BuildError, ProcessPoolExecutor, image, wire, worker};
 
 /// Options of a [`ProcessPoolExecutor`]: Python's `ProcessPoolExecutor(max_workers,
 /// initializer=..., max_tasks_per_child=...)`, plus a per-call timeout.
@@ -33,9 +36,10 @@ use crate::{BuildError, ProcessPoolExecutor, image, worker};
 #[derive(Clone, Default)]
 pub struct Builder {
     max_workers: Option<usize>,
-    initializer: Option<fn()>,
+    initializer: Option<Initializer>,
     max_tasks_per_child: Option<usize>,
     call_timeout: Option<Duration>,
+    max_frame_size: Option<usize>,
 }
 
 impl Builder {
@@ -85,7 +89,47 @@ impl Builder {
     ///
     /// [`Error::Broken`]: cfut_core::Error::Broken
     pub fn initializer(mut self, initializer: fn()) -> Self {
-        self.initializer = Some(initializer);
+        self.initializer = Some(Initializer::plain(initializer));
+        self
+    }
+
+    /// Like [`initializer`](Self::initializer), with an argument (Python's `initargs`):
+    /// each worker runs `initializer(arg)` once, before its first call, on its own copy of
+    /// `arg`. Default: none. Setting one replaces the other.
+    ///
+    /// `arg` is encoded once, here, and travels to each worker process in its set-up frame
+    /// (a [`Portable`] value, as a call's argument is). As with
+    /// [`initializer`](Self::initializer), a panic in it (say, on a bad value) breaks the
+    /// pool: pending and later calls fail with [`Error::Broken`] naming the panic.
+    ///
+    /// # Errors
+    ///
+    /// [`build`](Self::build) fails if `arg` cannot be encoded (or is too large for a frame).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_processes::ProcessPoolExecutor;
+    ///
+    /// static SCALE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    ///
+    /// fn set_scale(scale: u64) {
+    ///     SCALE.set(scale).unwrap();
+    /// }
+    ///
+    /// let pool = ProcessPoolExecutor::builder()
+    ///     .max_workers(2)
+    ///     .initializer_with(set_scale, 1000)
+    ///     .build()?;
+    /// let scaled = pool.submit(|x: u64| x * SCALE.get().unwrap(), 7);
+    /// assert_eq!(scaled.result(), Ok(7000));
+    /// # Ok::<(), cfut_processes::BuildError>(())
+    /// ```
+    ///
+    /// [`Portable`]: cfut_core::Portable
+    /// [`Error::Broken`]: cfut_core::Error::Broken
+    pub fn initializer_with<A: Portable>(mut self, initializer: fn(A), arg: A) -> Self {
+        self.initializer = Some(Initializer::with_arg(initializer, &arg));
         self
     }
 
@@ -136,6 +180,38 @@ impl Builder {
         self
     }
 
+    /// The longest frame, in bytes, that carries a call's argument to a worker or its result
+    /// back (the encoded value plus a header of 25 bytes or less). A call whose argument
+    /// encodes longer fails at submission, one whose result encodes longer fails when the
+    /// worker sends it, both with [`Error::Serialization`] naming the size and the limit; the
+    /// worker lives on. It also bounds what either side allocates for a frame it receives.
+    /// Default: 1 GiB. Must be between 4 KiB and 4 GiB − 64 bytes (the length prefix is a
+    /// `u32`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    ///
+    /// let pool = cfut_processes::ProcessPoolExecutor::builder()
+    ///     .max_workers(1)
+    ///     .max_frame_size(64 * 1024)
+    ///     .build()?;
+    /// let big = pool.submit(|v: Vec<u8>| v.len(), vec![0; 100_000]);
+    /// assert!(matches!(big.result(), Err(Error::Serialization { message })
+    ///     if message.contains("100") && message.contains("65536")));
+    /// let grows = pool.submit(|n: usize| vec![1_u8; n], 100_000);
+    /// assert!(matches!(grows.result(), Err(Error::Serialization { .. })));
+    /// assert_eq!(pool.submit(|v: Vec<u8>| v.len(), vec![0; 1000]).result(), Ok(1000));
+    /// # Ok::<(), cfut_processes::BuildError>(())
+    /// ```
+    ///
+    /// [`Error::Serialization`]: cfut_core::Error::Serialization
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.max_frame_size = Some(bytes);
+        self
+    }
+
     /// Builds the pool. No process starts yet: workers start on demand.
     ///
     /// # Errors
@@ -168,6 +244,10 @@ impl Builder {
         if self.call_timeout == Some(Duration::ZERO) {
             return Err(BuildError::zero_timeout());
         }
+        let max_frame = self.max_frame_size.unwrap_or(wire::DEFAULT_MAX_FRAME);
+        if !(wire::MIN_MAX_FRAME..=wire::MAX_MAX_FRAME).contains(&max_frame) {
+            return Err(BuildError::frame_size(max_frame));
+        }
         if std::env::var_os(worker::WORKER_ENV).is_some() {
             return Err(BuildError::unsupported(
                 "this process was started as a worker but cfut_processes::init() did not run; \
@@ -192,13 +272,10 @@ impl Builder {
             call_timeout: self.call_timeout,
             executable,
             identity: image::identity(),
+            max_frame,
         };
-        if let Some(initializer) = config.initializer {
-            if !image::contains(initializer as usize) {
-                return Err(BuildError::unsupported(
-                    "the initializer does not live in the executable itself",
-                ));
-            }
+        if let Some(initializer) = &config.initializer {
+            initializer.check().map_err(BuildError::initializer)?;
         }
         Ok(ProcessPoolExecutor::from_shared(Arc::new(Shared {
             config,
@@ -212,9 +289,10 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("max_workers", &self.max_workers)
-            .field("initializer", &self.initializer.map(|_| "<fn>"))
+            .field("initializer", &self.initializer)
             .field("max_tasks_per_child", &self.max_tasks_per_child)
             .field("call_timeout", &self.call_timeout)
+            .field("max_frame_size", &self.max_frame_size)
             .finish()
     }
 }

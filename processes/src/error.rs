@@ -24,7 +24,9 @@ enum Kind {
     ZeroWorkers,
     ZeroTasksPerChild,
     ZeroTimeout,
+    FrameSize(usize),
     Unsupported(String),
+    Initializer(String),
 }
 
 impl BuildError {
@@ -46,6 +48,18 @@ impl BuildError {
         }
     }
 
+    pub(crate) fn frame_size(bytes: usize) -> Self {
+        BuildError {
+            kind: Kind::FrameSize(bytes),
+        }
+    }
+
+    pub(crate) fn initializer(why: String) -> Self {
+        BuildError {
+            kind: Kind::Initializer(why),
+        }
+    }
+
     pub(crate) fn unsupported(why: impl Into<String>) -> Self {
         BuildError {
             kind: Kind::Unsupported(why.into()),
@@ -59,7 +73,14 @@ impl fmt::Display for BuildError {
             Kind::ZeroWorkers => f.write_str("max_workers must be greater than 0"),
             Kind::ZeroTasksPerChild => f.write_str("max_tasks_per_child must be >= 1"),
             Kind::ZeroTimeout => f.write_str("the call timeout must be longer than zero"),
+            Kind::FrameSize(bytes) => write!(
+                f,
+                "max_frame_size must be between {} and {} bytes, not {bytes}",
+                crate::wire::MIN_MAX_FRAME,
+                crate::wire::MAX_MAX_FRAME
+            ),
             Kind::Unsupported(why) => write!(f, "process pools are not supported here: {why}"),
+            Kind::Initializer(why) => f.write_str(why),
         }
     }
 }

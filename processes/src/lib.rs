@@ -71,18 +71,46 @@
 //! # How a call travels
 //!
 //! - The function travels as its offset from an anchor inside the executable: parent and
-//!   worker are the same file. At start-up the parent sends its build identity (executable
-//!   file identity, crate and protocol versions) and the worker refuses to serve on a
-//!   mismatch, which breaks the pool with a clear [`Error::Broken`] — never undefined
-//!   behaviour. Functions must live in the executable itself (not a shared library): others
-//!   fail with [`Error::Serialization`] at submission.
+//!   worker are the same file. At start-up the parent sends its *build identity* (the
+//!   linker's `NT_GNU_BUILD_ID` note of the executable — or, in a binary without one, a hash
+//!   of its executable segments — with the crate and protocol versions) and the worker
+//!   refuses to serve on a mismatch, which breaks the pool with a clear [`Error::Broken`]
+//!   before any call crosses. The identity comes from the build, not from the file, so a copy
+//!   of the binary elsewhere is recognised. Functions must live in the executable's own code
+//!   (not a shared library): others fail with [`Error::Serialization`] at submission.
 //! - Argument and result are [postcard]-encoded (a compact, maintained serde binary format)
 //!   in length-prefixed frames over one long-lived Unix socket pair per worker: no file
 //!   descriptor per call, so a hundred thousand calls in flight cost only memory.
+//! - *Plain buffers at memory speed*: an argument or result that is a `Vec<u8>`,
+//!   boxed byte slice, or `Vec` of a primitive number (or a `Vec` of those) crosses as one block
+//!   of little-endian bytes, not element by element; `String` already does. Inside your own
+//!   structs, `#[serde(with = "cfut_processes::raw")]` on a field does the same: see [`raw`].
+//! - *Bounded frames*: no frame is longer than [`Builder::max_frame_size`] (1 GiB by
+//!   default). A longer argument fails at submission, a longer result when the worker sends
+//!   it, both with [`Error::Serialization`] naming the size and the limit; a received header
+//!   announcing more is refused before anything is allocated for it.
 //! - When a worker is idle and no call waits, `submit` writes the call to that worker itself;
 //!   otherwise the pool's manager thread hands calls out. The manager thread reads every
 //!   result and completes the futures (their done-callbacks run there).
 //! - Workers inherit standard output and error; their standard input is `/dev/null`.
+//!
+//! # What is trusted
+//!
+//! - A worker trusts its parent: it reads calls from one end of a socket pair the parent
+//!   created and passed as the worker's standard input, which nothing else holds.
+//! - The build identity proves that parent and worker run the same build; it is a hash, an
+//!   identity check, not a defence against a forged parent.
+//! - Before it jumps, the worker checks that the function's and the trampoline's addresses
+//!   lie in an executable segment (`PF_X`) of its own executable: never in data, the stack,
+//!   the heap or a shared library, even for a corrupt frame. That the address is the start
+//!   of a function of the right type is *not* checked in the worker: it holds because the
+//!   parent took it from a typed `fn(A) -> T` and sent the trampoline instantiated for that
+//!   very `A` and `T`. So whoever can write frames to a worker's socket can run any code of
+//!   the executable: the pool is not a security boundary between parent and worker.
+//! - Frame contents are never trusted for memory: every length is checked against the frame
+//!   limit before anything is allocated, and the decoders neither panic nor allocate more
+//!   than the bytes received can back (property-tested); a malformed frame from a worker
+//!   fails its call, and the worker is killed and replaced.
 //!
 //! # Guarantees
 //!
@@ -95,8 +123,11 @@
 //!   lives on.
 //! - A worker that dies mid-call fails only that call, with [`Error::WorkerDied`] carrying
 //!   the exit status or signal; calls queued behind it are re-queued, the worker replaced.
-//! - A value that fails to encode or decode, in either direction, fails its call with
-//!   [`Error::Serialization`]; the worker lives on. A malformed frame from a worker fails the
+//! - A value that fails to encode or decode, or whose `Serialize`/`Deserialize` panics, in
+//!   either direction and on either side, fails only its call with [`Error::Serialization`];
+//!   the message says which value (argument or result), which step (encoding or decoding),
+//!   where (parent or worker), and carries the value's own words (or the panic's). The
+//!   worker and the pool live on. A malformed frame from a worker fails the
 //!   call it ran with [`Error::Serialization`], and the worker is killed and replaced.
 //! - An initializer that panics or exits breaks the pool: calls fail with
 //!   [`Error::Broken`]; no replacement worker is started, so there is no respawn loop.
@@ -113,6 +144,7 @@
 //! [`Error::Panicked`]: cfut_core::Error::Panicked
 //! [`Error::WorkerDied`]: cfut_core::Error::WorkerDied
 //! [`Error::Serialization`]: cfut_core::Error::Serialization
+//! [`Builder::max_frame_size`]: crate::Builder::max_frame_size
 
 #![warn(missing_docs)]
 #![doc(test(
@@ -135,9 +167,11 @@ mod builder;
 mod direct;
 mod error;
 mod image;
+mod initializer;
 mod loom;
 mod manager;
 mod pool;
+pub mod raw;
 mod state;
 mod task;
 mod wake;

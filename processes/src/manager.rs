@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 use cfut_core::{Error, Exit};
 
 use crate::direct::Handed;
+use crate::initializer::Initializer;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Direct, Phase, Shared, State};
@@ -240,6 +241,11 @@ impl Worker {
                     }
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == io::ErrorKind::InvalidData => {
+                    // A header announcing a frame above the limit: nothing was allocated.
+                    self.death = Some(Death::Malformed(error.to_string()));
+                    return;
+                }
                 Err(_) => {
                     self.take_lane(&mut shared.state.lock());
                     self.death.get_or_insert(Death::Closed);
@@ -252,8 +258,13 @@ impl Worker {
     /// Handles every complete frame in the inbox; checks each header as soon as it arrives.
     fn frames(&mut self, shared: &Shared) {
         while self.death.is_none() {
-            let Some((length, kind)) = wire::header(self.inbox.data()) else {
-                return;
+            let (length, kind) = match self.inbox.next() {
+                Ok(Some(header)) => header,
+                Ok(None) => return,
+                Err(message) => {
+                    self.death = Some(Death::Malformed(message));
+                    return;
+                }
             };
             if kind == wire::RESULT && self.ready && self.in_flight.is_empty() {
                 // A result while nothing is known in flight: the call was handed to the
@@ -579,17 +590,10 @@ impl Manager {
         let mut out = Vec::with_capacity(64 * 1024);
         let start = wire::begin(&mut out, wire::SETUP);
         out.extend_from_slice(&config.identity.to_le_bytes());
-        match config.initializer {
-            Some(initializer) => {
-                out.push(1);
-                out.extend_from_slice(&crate::image::offset(initializer as usize).to_le_bytes());
-            }
-            None => {
-                out.push(0);
-                out.extend_from_slice(&0_u64.to_le_bytes());
-            }
-        }
-        wire::end(&mut out, start).expect("a small frame");
+        out.extend_from_slice(&(config.max_frame as u64).to_le_bytes());
+        Initializer::write_setup(config.initializer.as_ref(), &mut out);
+        // An initializer's argument too large for a frame was refused by `Builder::build`.
+        wire::end(&mut out, start).map_err(io::Error::other)?;
         Ok(Worker {
             pid: child.id(),
             child,
@@ -597,7 +601,7 @@ impl Manager {
             ready: false,
             out,
             sent: 0,
-            inbox: wire::Inbox::new(),
+            inbox: wire::Inbox::with_limit(config.max_frame),
             in_flight: VecDeque::new(),
             head_since: Instant::now(),
             budget: config.max_tasks_per_child.map(|n| n.get()),

@@ -308,7 +308,14 @@ impl ProcessPoolExecutor {
         frame: Result<Vec<u8>, Error>,
         decode: fn(u8, &[u8]) -> Result<R, Error>,
     ) -> Future<R> {
-        let frame = match frame {
+        let limit = self.shared.config.max_frame;
+        let frame = match frame.and_then(|frame| {
+            wire::check_limit(frame.len() - 4, limit)
+                .map(|()| frame)
+                .map_err(|message| Error::Serialization {
+                    message: format!("cannot send the argument: {message}"),
+                })
+        }) {
             Ok(frame) => frame,
             Err(error) => return Future::from_result(Err(error)),
         };

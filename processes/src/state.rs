@@ -25,6 +25,7 @@ use std::time::Duration;
 use cfut_core::Error;
 
 use crate::direct::{Handed, Lane};
+use crate::initializer::Initializer;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::thread::{JoinHandle, ThreadId};
 use crate::task::PendingCall;
@@ -34,11 +35,13 @@ use crate::wake::WakeFlags;
 #[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) max_workers: usize,
-    pub(crate) initializer: Option<fn()>,
+    pub(crate) initializer: Option<Initializer>,
     pub(crate) max_tasks_per_child: Option<NonZeroUsize>,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) executable: PathBuf,
     pub(crate) identity: u64,
+    /// The longest frame either side sends (`Builder::max_frame_size`).
+    pub(crate) max_frame: usize,
 }
 
 /// What the handle and the manager share.

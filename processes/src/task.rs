@@ -47,6 +47,27 @@ fn not_portable(out: &mut Vec<u8>, message: String) -> u8 {
     wire::NOT_PORTABLE
 }
 
+/// Runs `step`, a user type's `Serialize` or `Deserialize`, turning its error or its panic
+/// into an [`Error::Serialization`] message that says what failed (`what`: "decode the
+/// result in the parent", ...) and keeps the value's own words. `what` is only formatted on
+/// failure: batches call this once per element.
+fn guarded<R, W: fmt::Display>(
+    what: impl FnOnce() -> W,
+    step: impl FnOnce() -> Result<R, String>,
+) -> Result<R, String> {
+    match panic::catch_unwind(AssertUnwindSafe(step)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(message)) => Err(format!("cannot {}: {message}", what())),
+        Err(payload) => {
+            let (message, location) = caught(&*payload);
+            Err(match location {
+                Some(at) => format!("cannot {}: it panicked at {at}: {message}", what()),
+                None => format!("cannot {}: it panicked: {message}", what()),
+            })
+        }
+    }
+}
+
 /// The trampoline of `submit_call::<A, T>`.
 ///
 /// # Safety
@@ -60,29 +81,23 @@ pub(crate) unsafe fn run_one<A: Portable, T: Portable>(
     // SAFETY: the caller guarantees `func` is the address of a `fn(A) -> T` in this process
     // (the parent took it from such a pointer; the build identity proves the same image).
     let call = unsafe { std::mem::transmute::<usize, fn(A) -> T>(func) };
-    let arg = match postcard::from_bytes::<A>(payload) {
+    let arg = match guarded(
+        || "decode the argument in the worker",
+        || wire::decode::<A>(payload),
+    ) {
         Ok(arg) => arg,
-        Err(error) => {
-            return not_portable(
-                out,
-                format!("the worker cannot decode the argument: {error}"),
-            );
-        }
+        Err(message) => return not_portable(out, message),
     };
-    let mark = out.len();
     match panic::catch_unwind(AssertUnwindSafe(|| call(arg))) {
-        Ok(value) => match panic::catch_unwind(AssertUnwindSafe(|| wire::encode_into(&value, out)))
-        {
-            Ok(Ok(())) => wire::OK,
-            Ok(Err(error)) => {
-                not_portable(out, format!("the worker cannot encode the result: {error}"))
+        Ok(value) => {
+            match guarded(
+                || "encode the result in the worker",
+                || wire::encode_into(&value, out),
+            ) {
+                Ok(()) => wire::OK,
+                Err(message) => not_portable(out, message),
             }
-            Err(payload) => {
-                out.truncate(mark);
-                let (message, _) = caught(&*payload);
-                not_portable(out, format!("encoding the result panicked: {message}"))
-            }
-        },
+        }
         Err(payload) => {
             let panic = caught(&*payload);
             drop(payload);
@@ -92,12 +107,17 @@ pub(crate) unsafe fn run_one<A: Portable, T: Portable>(
     }
 }
 
+/// Element tag in a batch's results: a value follows.
+const ELEMENT_VALUE: u8 = 0;
+/// Element tag in a batch's results: a panic report `(message, location)` follows.
+const ELEMENT_PANICKED: u8 = 1;
+
 /// The trampoline of `submit_batch::<A, T>`: each element's panic is caught separately.
 ///
-/// The results are encoded as they come, without collecting them first: the encoded values
-/// of the elements that returned, back to back, then the list of the elements that panicked
-/// `(index, message, location)`, then the number of elements and the length of the list's
-/// encoding, each a `u32`.
+/// The results are encoded as they come, without collecting them first: for each element a
+/// tag byte ([`ELEMENT_VALUE`] or [`ELEMENT_PANICKED`]) and the encoded value or panic
+/// report, then the number of elements as a `u32`. Every element takes at least its tag
+/// byte, so a decoder never believes a count the payload cannot hold.
 ///
 /// # Safety
 ///
@@ -109,59 +129,43 @@ pub(crate) unsafe fn run_batch<A: Portable, T: Portable>(
 ) -> u8 {
     // SAFETY: as in `run_one`.
     let call = unsafe { std::mem::transmute::<usize, fn(A) -> T>(func) };
-    let args = match postcard::from_bytes::<Vec<A>>(payload) {
+    let args = match guarded(
+        || "decode the arguments in the worker",
+        || wire::decode::<Vec<A>>(payload),
+    ) {
         Ok(args) => args,
-        Err(error) => {
-            return not_portable(
-                out,
-                format!("the worker cannot decode the arguments: {error}"),
-            );
-        }
+        Err(message) => return not_portable(out, message),
     };
     let mark = out.len();
     let count = args.len();
-    let mut panics: Vec<(u32, String, Option<String>)> = Vec::new();
     for (index, arg) in args.into_iter().enumerate() {
         match panic::catch_unwind(AssertUnwindSafe(|| call(arg))) {
             Ok(value) => {
-                match panic::catch_unwind(AssertUnwindSafe(|| wire::encode_into(&value, out))) {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => {
-                        out.truncate(mark);
-                        return not_portable(
-                            out,
-                            format!(
-                                "the worker cannot encode the result of element {index}: {error}"
-                            ),
-                        );
-                    }
-                    Err(payload) => {
-                        out.truncate(mark);
-                        let (message, _) = caught(&*payload);
-                        return not_portable(
-                            out,
-                            format!("encoding the result of element {index} panicked: {message}"),
-                        );
-                    }
+                out.push(ELEMENT_VALUE);
+                let what = || format!("encode the result of element {index} in the worker");
+                if let Err(message) = guarded(what, || wire::encode_into(&value, out)) {
+                    out.truncate(mark);
+                    return not_portable(out, message);
                 }
             }
             Err(payload) => {
-                let (message, location) = caught(&*payload);
-                panics.push((index as u32, message, location));
+                let panic = caught(&*payload);
+                drop(payload);
+                out.push(ELEMENT_PANICKED);
+                wire::encode_into(&panic, out).expect("strings always encode");
             }
         }
     }
-    let list = out.len();
-    wire::encode_into(&panics, out).expect("strings always encode");
-    let length = (out.len() - list) as u32;
     out.extend_from_slice(&(count as u32).to_le_bytes());
-    out.extend_from_slice(&length.to_le_bytes());
     wire::OK
 }
 
 /// Builds the `CALL` frame for `func` through `trampoline` with `arg`. The id is left zero;
 /// the manager writes it when it sends the frame.
-pub(crate) fn call_frame<A: serde::Serialize + ?Sized>(
+///
+/// A batch (for [`run_batch`]) passes its `Vec` of arguments as `arg`: a batch of plain
+/// buffers takes [`crate::raw`]'s fast path too.
+pub(crate) fn call_frame<A: serde::Serialize + 'static>(
     trampoline: Trampoline,
     func: usize,
     arg: &A,
@@ -169,34 +173,44 @@ pub(crate) fn call_frame<A: serde::Serialize + ?Sized>(
     let trampoline = trampoline as usize;
     if !image::contains(func) || !image::contains(trampoline) {
         return Err(Error::Serialization {
-            message: "the function does not live in the executable itself (a shared library?); \
+            message: "the function does not live in the executable's code (a shared library?); \
                       only functions of the running binary can run in a worker process"
                 .to_owned(),
         });
     }
-    let mut frame = Vec::with_capacity(64);
+    let room = 64 + crate::raw::block_len(arg).unwrap_or(0);
+    let mut frame = Vec::with_capacity(room);
     let start = wire::begin(&mut frame, wire::CALL);
     frame.extend_from_slice(&0_u64.to_le_bytes());
     frame.extend_from_slice(&image::offset(trampoline).to_le_bytes());
     frame.extend_from_slice(&image::offset(func).to_le_bytes());
     let serialization = |message| Error::Serialization { message };
-    wire::encode_into(arg, &mut frame)
-        .map_err(|error| serialization(format!("cannot encode the argument: {error}")))?;
+    guarded(
+        || "encode the argument in the parent",
+        || wire::encode_into(arg, &mut frame),
+    )
+    .map_err(serialization)?;
     wire::end(&mut frame, start).map_err(serialization)?;
     Ok(frame)
 }
 
-/// Decodes the outcome of a `submit_call`.
+/// Decodes the outcome of a `submit_call`. A result whose `Deserialize` fails or panics
+/// fails with [`Error::Serialization`] carrying its words; nothing unwinds out of here.
 pub(crate) fn decode_one<T: Portable>(status: u8, payload: &[u8]) -> Result<T, Error> {
     match status {
-        wire::OK => postcard::from_bytes(payload).map_err(|error| Error::Serialization {
-            message: format!("the parent cannot decode the result: {error}"),
-        }),
+        wire::OK => guarded(
+            || "decode the result in the parent",
+            || wire::decode::<T>(payload),
+        )
+        .map_err(|message| Error::Serialization { message }),
         other => Err(decode_failure(other, payload)),
     }
 }
 
-/// Decodes the outcome of a `submit_batch` (see [`run_batch`] for the layout).
+/// Decodes the outcome of a `submit_batch` (see [`run_batch`] for the layout). A corrupt
+/// payload, or an element whose `Deserialize` fails or panics, fails the whole batch with
+/// [`Error::Serialization`]; nothing unwinds out of here, and no allocation is sized by a
+/// count the payload cannot hold.
 pub(crate) fn decode_batch<T: Portable>(
     status: u8,
     payload: &[u8],
@@ -209,42 +223,49 @@ pub(crate) fn decode_batch<T: Portable>(
     };
     let split = payload
         .len()
-        .checked_sub(8)
+        .checked_sub(4)
         .ok_or_else(|| corrupt("too short".to_owned()))?;
     let count = wire::u32_at(payload, split).expect("4 bytes") as usize;
-    let length = wire::u32_at(payload, split + 4).expect("4 bytes") as usize;
-    let list = split
-        .checked_sub(length)
-        .ok_or_else(|| corrupt("bad panic list".to_owned()))?;
-    let panics: Vec<(u32, String, Option<String>)> =
-        postcard::from_bytes(&payload[list..split]).map_err(|e| corrupt(e.to_string()))?;
-    // Every element that returned takes at least one byte, unless its type has no size.
-    if panics.len() > count || (count > list + panics.len() && std::mem::size_of::<T>() != 0) {
-        return Err(corrupt("an impossible element count".to_owned()));
+    if count > split {
+        return Err(corrupt(format!(
+            "{count} elements announced in {split} bytes"
+        )));
     }
-    let mut values = postcard::Deserializer::from_bytes(&payload[..list]);
     let mut results = Vec::with_capacity(count);
-    let mut panics = panics.into_iter().peekable();
+    let mut rest = &payload[..split];
     for index in 0..count {
-        match panics.next_if(|(at, _, _)| *at as usize == index) {
-            Some((_, message, location)) => {
-                results.push(Err(Error::Panicked { message, location }))
-            }
-            None => {
-                let value = T::deserialize(&mut values).map_err(|e| corrupt(e.to_string()))?;
+        let Some((&tag, after)) = rest.split_first() else {
+            return Err(corrupt(format!("element {index} is missing")));
+        };
+        rest = match tag {
+            ELEMENT_VALUE => {
+                let what = || format!("decode the result of element {index} in the parent");
+                let (value, after) = guarded(what, || wire::take::<T>(after))
+                    .map_err(|message| Error::Serialization { message })?;
                 results.push(Ok(value));
+                after
             }
-        }
+            ELEMENT_PANICKED => {
+                let ((message, location), after) = wire::take::<WirePanic>(after)
+                    .map_err(|e| corrupt(format!("element {index}'s panic report: {e}")))?;
+                results.push(Err(Error::Panicked { message, location }));
+                after
+            }
+            other => return Err(corrupt(format!("element {index} has tag {other}"))),
+        };
     }
-    if panics.next().is_some() {
-        return Err(corrupt("a panic report past the end".to_owned()));
+    if !rest.is_empty() {
+        return Err(corrupt(format!(
+            "{} bytes after the last element",
+            rest.len()
+        )));
     }
     Ok(results)
 }
 
 fn decode_failure(status: u8, payload: &[u8]) -> Error {
     match status {
-        wire::PANICKED => match postcard::from_bytes::<WirePanic>(payload) {
+        wire::PANICKED => match wire::decode::<WirePanic>(payload) {
             Ok((message, location)) => Error::Panicked { message, location },
             Err(error) => Error::Serialization {
                 message: format!("the parent cannot decode a panic report: {error}"),
@@ -308,6 +329,10 @@ impl fmt::Debug for PendingCall {
         f.pad("PendingCall { .. }")
     }
 }
+
+#[cfg(test)]
+#[path = "task/props.rs"]
+mod props;
 
 #[cfg(test)]
 mod tests {

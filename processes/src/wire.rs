@@ -6,7 +6,9 @@
 //! cheapest encoding of the maintained serde binary formats).
 //!
 //! Parent to worker:
-//! - `SETUP`: `identity: u64`, `initializer: u8 (0/1)`, `initializer offset: u64` — first.
+//! - `SETUP`: `identity: u64`, `frame limit: u64`, `initializer: u8 (0 none, 1 fn(), 2
+//!   fn(A))`, `initializer offset: u64`, and for `fn(A)` the trampoline's offset `u64` and
+//!   the encoded argument (see `initializer.rs`) — first.
 //! - `CALL`: `id: u64`, `trampoline offset: u64`, `function offset: u64`, argument bytes.
 //!
 //! Worker to parent:
@@ -17,12 +19,26 @@
 //!
 //! Closing the parent's end of the socket tells the worker to exit once it is idle.
 //!
+//! Values go through [`crate::raw`]'s fast path: plain buffers travel as one block of
+//! little-endian bytes instead of serde's element-by-element walk.
+//!
+//! # Bounds
+//!
+//! No frame is longer than the pool's frame limit ([`DEFAULT_MAX_FRAME`] unless the builder
+//! says otherwise; at most [`MAX_MAX_FRAME`]): the sender refuses to build a longer one
+//! (the call fails with `Error::Serialization`, naming the size and the limit), and the
+//! receiver refuses a header that announces one before it allocates anything for it. A
+//! receive buffer therefore never grows past the limit plus the length prefix.
+//!
 //! [postcard]: https://docs.rs/postcard
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::raw::{self, Owned, Raw};
 
 /// Parent to worker: the build identity and initializer (first frame).
 pub(crate) const SETUP: u8 = 1;
@@ -41,6 +57,17 @@ pub(crate) const OK: u8 = 0;
 pub(crate) const PANICKED: u8 = 1;
 /// `RESULT` status: a UTF-8 message saying why the value could not cross the boundary.
 pub(crate) const NOT_PORTABLE: u8 = 2;
+
+/// The default longest frame (length prefix excluded): 1 GiB. Large enough for any buffer a
+/// process pool is sensibly used for (Python's pickle frames have no limit at all); small
+/// enough that a corrupt or hostile length prefix cannot make a process reserve more than
+/// that. Configurable with `Builder::max_frame_size`.
+pub(crate) const DEFAULT_MAX_FRAME: usize = 1 << 30;
+/// The smallest frame limit a pool accepts: room for set-up frames and panic reports.
+pub(crate) const MIN_MAX_FRAME: usize = 4096;
+/// The largest frame limit a pool accepts: what the `u32` length prefix can announce, less a
+/// margin so that `4 + length` cannot overflow a 32-bit `usize` (see [`header`]).
+pub(crate) const MAX_MAX_FRAME: usize = u32::MAX as usize - 64;
 
 /// Bytes of the length prefix plus the kind byte.
 pub(crate) const HEADER: usize = 5;
@@ -73,12 +100,37 @@ pub(crate) fn end(buf: &mut Vec<u8>, start: usize) -> Result<(), String> {
     }
 }
 
+/// Checks that a frame of `length` bytes (prefix excluded) fits within `limit`.
+pub(crate) fn check_limit(length: usize, limit: usize) -> Result<(), String> {
+    if length > limit {
+        Err(format!(
+            "a frame of {length} bytes exceeds the frame limit of {limit} bytes \
+             (Builder::max_frame_size)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// As [`end`], also refusing (and removing again) a frame longer than `limit`.
+pub(crate) fn end_within(buf: &mut Vec<u8>, start: usize, limit: usize) -> Result<(), String> {
+    let length = buf.len() - start - 4;
+    if let Err(message) = check_limit(length, limit) {
+        buf.truncate(start);
+        return Err(message);
+    }
+    end(buf, start)
+}
+
 /// The length (of what follows the prefix) and kind of the frame at the start of `buf`, once
-/// its header has arrived.
+/// its header has arrived. The length is at most `usize::MAX - 4`, so `4 + length` never
+/// overflows: on a 32-bit target a larger prefix reads as `usize::MAX - 4`, which every
+/// frame limit refuses.
 pub(crate) fn header(buf: &[u8]) -> Option<(usize, u8)> {
     let prefix: [u8; 4] = buf.get(..4)?.try_into().ok()?;
     let kind = *buf.get(4)?;
-    Some((u32::from_le_bytes(prefix) as usize, kind))
+    let length = usize::try_from(u32::from_le_bytes(prefix)).unwrap_or(usize::MAX);
+    Some((length.min(usize::MAX - 4), kind))
 }
 
 /// Reads a little-endian `u64` at `at`.
@@ -113,16 +165,62 @@ impl postcard::ser_flavors::Flavor for Tail<'_> {
     }
 }
 
-/// Encodes `value` at the end of `out`; on failure `out` is left as it was.
-pub(crate) fn encode_into<T: Serialize + ?Sized>(
+/// Encodes `value` at the end of `out` (through [`crate::raw`]'s fast path); on failure `out`
+/// is left as it was and the error says what the value's own `Serialize` said.
+pub(crate) fn encode_into<T: Serialize + 'static>(
     value: &T,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
     let mark = out.len();
-    postcard::serialize_with_flavor(value, Tail(&mut *out)).map_err(|error| {
+    if let Some(block) = raw::block_len(value) {
+        out.reserve(block + 10);
+    }
+    postcard::serialize_with_flavor(&Raw(value), Tail(&mut *out)).map_err(|error| {
         out.truncate(mark);
-        error.to_string()
+        if error == postcard::Error::SerdeSerCustom {
+            // postcard keeps no words of a custom error: encode again through a serializer
+            // that does, to report them (the value's `Serialize` runs a second time).
+            let mut sink = Vec::new();
+            let mut serializer = postcard::Serializer {
+                output: Tail(&mut sink),
+            };
+            let erased = &mut <dyn erased_serde::Serializer>::erase(&mut serializer);
+            match erased_serde::Serialize::erased_serialize(&Raw(value), erased) {
+                Err(error) => error.to_string(),
+                Ok(()) => error.to_string(),
+            }
+        } else {
+            error.to_string()
+        }
     })
+}
+
+/// Decodes one `T` from the start of `bytes` (through [`crate::raw`]'s fast path); returns it
+/// and the bytes after it. The error says what the value's own `Deserialize` said.
+pub(crate) fn take<T: DeserializeOwned + 'static>(bytes: &[u8]) -> Result<(T, &[u8]), String> {
+    match postcard::take_from_bytes::<Owned<T>>(bytes) {
+        Ok((Owned(value), rest)) => Ok((value, rest)),
+        Err(postcard::Error::SerdeDeCustom) => {
+            // As in `encode_into`: decode again through a deserializer that keeps the words.
+            let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+            let erased = &mut <dyn erased_serde::Deserializer<'_>>::erase(&mut deserializer);
+            Err(match erased_serde::deserialize::<Owned<T>>(erased) {
+                Err(error) => error.to_string(),
+                Ok(_) => postcard::Error::SerdeDeCustom.to_string(),
+            })
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// Decodes a `T` that fills `bytes` (trailing bytes are an error: they mean a corrupt frame).
+pub(crate) fn decode<T: DeserializeOwned + 'static>(bytes: &[u8]) -> Result<T, String> {
+    let (value, rest) = take(bytes)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(format!("{} bytes left over after the value", rest.len()))
+    }
 }
 
 /// `send(2)` that never raises `SIGPIPE` (a dead peer gives `EPIPE` instead).
@@ -152,10 +250,36 @@ pub(crate) fn send_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> io::Result<()> {
 
 /// `recv(2)` into `buf`; `Ok(0)` is end of stream.
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], nonblocking: bool) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
+    unsafe { recv_raw(fd, buf.as_mut_ptr(), buf.len(), nonblocking) }
+}
+
+/// `recv(2)` into uninitialised room; `Ok(0)` is end of stream.
+fn recv_uninit(
+    fd: BorrowedFd<'_>,
+    room: &mut [std::mem::MaybeUninit<u8>],
+    nonblocking: bool,
+) -> io::Result<usize> {
+    // SAFETY: `room` is valid for writes of `room.len()` bytes; recv only writes bytes.
+    unsafe { recv_raw(fd, room.as_mut_ptr().cast(), room.len(), nonblocking) }
+}
+
+/// `recv(2)`, retried on `EINTR`.
+///
+/// # Safety
+///
+/// `buf` must be valid for writes of `len` bytes.
+unsafe fn recv_raw(
+    fd: BorrowedFd<'_>,
+    buf: *mut u8,
+    len: usize,
+    nonblocking: bool,
+) -> io::Result<usize> {
     let flags = if nonblocking { libc::MSG_DONTWAIT } else { 0 };
     loop {
-        // SAFETY: `buf` is valid for writes of `buf.len()` bytes and `fd` is an open socket.
-        let got = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) };
+        // SAFETY: the caller guarantees `buf` is valid for writes of `len` bytes; `fd` is an
+        // open socket.
+        let got = unsafe { libc::recv(fd.as_raw_fd(), buf.cast(), len, flags) };
         if got >= 0 {
             return Ok(got as usize);
         }
@@ -166,52 +290,83 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], nonblocking: bool) -> io:
     }
 }
 
-/// A receive buffer: bytes `start..filled` are received and not yet consumed.
+/// A receive buffer: bytes `start..` of `buf` are received and not yet consumed. Its room
+/// (the vector's capacity) never grows past the frame limit plus the length prefix, and is
+/// never zero-filled: `recv` writes straight into it.
 #[derive(Debug)]
 pub(crate) struct Inbox {
     buf: Vec<u8>,
     start: usize,
-    filled: usize,
+    limit: usize,
 }
 
 impl Inbox {
+    /// An inbox for frames of at most [`DEFAULT_MAX_FRAME`] bytes.
     pub(crate) fn new() -> Self {
+        Inbox::with_limit(DEFAULT_MAX_FRAME)
+    }
+
+    /// An inbox for frames of at most `limit` bytes (length prefix excluded).
+    pub(crate) fn with_limit(limit: usize) -> Self {
         Inbox {
-            buf: vec![0; 64 * 1024],
+            buf: Vec::with_capacity((64 * 1024).min(4 + limit)),
             start: 0,
-            filled: 0,
+            limit,
         }
+    }
+
+    /// Changes the longest frame accepted from now on.
+    pub(crate) fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
     }
 
     /// The received, unconsumed bytes.
     pub(crate) fn data(&self) -> &[u8] {
-        &self.buf[self.start..self.filled]
+        &self.buf[self.start..]
+    }
+
+    /// The length and kind of the next frame once its header arrived; an error if it
+    /// announces more than the limit.
+    pub(crate) fn next(&self) -> Result<Option<(usize, u8)>, String> {
+        match header(self.data()) {
+            Some((length, kind)) => check_limit(length, self.limit).map(|()| Some((length, kind))),
+            None => Ok(None),
+        }
     }
 
     /// Marks `n` bytes as consumed.
     pub(crate) fn consume(&mut self, n: usize) {
         self.start += n;
-        if self.start == self.filled {
+        if self.start == self.buf.len() {
             self.start = 0;
-            self.filled = 0;
+            self.buf.clear();
         }
     }
 
-    /// Receives once from `fd`; `Ok(0)` is end of stream. Makes room (compacting, or growing
-    /// for a frame larger than the buffer) first.
+    /// Receives once from `fd`; `Ok(0)` is end of stream. Call it only once every complete
+    /// frame was consumed. Makes room first: compacting, or growing to exactly the size of a
+    /// frame whose header announced more than the buffer holds. A header announcing more than
+    /// the limit is an `InvalidData` error, before any room is made for it.
     pub(crate) fn fill(&mut self, fd: BorrowedFd<'_>, nonblocking: bool) -> io::Result<usize> {
-        if self.filled == self.buf.len() {
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.filled, 0);
-                self.filled -= self.start;
-                self.start = 0;
-            } else {
-                let grown = self.buf.len() * 2;
-                self.buf.resize(grown, 0);
-            }
+        let needed = match self.next() {
+            Ok(Some((length, _))) => 4 + length,
+            Ok(None) => HEADER,
+            Err(message) => return Err(io::Error::new(io::ErrorKind::InvalidData, message)),
+        };
+        if self.start > 0 && self.start + needed > self.buf.capacity() {
+            self.buf.drain(..self.start);
+            self.start = 0;
         }
-        let got = recv(fd, &mut self.buf[self.filled..], nonblocking)?;
-        self.filled += got;
+        if self.start + needed > self.buf.capacity() {
+            self.buf.reserve_exact(needed - self.buf.len());
+        }
+        // The callers consume every complete frame before receiving more, so the frame at
+        // the front is incomplete and, after the compaction or growth above, has room.
+        let room = self.buf.spare_capacity_mut();
+        debug_assert!(!room.is_empty(), "fill with a complete frame unconsumed");
+        let got = recv_uninit(fd, room, nonblocking)?;
+        // SAFETY: `recv` initialised the first `got` bytes of the spare capacity.
+        unsafe { self.buf.set_len(self.buf.len() + got) };
         Ok(got)
     }
 }

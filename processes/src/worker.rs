@@ -9,11 +9,10 @@
 
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
 use crate::task::{self, Trampoline};
-use crate::{image, wire};
+use crate::{image, initializer, wire};
 
 /// The environment variable that marks a worker process. Internal: never set it by hand.
 pub(crate) const WORKER_ENV: &str = "CFUT_PROCESSES_WORKER";
@@ -118,6 +117,7 @@ fn serve() -> i32 {
         channel,
         inbox: wire::Inbox::new(),
         out: Vec::with_capacity(64 * 1024),
+        limit: wire::DEFAULT_MAX_FRAME,
     };
     worker.run()
 }
@@ -126,6 +126,8 @@ struct Worker {
     channel: UnixStream,
     inbox: wire::Inbox,
     out: Vec<u8>,
+    /// The pool's frame limit (from the set-up frame).
+    limit: usize,
 }
 
 enum Next {
@@ -141,33 +143,31 @@ impl Worker {
             Next::Closed => return 0,
         };
         let body = &self.inbox.data()[wire::HEADER..4 + length];
-        if kind != wire::SETUP || body.len() < 17 {
+        if kind != wire::SETUP || body.len() < 25 {
             eprintln!("cfut-processes worker: expected a set-up frame, got kind {kind}");
             return EXIT_PROTOCOL;
         }
         let identity = wire::u64_at(body, 0).unwrap_or(0);
-        let has_initializer = body[8] != 0;
-        let initializer = wire::u64_at(body, 9).unwrap_or(0);
-        self.inbox.consume(4 + length);
+        let limit = wire::u64_at(body, 8).map_or(wire::DEFAULT_MAX_FRAME, |l| l as usize);
         if identity != image::identity() {
+            self.inbox.consume(4 + length);
             return self.refuse(&format!(
-                "the worker process is not the same build as the parent (identity {:#x} vs \
-                 {identity:#x}): the executable changed on disk or was not re-executed as itself",
-                image::identity()
+                "the worker process is not the same build as the parent (build identity {:#x} \
+                 here, {identity:#x} in the parent; {}): a different binary was started as \
+                 the worker",
+                image::identity(),
+                match image::build_id() {
+                    Some(_) => "identities come from the linker's build id",
+                    None => "identities hash the executable's code",
+                }
             ));
         }
-        if has_initializer {
-            let address = image::address(initializer);
-            if !image::contains(address) {
-                return self.refuse("the initializer does not live in the executable");
-            }
-            // SAFETY: the parent sent the offset of a `fn()` of this same build (checked
-            // just above) and the address lies inside the executable image.
-            let initializer = unsafe { std::mem::transmute::<usize, fn()>(address) };
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(initializer)) {
-                let message = cfut_core::panic_message(&*payload);
-                return self.refuse(&format!("the initializer panicked: {message}"));
-            }
+        let initialized = initializer::run_from_setup(body);
+        self.inbox.consume(4 + length);
+        self.limit = limit;
+        self.inbox.set_limit(limit);
+        if let Err(reason) = initialized {
+            return self.refuse(&reason);
         }
         let start = wire::begin(&mut self.out, wire::READY);
         self.out
@@ -218,7 +218,8 @@ impl Worker {
             let took = started.elapsed();
             let micros = u32::try_from(took.as_micros()).unwrap_or(u32::MAX);
             self.out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
-            if let Err(message) = wire::end(&mut self.out, start) {
+            if let Err(message) = wire::end_within(&mut self.out, start, self.limit) {
+                let message = format!("the worker cannot send the result: {message}");
                 let start = wire::begin(&mut self.out, wire::RESULT);
                 self.out.extend_from_slice(&id.to_le_bytes());
                 self.out.push(wire::NOT_PORTABLE);
@@ -239,9 +240,16 @@ impl Worker {
     /// The next complete frame in the inbox, receiving (and first flushing results) as needed.
     fn next_frame(&mut self) -> Next {
         loop {
-            if let Some((length, kind)) = wire::header(self.inbox.data()) {
-                if self.inbox.data().len() >= 4 + length && length >= 1 {
+            match self.inbox.next() {
+                Ok(Some((length, kind)))
+                    if self.inbox.data().len() >= 4 + length && length >= 1 =>
+                {
                     return Next::Frame(length, kind);
+                }
+                Ok(_) => {}
+                Err(message) => {
+                    eprintln!("cfut-processes worker: {message}");
+                    return Next::Closed;
                 }
             }
             // Nothing complete to run: send what is done before blocking.

@@ -1,21 +1,14 @@
 //! Faults stay local: panics, dying workers, values that cannot cross, malformed frames,
 //! failing initializers and call timeouts.
 
+mod support;
+
 use std::time::Duration;
 
 use cfut_core::{Error, Exit, Future, State};
 use cfut_processes::ProcessPoolExecutor;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-const LONG: Duration = Duration::from_secs(60);
-
-fn get<T>(mut future: Future<T>) -> Result<T, Error> {
-    future.result_timeout(LONG)
-}
-
-fn pid(_: ()) -> u32 {
-    std::process::id()
-}
+use support::{LONG, get, pid};
 
 fn sleep_ms(ms: u64) -> u64 {
     std::thread::sleep(Duration::from_millis(ms));
@@ -230,17 +223,7 @@ fn a_result_that_cannot_be_decoded_fails_and_the_worker_survives() {
 
 /// Writes a frame of an unknown kind to every socket of the worker: its channel.
 fn corrupt_channel(_: ()) -> u8 {
-    use std::io::Write as _;
-    use std::os::fd::FromRawFd as _;
-    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
-        let target = std::fs::read_link(entry.path()).unwrap_or_default();
-        if target.to_string_lossy().starts_with("socket:") {
-            let fd: i32 = entry.file_name().to_string_lossy().parse().unwrap();
-            // SAFETY: the descriptor is open; `ManuallyDrop` keeps us from closing it.
-            let mut socket = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
-            let _ = socket.write_all(&[9, 0, 0, 0, 0xee, 1, 2, 3, 4, 5, 6, 7, 8]);
-        }
-    }
+    support::write_to_own_sockets(&[9, 0, 0, 0, 0xee, 1, 2, 3, 4, 5, 6, 7, 8]);
     1
 }
 
@@ -296,6 +279,59 @@ fn an_initializer_that_exits_breaks_the_pool() {
         .unwrap();
     match get(pool.submit(|x: u32| x, 1)) {
         Err(Error::Broken { reason }) => assert!(reason.contains("exit status 4"), "{reason}"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(pool.workers_started(), 1);
+}
+
+fn initializer_checks_its_port(port: u32) {
+    assert!(port < 65536, "bad port {port}");
+}
+
+#[test]
+fn an_initializer_argument_that_panics_breaks_the_pool() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(2)
+        .initializer_with(initializer_checks_its_port, 70000)
+        .build()
+        .unwrap();
+    match get(pool.submit(|x: u32| x, 1)) {
+        Err(Error::Broken { reason }) => assert!(reason.contains("bad port 70000"), "{reason}"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(matches!(
+        get(pool.submit(|x: u32| x, 2)),
+        Err(Error::Broken { .. })
+    ));
+    assert!(pool.workers_started() <= 2, "no respawn loop");
+}
+
+#[test]
+fn an_initializer_argument_that_cannot_be_encoded_fails_the_build() {
+    let error = ProcessPoolExecutor::builder()
+        .initializer_with(|_: Refuses| {}, Refuses)
+        .build()
+        .unwrap_err();
+    let message = error.to_string();
+    // (postcard reports a serializer's own error without its message.)
+    assert!(
+        message.contains("the initializer's argument cannot be encoded"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_initializer_argument_that_cannot_be_decoded_breaks_the_pool() {
+    let pool = ProcessPoolExecutor::builder()
+        .max_workers(1)
+        .initializer_with(|_: Rejects| {}, Rejects)
+        .build()
+        .unwrap();
+    match get(pool.submit(|x: u32| x, 1)) {
+        Err(Error::Broken { reason }) => assert!(
+            reason.contains("the initializer's argument could not be decoded"),
+            "{reason}"
+        ),
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(pool.workers_started(), 1);

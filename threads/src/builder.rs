@@ -84,7 +84,8 @@ impl ThreadPoolBuilder {
     }
 
     /// Runs `initializer` at the start of each worker thread, before it takes any call.
-    /// Default: none. If it panics, the pool is *broken*: every queued call and every later
+    /// Default: none. For an initializer that takes an argument (Python's `initargs`), see
+    /// [`initializer_with`](Self::initializer_with). If it panics, the pool is *broken*: every queued call and every later
     /// submission fails with [`Error::Broken`] (Python's `BrokenThreadPool`).
     ///
     /// # Examples
@@ -106,6 +107,40 @@ impl ThreadPoolBuilder {
     {
         self.initializer = Some(Box::new(initializer));
         self
+    }
+
+    /// Like [`initializer`](Self::initializer), with an argument (Python's `initargs`):
+    /// each worker thread runs `initializer(arg.clone())` before it takes any call. Default:
+    /// none.
+    ///
+    /// Each worker gets its own clone, as each worker process of a process pool gets its own
+    /// copy (see `cfut_processes::Builder::initializer_with`), so one initializer reads the
+    /// same on both pools; to share one value instead, pass an `Arc`. If it panics, the pool
+    /// is *broken* as with [`initializer`](Self::initializer). Setting one replaces the
+    /// other.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use cfut_threads::ThreadPoolExecutor;
+    ///
+    /// thread_local!(static DATABASE: RefCell<String> = const { RefCell::new(String::new()) });
+    ///
+    /// let pool = ThreadPoolExecutor::builder()
+    ///     .max_workers(2)
+    ///     .initializer_with(|url: String| DATABASE.with(|db| *db.borrow_mut() = url), "sqlite://jobs".to_owned())
+    ///     .build()?;
+    /// let url = pool.spawn(|| DATABASE.with(|db| db.borrow().clone()));
+    /// assert_eq!(url.result().as_deref(), Ok("sqlite://jobs"));
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn initializer_with<A, F>(self, initializer: F, arg: A) -> Self
+    where
+        F: Fn(A) + Send + Sync + 'static,
+        A: Clone + Send + Sync + 'static,
+    {
+        self.initializer(move || initializer(arg.clone()))
     }
 
     /// The stack size of each worker thread, in bytes. Default: Rust's default for spawned

@@ -8,7 +8,7 @@ use std::cell::Cell;
 
 use cfut_core::Error;
 use cfut_threads::ThreadPoolExecutor;
-use common::{Latch, eventually, outcome};
+use common::{Latch, outcome};
 
 thread_local!(static INITIALIZED: Cell<bool> = const { Cell::new(false) });
 
@@ -21,22 +21,8 @@ fn test_initializer() {
         .initializer(|| INITIALIZED.with(|flag| flag.set(true)))
         .build()
         .unwrap();
-    let release = Latch::default();
-    let futures: Vec<_> = (0..2)
-        .map(|_| {
-            let gate = release.clone();
-            pool.spawn(move || {
-                let seen = INITIALIZED.with(Cell::get);
-                gate.wait();
-                seen
-            })
-        })
-        .collect();
-    eventually("both workers started", || pool.threads_started() == 2);
-    release.open();
-    for future in futures {
-        assert_eq!(outcome(future), Ok(true));
-    }
+    let seen = common::on_each_worker(&pool, 2, || INITIALIZED.with(Cell::get));
+    assert_eq!(seen, [true, true]);
     assert!(
         !INITIALIZED.with(Cell::get),
         "the initializer ran on the workers only"

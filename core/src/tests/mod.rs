@@ -14,6 +14,7 @@
 //! * [`loom_waiter`], for any-of-N waiter registration racing completion;
 //! * [`loom_promise_drop`], for a dropped promise racing a blocked waiter;
 //! * [`loom_waker`], for async waker registration racing completion;
+//! * [`loom_waiter_poll`], for an async poll of the any-of-N waiter racing completions;
 //! * [`loom_task`], for `Spawn::spawn`'s single-allocation task: its job run, cancelled or
 //!   dropped racing the future's cancel, blocking wait or drop.
 
@@ -22,6 +23,7 @@ mod loom_complete_cancel;
 mod loom_promise_drop;
 mod loom_task;
 mod loom_waiter;
+mod loom_waiter_poll;
 mod loom_waker;
 
 use loom::sync::Arc;

@@ -1,13 +1,29 @@
-//! Helpers shared by the tests that make the process run out of file descriptors. Each such
-//! test sits alone in its file, since the limit is process-wide (cargo runs each test file as
-//! its own process).
+//! Helpers shared by the process pool's tests: the tests that make the process run out of
+//! file descriptors (each alone in its file, since the limit is process-wide and cargo runs
+//! each test file as its own process), and the worker-side helper that writes raw bytes to
+//! the worker's channel.
 
 // Each test file uses a part of this module.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
 
-use cfut_core::Error;
+use std::time::Duration;
+
+use cfut_core::{Error, Future};
+
+/// How long a test waits for a result before calling it a hang.
+pub(crate) const LONG: Duration = Duration::from_secs(60);
+
+/// The future's result, waiting at most [`LONG`].
+pub(crate) fn get<T>(mut future: Future<T>) -> Result<T, Error> {
+    future.result_timeout(LONG)
+}
+
+/// A call that says which process ran it.
+pub(crate) fn pid(_: ()) -> u32 {
+    std::process::id()
+}
 
 /// The descriptor numbers open in this process.
 pub(crate) fn open_descriptors() -> BTreeSet<libc::rlim_t> {
@@ -69,5 +85,21 @@ pub(crate) fn assert_broken<T: std::fmt::Debug>(
             "{what}: the reason should contain {needle:?}: {reason:?}"
         ),
         other => panic!("{what}: expected the broken-pool error, got {other:?}"),
+    }
+}
+
+/// Run inside a worker: writes `bytes` to every socket the process holds — its channel to
+/// the parent — as if the worker had sent them.
+pub(crate) fn write_to_own_sockets(bytes: &[u8]) {
+    use std::io::Write as _;
+    use std::os::fd::FromRawFd as _;
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let target = std::fs::read_link(entry.path()).unwrap_or_default();
+        if target.to_string_lossy().starts_with("socket:") {
+            let fd: i32 = entry.file_name().to_string_lossy().parse().unwrap();
+            // SAFETY: the descriptor is open; `ManuallyDrop` keeps us from closing it.
+            let mut socket = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+            let _ = socket.write_all(bytes);
+        }
     }
 }
