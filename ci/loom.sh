@@ -10,7 +10,7 @@ export LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}/loom
 # Models of each crate's internals (unit tests under cfg(all(test, cfut_loom))), then the
 # cross-crate models in cfut-testing (tests/loom_*.rs).
-cargo test --release -p cfut-core -p cfut-threads -p cfut-processes --lib
+cargo test --release -p cfut-core -p cfut-threads -p cfut-processes -p cfut-combinators --lib
 shopt -s nullglob
 loom_tests=()
 for file in testing/tests/loom_*.rs; do

@@ -101,6 +101,7 @@
 mod as_completed;
 #[cfg(feature = "async")]
 mod as_completed_stream;
+mod group;
 mod loom;
 mod map;
 #[cfg(feature = "indicatif")]

@@ -14,6 +14,8 @@ use cfut_core::{
     Portable, PortableRoute, RouteVisitor,
 };
 
+#[cfg(not(cfut_loom))]
+use crate::group::Outcomes;
 use crate::loom::sync::Arc;
 use crate::submitter::{ClosureSubmitter, RouteSubmitter, Submitter};
 
@@ -234,52 +236,85 @@ impl std::error::Error for MapError {
     }
 }
 
-/// A unit of submitted work: one call, or one chunk of `len` calls.
+/// A unit of submitted work: one call, one chunk of `len` calls, or an automatic group
+/// (`group.rs`) whose calls `next..end` are not yielded yet.
 enum Unit<T> {
     One(Future<T>),
     Chunk(Future<ChunkResults<T>>, usize),
+    #[cfg(not(cfut_loom))]
+    Group {
+        outcomes: Box<dyn Outcomes<T>>,
+        next: usize,
+        end: usize,
+    },
 }
 
 impl<T> Unit<T> {
-    fn future(&self) -> &dyn cfut_core::AnyFuture {
-        match self {
-            Unit::One(future) => future,
-            Unit::Chunk(future, _) => future,
-        }
-    }
-
-    /// How many inputs the unit carries.
+    /// How many inputs the unit carries (not yet yielded).
     fn len(&self) -> usize {
         match self {
             Unit::One(_) => 1,
             Unit::Chunk(_, len) => *len,
+            #[cfg(not(cfut_loom))]
+            Unit::Group { next, end, .. } => end - next,
         }
     }
 
+    /// Is the unit's next element ready?
     fn is_done(&self) -> bool {
-        self.future().is_done()
+        match self {
+            Unit::One(future) => future.is_done(),
+            Unit::Chunk(future, _) => future.is_done(),
+            #[cfg(not(cfut_loom))]
+            Unit::Group { outcomes, next, .. } => outcomes.is_done(*next),
+        }
     }
 
+    /// Cancels every call of the unit that has not started.
     fn cancel(&self) {
-        self.future().cancel();
+        match self {
+            Unit::One(future) => {
+                future.cancel();
+            }
+            Unit::Chunk(future, _) => {
+                future.cancel();
+            }
+            #[cfg(not(cfut_loom))]
+            Unit::Group { outcomes, .. } => outcomes.cancel(),
+        }
     }
 
+    /// Waits until the unit's next element is ready.
+    fn wait(&self) {
+        match self {
+            Unit::One(future) => future.wait(),
+            Unit::Chunk(future, _) => future.wait(),
+            #[cfg(not(cfut_loom))]
+            Unit::Group { outcomes, next, .. } => outcomes.wait(*next),
+        }
+    }
+
+    /// Waits until the unit's next element is ready or `deadline` passes; `false` if it
+    /// passed first.
     #[cfg(not(cfut_loom))]
     fn wait_until(&self, deadline: std::time::Instant) -> bool {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        self.future().wait_timeout(left)
+        let left = || deadline.saturating_duration_since(std::time::Instant::now());
+        match self {
+            Unit::One(future) => future.wait_timeout(left()),
+            Unit::Chunk(future, _) => future.wait_timeout(left()),
+            Unit::Group { outcomes, next, .. } => outcomes.wait_until(*next, deadline),
+        }
     }
 }
 
-/// Automatic grouping: calls shorter than this on average are grouped more (up to
-/// [`MAX_GROUP`]); a dispatch costs a few hundred nanoseconds, so below this the per-call
-/// cost would dominate.
+/// Automatic grouping: a group holds about this much work, as last measured (calls longer
+/// than this go one per job). A group costs its runners' dispatches (one runner per worker,
+/// `group.rs`); 50 µs is a chosen bound, not a tuned one. Since a group never serializes
+/// calls nor holds back a finished result, its size only trades dispatch cost, and `map`
+/// sets it from each new measurement at once (the former one-step doubling submitted most
+/// of the first window in groups of 2 to 8 calls before the timings came back).
 #[cfg(not(cfut_loom))]
-const TINY_CALL: std::time::Duration = std::time::Duration::from_micros(2);
-/// Automatic grouping: calls longer than this on average are grouped less (down to one call
-/// per job), so that real work spreads over the workers and stays cancellable call by call.
-#[cfg(not(cfut_loom))]
-const LONG_CALL: std::time::Duration = std::time::Duration::from_micros(50);
+const GROUP_WORK: std::time::Duration = std::time::Duration::from_micros(50);
 /// Automatic grouping: the largest group.
 #[cfg(not(cfut_loom))]
 const MAX_GROUP: usize = 256;
@@ -298,8 +333,10 @@ fn default_window(max_workers: usize) -> usize {
 /// **Lazy and windowed** by default: nothing is submitted until the first `next()`; then at
 /// most [`window`](Self::window) inputs (or chunks, with an explicit
 /// [`chunksize`](Self::chunksize)) are in flight — submitted and not yet yielded — so an
-/// endless input works and memory stays bounded. Tiny calls are grouped into one job by
-/// themselves (see [`chunksize`](Self::chunksize)), so they do not each pay a dispatch. Each `next()` waits for
+/// endless input works and memory stays bounded. Tiny calls are grouped by themselves
+/// (see [`chunksize`](Self::chunksize)), so they do not each pay a dispatch — without ever
+/// costing parallelism or latency: each call still has its own result, yielded as soon as
+/// it is done, and no worker idles while a call waits inside a group. Each `next()` waits for
 /// the oldest unit; before that, it tops the window up from the input whenever half the window
 /// or less is in flight, or the oldest unit is not done yet (refilling in batches, and instead
 /// of sleeping, keeps the workers busy). [`eager`](Self::eager) gives
@@ -417,12 +454,14 @@ impl<'a, A, T> Map<'a, A, T> {
         (self.window / (4 * self.max_workers)).clamp(1, MAX_GROUP)
     }
 
-    /// Adjusts the automatic group size to the newest call timing, if one arrived since the
-    /// last adjustment: one step per measurement, so a burst of submissions never grows the
-    /// group on a stale sample.
+    /// Sizes automatic groups from the newest call timing, if one arrived since the last
+    /// adjustment: as many calls as fit in [`GROUP_WORK`], at least one and at most the
+    /// [`group_limit`](Self::group_limit).
     #[cfg(not(cfut_loom))]
     fn adapt(&mut self) {
-        let Some(group) = self.group else { return };
+        if self.group.is_none() {
+            return;
+        }
         let Some((samples, per_call)) = self.submitter.timing().map(|timing| timing.latest())
         else {
             return;
@@ -431,13 +470,12 @@ impl<'a, A, T> Map<'a, A, T> {
             return;
         }
         self.samples_seen = samples;
-        self.group = Some(if per_call < TINY_CALL {
-            (group * 2).min(self.group_limit())
-        } else if per_call > LONG_CALL {
-            (group / 2).max(1)
-        } else {
-            group
-        });
+        let fits = GROUP_WORK.as_nanos() / per_call.as_nanos().max(1);
+        self.group = Some(
+            usize::try_from(fits)
+                .map_or(usize::MAX, |fits| fits)
+                .clamp(1, self.group_limit()),
+        );
     }
 
     /// Python's default behaviour: consume the whole input and submit every call now.
@@ -467,12 +505,21 @@ impl<'a, A, T> Map<'a, A, T> {
     /// only its element). The window then counts chunks. Fewer, larger units amortize the
     /// per-call cost of small calls — and of a process boundary.
     ///
+    /// An explicit chunk is one job: its calls run one after another on one worker, and its
+    /// results come together when the last of them is done.
+    ///
     /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
-    /// one call per job, times the calls where they run, doubles the group (up to 256, and a
-    /// quarter of the window per worker) while calls average under 2 µs, and halves it when
-    /// they average over 50 µs — so tiny calls do not pay a dispatch each, and real work
-    /// still goes one call per job. `chunksize(1)` turns that off; so does
-    /// [`eager`](Self::eager). At the portable level the default is one call per job.
+    /// one call per job, times the calls where they run, and sizes each group to about 50 µs
+    /// of calls as last measured (up to 256, and a quarter of the window per worker) — so
+    /// tiny calls do not pay a dispatch each, and calls over 50 µs still go one per job.
+    /// Unlike an explicit chunk, an automatic group never costs parallelism or latency: it
+    /// is run by up to one job per worker ([`Executor::max_workers`]), each taking the
+    /// group's next call only when it can start it, so an idle worker always finds the
+    /// group's unstarted calls; and each call's result is yielded as soon as that call is
+    /// done. `chunksize(1)` turns grouping off; so
+    /// does [`eager`](Self::eager). At the portable level the default is one call per job.
+    ///
+    /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///
     /// # Examples
     ///
@@ -548,18 +595,14 @@ impl<'a, A, T> Map<'a, A, T> {
         if self.inputs.is_none() || (!force && !self.eager && self.load() > self.window / 2) {
             return;
         }
-        // Taken out while submitting, so that `next_unit` may adjust the rest of `self`.
+        // Taken out while submitting, so that `submit_next` may adjust the rest of `self`.
         let Some(mut inputs) = self.inputs.take() else {
             return;
         };
         while self.eager || self.load() < self.window {
-            match self.next_unit(&mut inputs) {
-                Some(unit) => {
-                    self.in_flight += unit.len();
-                    self.queue.push_back(unit);
-                }
+            if !self.submit_next(&mut inputs) {
                 // Exhausted: `inputs` stays `None`.
-                None => return,
+                return;
             }
         }
         self.inputs = Some(inputs);
@@ -575,32 +618,63 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// Submits the next unit from `inputs`; `None` once they are exhausted.
-    fn next_unit(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> Option<Unit<T>> {
+    /// Submits the next unit from `inputs` (under automatic grouping, the next group) and
+    /// queues it; `false` once the inputs are exhausted.
+    fn submit_next(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> bool {
         #[cfg(not(cfut_loom))]
         self.adapt();
         #[cfg(not(cfut_loom))]
-        if let Some(group) = self.group {
-            let args: Vec<A> = inputs.by_ref().take(group).collect();
-            if args.is_empty() {
-                return None;
-            }
-            let len = args.len();
-            return Some(match self.submitter.timed_chunk(args) {
-                Ok(future) => Unit::Chunk(future, len),
-                Err(args) => {
+        if self.group == Some(1) {
+            let Some(arg) = inputs.next() else {
+                return false;
+            };
+            match self.submitter.timed_one(arg) {
+                Ok(future) => self.push(Unit::One(future)),
+                Err(arg) => {
                     // This executor cannot time calls where they run: one call per job.
                     self.group = None;
-                    self.chunk_or_one(args)
+                    let future = self.submitter.one(arg);
+                    self.push(Unit::One(future));
                 }
-            });
+            }
+            return true;
         }
-        if self.chunksize == 1 {
+        #[cfg(not(cfut_loom))]
+        if let Some(group) = self.group {
+            // At most one runner per worker: more could never run at once.
+            match self.submitter.group(inputs, group, self.max_workers) {
+                Ok(Some((outcomes, len))) => {
+                    self.push(Unit::Group {
+                        outcomes,
+                        next: 0,
+                        end: len,
+                    });
+                    return true;
+                }
+                Ok(None) => return false,
+                // This executor cannot time calls where they run: one call per job.
+                Err(()) => self.group = None,
+            }
+        }
+        let unit = if self.chunksize == 1 {
             inputs.next().map(|arg| Unit::One(self.submitter.one(arg)))
         } else {
             let args: Vec<A> = inputs.by_ref().take(self.chunksize).collect();
             (!args.is_empty()).then(|| self.chunk_or_one(args))
+        };
+        match unit {
+            Some(unit) => {
+                self.push(unit);
+                true
+            }
+            None => false,
         }
+    }
+
+    /// Queues a submitted unit.
+    fn push(&mut self, unit: Unit<T>) {
+        self.in_flight += unit.len();
+        self.queue.push_back(unit);
     }
 
     /// One unit for `args` (not empty): a single call, or a chunk.
@@ -625,13 +699,42 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// `false` if the deadline passed before `unit` was done.
+    /// If the front unit is a group: takes its next call's outcome if that call is done,
+    /// with those of the done calls right after it (into `current`, yielded next); or in
+    /// any case, with `done` (the caller waited for it), that call's outcome alone.
+    #[cfg(not(cfut_loom))]
+    fn take_from_group(&mut self, done: bool) -> Option<Result<T, Error>> {
+        let Some(Unit::Group {
+            outcomes,
+            next,
+            end,
+        }) = self.queue.front_mut()
+        else {
+            return None;
+        };
+        let outcome = if done {
+            *next += 1;
+            self.in_flight -= 1;
+            outcomes.take(*next - 1)
+        } else {
+            let taken = outcomes.take_ready(*next, &mut self.current);
+            *next += taken;
+            self.in_flight -= taken;
+            self.current.pop_front()?
+        };
+        if next == end {
+            self.queue.pop_front();
+        }
+        Some(outcome)
+    }
+
+    /// `false` if the deadline passed before `unit`'s next element was ready.
     fn wait_for(&self, unit: &Unit<T>) -> bool {
         #[cfg(not(cfut_loom))]
         if let Some(deadline) = self.deadline {
             return unit.wait_until(deadline);
         }
-        unit.future().wait();
+        unit.wait();
         true
     }
 }
@@ -648,19 +751,31 @@ impl<A, T> Iterator for Map<'_, A, T> {
                 return Some(outcome.map_err(MapError::Call));
             }
             self.fill(false);
+            #[cfg(not(cfut_loom))]
+            if let Some(outcome) = self.take_from_group(false) {
+                // A group's next call is done: no wait.
+                return Some(outcome.map_err(MapError::Call));
+            }
             if self.queue.front().is_some_and(|unit| !unit.is_done()) {
                 // Rather than sleep at once, use the time to fill the whole window.
                 self.fill(true);
             }
-            let Some(unit) = self.queue.pop_front() else {
+            let Some(unit) = self.queue.front() else {
                 self.finished = true;
                 return None;
             };
-            if !self.wait_for(&unit) {
-                unit.cancel();
+            if !self.wait_for(unit) {
                 self.finish();
                 return Some(Err(MapError::Deadline));
             }
+            #[cfg(not(cfut_loom))]
+            if let Some(outcome) = self.take_from_group(true) {
+                return Some(outcome.map_err(MapError::Call));
+            }
+            let unit = self
+                .queue
+                .pop_front()
+                .expect("the front unit, just waited for");
             self.in_flight -= unit.len();
             match unit {
                 Unit::One(future) => return Some(future.result().map_err(MapError::Call)),
@@ -670,6 +785,8 @@ impl<A, T> Iterator for Map<'_, A, T> {
                     // is each element's.
                     Err(error) => self.current = std::iter::repeat_n(error, len).map(Err).collect(),
                 },
+                #[cfg(not(cfut_loom))]
+                Unit::Group { .. } => unreachable!("groups are yielded above"),
             }
         }
     }

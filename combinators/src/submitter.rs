@@ -5,6 +5,8 @@ use std::panic::{self, AssertUnwindSafe};
 
 use cfut_core::{ChunkResults, Error, Future, JobExecutor, PortableRoute, Spawn};
 
+#[cfg(not(cfut_loom))]
+use crate::group::{self, Submitted};
 use crate::loom::sync::Arc;
 #[cfg(not(cfut_loom))]
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
@@ -16,18 +18,31 @@ pub(crate) trait Submitter<A, T> {
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>>;
-    /// Like [`chunk`](Self::chunk), also recording how long its calls took, where they ran,
-    /// in [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
+    /// The calls over the next `size` inputs as one automatic group, run by at most
+    /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the outcome
+    /// of each call, by index in the group, and how many calls it holds (`None` once the
+    /// inputs are exhausted). The runners record how long their calls took in
+    /// [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
     /// Where the time cannot be measured on the executor's side (the portable level: the
-    /// call may run in another process), gives `args` back.
+    /// call may run in another process), consumes nothing and gives `Err(())`.
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<ChunkResults<T>>, Vec<A>>;
-    /// The latest measurement of [`timed_chunk`](Self::timed_chunk)'s calls.
+    fn group(
+        &self,
+        inputs: &mut dyn Iterator<Item = A>,
+        size: usize,
+        max_runners: usize,
+    ) -> Result<Option<Submitted<T>>, ()>;
+    /// One call on `arg`, timed where it runs like a group's calls (a group of one needs no
+    /// runner). Gives `arg` back where the time cannot be measured (as `group`).
+    #[cfg(not(cfut_loom))]
+    fn timed_one(&self, arg: A) -> Result<Future<T>, A>;
+    /// The latest measurement of [`group`](Self::group)'s and
+    /// [`timed_one`](Self::timed_one)'s calls.
     #[cfg(not(cfut_loom))]
     fn timing(&self) -> Option<&Timing>;
 }
 
-/// The average time per call of the latest timed chunk, written by the worker that ran it.
+/// The average time per call of the latest group runner, written by the worker that ran it.
 #[cfg(not(cfut_loom))]
 #[derive(Debug, Default)]
 pub(crate) struct Timing {
@@ -37,7 +52,7 @@ pub(crate) struct Timing {
 
 #[cfg(not(cfut_loom))]
 impl Timing {
-    fn record(&self, took: std::time::Duration, calls: usize) {
+    pub(crate) fn record(&self, took: std::time::Duration, calls: usize) {
         let per_call = took.as_nanos() / calls.max(1) as u128;
         // ORDERING: the value is published by the `Release` increment below.
         self.per_call_nanos.store(
@@ -92,15 +107,31 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<ChunkResults<T>>, Vec<A>> {
+    fn group(
+        &self,
+        inputs: &mut dyn Iterator<Item = A>,
+        size: usize,
+        max_runners: usize,
+    ) -> Result<Option<Submitted<T>>, ()> {
+        Ok(group::submit(
+            self.executor,
+            &self.call,
+            inputs,
+            size,
+            max_runners,
+            &self.timing,
+        ))
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timed_one(&self, arg: A) -> Result<Future<T>, A> {
         let call = Arc::clone(&self.call);
         let timing = Arc::clone(&self.timing);
         Ok(self.executor.spawn(move || {
             let start = std::time::Instant::now();
-            let calls = args.len();
-            let results = run_each(&*call, args);
-            timing.record(start.elapsed(), calls);
-            ChunkResults::ready(results)
+            let value = call(arg);
+            timing.record(start.elapsed(), 1);
+            value
         }))
     }
 
@@ -125,8 +156,18 @@ impl<A, T> Submitter<A, T> for RouteSubmitter<'_, A, T> {
     }
 
     #[cfg(not(cfut_loom))]
-    fn timed_chunk(&self, args: Vec<A>) -> Result<Future<ChunkResults<T>>, Vec<A>> {
-        Err(args)
+    fn group(
+        &self,
+        _inputs: &mut dyn Iterator<Item = A>,
+        _size: usize,
+        _max_runners: usize,
+    ) -> Result<Option<Submitted<T>>, ()> {
+        Err(())
+    }
+
+    #[cfg(not(cfut_loom))]
+    fn timed_one(&self, arg: A) -> Result<Future<T>, A> {
+        Err(arg)
     }
 
     #[cfg(not(cfut_loom))]

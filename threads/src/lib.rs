@@ -28,9 +28,8 @@
 //! submitted from outside, a *local* deque per thread for calls submitted by running tasks,
 //! and *stealers* through which idle threads take work from busy ones. Idle threads spin
 //! briefly, then sleep; a submission wakes a sleeping thread only if fewer are awake to take
-//! work than calls are queued. A thread that comes back for more while a submitter is still
-//! queueing calls lets a batch gather for a moment (at most a few microseconds) and takes
-//! it at once, rather than taking the calls one by one right behind the submitter.
+//! work than calls are queued. Threads take calls from the injector one at a time, oldest
+//! first, so that calls from outside start in submission order.
 //!
 //! # Examples
 //!
@@ -64,8 +63,15 @@
 //!   (`RUSTFLAGS="--cfg cfut_loom"`); idle threads park after a short bounded spin (24 looks for work).
 //! - *Shutdown* joins the threads when it waits; dropping the pool waits too (Python's `with`),
 //!   and never deadlocks when the pool is dropped on one of its own threads.
-//!
-//! Unlike CPython's single FIFO queue, calls start roughly, not exactly, in submission order.
+//! - *Start order*: calls submitted from outside the pool start in submission order, as
+//!   from CPython's single FIFO queue: each free thread takes the oldest call queued, one at
+//!   a time (never a batch it would hold back while running another call). Calls that are
+//!   taken within a hand-off of each other (under a microsecond) may begin their first
+//!   instructions in either order on two threads; any call that lasts longer than that
+//!   never delays an older one. Calls submitted *from inside* a task go to that thread's own
+//!   deque and run newest first (depth first, as rayon's `spawn` from a task), where the
+//!   submitting task's `result()` runs them while it waits; idle threads steal them, oldest
+//!   first.
 
 #![warn(missing_docs)]
 #![doc(test(

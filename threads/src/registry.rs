@@ -22,22 +22,16 @@ pub(crate) struct Config {
     pub(crate) initializer: Option<Initializer>,
 }
 
-/// A worker's two deques: `local` for calls submitted by its own tasks (the only ones it
-/// runs while waiting for a future), `batch` for calls it took from the injector in bulk.
-pub(crate) struct Deques {
-    pub(crate) local: Local<Job>,
-    pub(crate) batch: Local<Job>,
-}
-
 /// The shared state of one pool. See the crate docs for the design.
 pub(crate) struct Registry {
     pub(crate) gate: Gate,
     pub(crate) sleep: Sleep,
     pub(crate) injector: Injector<Job>,
-    /// The stealing ends of worker `i`'s deques, `(local, batch)`, at index `i`.
-    stealers: Box<[(Stealer<Job>, Stealer<Job>)]>,
-    /// Worker `i`'s deques until its thread starts and takes them.
-    deques: Mutex<Vec<Option<Deques>>>,
+    /// The stealing end of worker `i`'s local deque, at index `i`.
+    stealers: Box<[Stealer<Job>]>,
+    /// Worker `i`'s local deque (for calls submitted by its own tasks) until its thread
+    /// starts and takes it.
+    deques: Mutex<Vec<Option<Local<Job>>>>,
     /// Threads started so far (never more than `max_workers`).
     started: AtomicUsize,
     /// Threads started but not yet looking for work (running the initializer). Not idle, as
@@ -59,12 +53,9 @@ impl Registry {
         let mut deques = Vec::with_capacity(workers);
         let mut stealers = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let pair = Deques {
-                local: Local::new_lifo(),
-                batch: Local::new_fifo(),
-            };
-            stealers.push((pair.local.stealer(), pair.batch.stealer()));
-            deques.push(Some(pair));
+            let local = Local::new_lifo();
+            stealers.push(local.stealer());
+            deques.push(Some(local));
         }
         Registry {
             gate: Gate::new(),
@@ -143,7 +134,7 @@ impl Registry {
     /// gate pass (an admitted submitter, or a worker admitted to start a thread), so that
     /// shutdown finds every handle registered.
     fn start_thread(this: &Arc<Self>) {
-        // ORDERING: the counter only hands out distinct indices; the deques and the handle
+        // ORDERING: the counter only hands out distinct indices; the deque and the handle
         // are published through mutexes.
         let claimed = this
             .started
@@ -151,7 +142,7 @@ impl Registry {
                 (n < this.config.max_workers).then_some(n + 1)
             });
         let Ok(index) = claimed else { return };
-        let deques = this.deques.lock()[index]
+        let local = this.deques.lock()[index]
             .take()
             .expect("each index is claimed once");
         let registry = Arc::clone(this);
@@ -162,7 +153,7 @@ impl Registry {
         }
         *this.live.lock() += 1;
         this.starting.fetch_add(1, Ordering::SeqCst);
-        match builder.spawn(move || worker::main(registry, index, deques)) {
+        match builder.spawn(move || worker::main(registry, index, local)) {
             Ok(handle) => this.threads.lock()[index] = Some(handle),
             Err(error) => {
                 this.starting.fetch_sub(1, Ordering::SeqCst);
@@ -202,20 +193,13 @@ impl Registry {
 
     /// Is there any queued call a worker could take?
     pub(crate) fn has_work(&self) -> bool {
-        !self.injector.is_empty()
-            || self
-                .stealers
-                .iter()
-                .any(|(local, batch)| !local.is_empty() || !batch.is_empty())
+        !self.injector.is_empty() || self.stealers.iter().any(|local| !local.is_empty())
     }
 
     /// Steals one call from any worker but `thief`, starting after it.
     pub(crate) fn steal_from_others(&self, thief: usize) -> Option<Job> {
         let count = self.stealers.len();
-        (1..count).find_map(|offset| {
-            let (local, batch) = &self.stealers[(thief + offset) % count];
-            local.steal().or_else(|| batch.steal())
-        })
+        (1..count).find_map(|offset| self.stealers[(thief + offset) % count].steal())
     }
 
     /// Takes every queued call out, handing each to `each`.
@@ -223,8 +207,8 @@ impl Registry {
         while let Some(job) = self.injector.steal() {
             each(job);
         }
-        for (local, batch) in self.stealers.iter() {
-            while let Some(job) = local.steal().or_else(|| batch.steal()) {
+        for local in self.stealers.iter() {
+            while let Some(job) = local.steal() {
                 each(job);
             }
         }

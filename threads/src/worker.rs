@@ -9,7 +9,8 @@ use cfut_core::{Job, WaitHelper, install_wait_helper};
 
 use crate::loom::sync::Arc;
 use crate::loom::thread_local;
-use crate::registry::{Deques, Registry};
+use crate::queue::Local;
+use crate::registry::Registry;
 use crate::unwind;
 
 #[cfg(not(cfut_loom))]
@@ -34,27 +35,12 @@ fn is_worker_of(registry: &Registry) -> bool {
     CURRENT_REGISTRY.with(|current| std::ptr::eq(current.get(), registry))
 }
 
-/// Enough calls queued to take a batch at once: crossbeam's injector hands over half of what
-/// is queued, up to 32 calls.
-const GATHER_LEN: usize = 64;
-/// At most this many looks while a batch gathers; under loom none (a spin only multiplies
-/// the interleavings, and gathering decides nothing).
-#[cfg(not(cfut_loom))]
-const GATHER_ROUNDS: u32 = 16;
-#[cfg(cfut_loom)]
-const GATHER_ROUNDS: u32 = 0;
-/// Pause instructions between two looks: a little longer than a submitter takes to queue a
-/// call (about 60 ns measured), so that a growing queue shows it.
-const GATHER_SPIN: u32 = 8;
-
 /// The state of one worker, owned by its thread.
 struct WorkerThread {
     registry: Arc<Registry>,
     index: usize,
-    deques: Deques,
-    /// The injector's length just after this worker last took calls from it: if it is
-    /// longer when the worker comes back, calls are still being submitted (see `gather`).
-    injector_left: Cell<usize>,
+    /// Calls submitted by this worker's own tasks.
+    local: Local<Job>,
 }
 
 /// Pushes `job` onto the current thread's local deque if the thread is a worker of
@@ -65,7 +51,7 @@ pub(crate) fn push_local(registry: &Registry, job: Job) -> Result<(), Job> {
     }
     CURRENT.with(|current| match &*current.borrow() {
         Some(worker) if std::ptr::eq(&*worker.registry, registry) => {
-            worker.deques.local.push(job);
+            worker.local.push(job);
             Ok(())
         }
         _ => Err(job),
@@ -81,7 +67,7 @@ pub(crate) fn current_index(registry: &Registry) -> Option<usize> {
 }
 
 /// The body of worker thread `index`.
-pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
+pub(crate) fn main(registry: Arc<Registry>, index: usize, local: Local<Job>) {
     if let Some(initializer) = &registry.config.initializer {
         if let Err(payload) = unwind::halt_unwinding(initializer) {
             let message = unwind::panic_message(&*payload);
@@ -98,8 +84,7 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, deques: Deques) {
     let worker = Rc::new(WorkerThread {
         registry: Arc::clone(&registry),
         index,
-        deques,
-        injector_left: Cell::new(0),
+        local,
     });
     CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
     CURRENT_REGISTRY.with(|current| current.set(Arc::as_ptr(&registry)));
@@ -120,7 +105,7 @@ impl WorkerThread {
         let mut job = self.search();
         while let Some(current) = job {
             run(current);
-            job = match self.find_work(true) {
+            job = match self.find_work() {
                 Some(next) => Some(next),
                 None => {
                     registry.sleep.add_searcher();
@@ -135,68 +120,29 @@ impl WorkerThread {
         let registry = &self.registry;
         registry.sleep.search(
             self.index,
-            || self.find_work(false),
+            || self.find_work(),
             || registry.has_work(),
             || registry.gate.is_terminated(),
             || Registry::start_thread_for_queued(registry),
         )
     }
 
-    /// Own submissions first (newest first), then the batch taken earlier, then the
-    /// injector (taking a batch), then the other workers. `after_call`: this worker just ran
-    /// a call (rather than searching), so it may [`gather`](Self::gather) a batch first.
-    fn find_work(&self, after_call: bool) -> Option<Job> {
-        let registry = &*self.registry;
-        self.deques
-            .local
-            .pop()
-            .or_else(|| self.deques.batch.pop())
-            .or_else(|| {
-                if after_call {
-                    self.gather();
-                }
-                let job = registry.injector.steal_batch_and_pop(&self.deques.batch)?;
-                self.injector_left.set(registry.injector.len());
-                if !self.deques.batch.is_empty() {
-                    // More than we can run at once: let an idle worker share the batch.
-                    Registry::wake_or_start(&self.registry);
-                }
-                Some(job)
-            })
-            .or_else(|| registry.steal_from_others(self.index))
-    }
-
-    /// Before taking calls from the injector after running some: if the injector grew while
-    /// they ran (calls are still being submitted) and holds only a few, lets a batch gather —
-    /// looks at its length up to [`GATHER_ROUNDS`] times, [`GATHER_SPIN`] pauses apart, and
-    /// stops as soon as it does not grow or reaches [`GATHER_LEN`] — so that the next steal
-    /// takes a batch.
+    /// Own submissions first (newest first: a task's children, depth first), then the
+    /// oldest call submitted from outside, then the other workers' own submissions.
     ///
-    /// Without it, a worker that keeps pace with a submitter on another CPU takes the calls
-    /// one at a time, right behind the submitter, and the queue's slots and each call's
-    /// memory move between the two CPUs' caches on every call. Measured on the 2-vCPU VM
-    /// (10 000 no-op submissions): 2.2–2.7 ms to submit them with a worker keeping pace,
-    /// 0.6–0.9 ms with the workers not yet running. The wait is bounded (16 × 8 pauses:
-    /// about 3.3 µs where a pause takes 26 ns, as on that VM's AMD EPYC) and only happens
-    /// while the queue grows. A queue that did not grow since this worker's last steal (a
-    /// burst already queued, a lone call) is taken at once: a look there cost small bursts
-    /// about a third of their time.
-    fn gather(&self) {
-        let injector = &self.registry.injector;
-        let mut queued = injector.len();
-        if queued <= self.injector_left.get() || queued >= GATHER_LEN {
-            return;
-        }
-        for _ in 0..GATHER_ROUNDS {
-            for _ in 0..GATHER_SPIN {
-                crate::loom::hint::spin_loop();
-            }
-            let now = injector.len();
-            if now <= queued || now >= GATHER_LEN {
-                return;
-            }
-            queued = now;
-        }
+    /// Calls from outside are taken from the injector one at a time, never in batches, so
+    /// that they start in submission order (Python's FIFO): a worker that took a batch would
+    /// hold the calls after the one it runs, and another worker would start later calls
+    /// before them (two workers started five calls of 5, 4, 3, 2 and 1 tenths of a second
+    /// as 5, 2, 1, 4, 3). Batches saved a steal per call on floods of no-op calls;
+    /// `compare -- threads` and `compare -- combinators` measure what taking them one by
+    /// one costs (`submit_result`, `as_completed_10k`).
+    fn find_work(&self) -> Option<Job> {
+        let registry = &*self.registry;
+        self.local
+            .pop()
+            .or_else(|| registry.injector.steal())
+            .or_else(|| registry.steal_from_others(self.index))
     }
 }
 
@@ -206,7 +152,7 @@ impl WaitHelper for WorkerThread {
     /// waiting task is never re-entered by an unrelated call (rayon #592).
     fn help_while(&self, pending: &dyn Fn() -> bool) {
         while pending() {
-            match self.deques.local.pop() {
+            match self.local.pop() {
                 Some(job) => run(job),
                 None => break,
             }

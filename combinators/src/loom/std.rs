@@ -1,10 +1,26 @@
-//! The real primitives.
+//! The real primitives, shaped like loom's API.
 
 pub(crate) mod sync {
     pub(crate) use std::sync::Arc;
+    use std::sync::PoisonError;
+
+    /// A mutex whose `lock` never reports poisoning: no critical section in this crate runs
+    /// user code (a group's call runs after its slot is unlocked), so none can leave broken
+    /// invariants behind.
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Self(std::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+    }
 
     pub(crate) mod atomic {
-        // Only `map`'s call timing uses these; it is compiled out under loom (no real time).
-        pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     }
 }

@@ -122,8 +122,10 @@ impl ThreadPoolExecutor {
     /// Python's `submit` (a Rust method has one arity; `std::thread::spawn`, `rayon::spawn`
     /// and `tokio::spawn` use the same name).
     ///
-    /// From outside the pool the call goes to the shared queue; from one of the pool's own
-    /// threads, to that thread's deque (where a waiting parent can run it). A panic in `call`
+    /// From outside the pool the call goes to the shared queue, and calls from outside start
+    /// in the order they were submitted (Python's FIFO: each free thread takes the oldest);
+    /// from one of the pool's own threads, to that thread's deque, newest first (where a
+    /// waiting parent can run it; idle threads steal the oldest). A panic in `call`
     /// fails only this future, with [`Error::Panicked`]; after [`shutdown`](Self::shutdown)
     /// the future fails with [`Error::Shutdown`]; on a broken pool with [`Error::Broken`].
     ///

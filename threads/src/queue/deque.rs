@@ -26,11 +26,8 @@ impl<T> Injector<T> {
         self.0.push(value);
     }
 
-    /// Takes one value, and moves a batch more into `dest`.
-    pub(crate) fn steal_batch_and_pop(&self, dest: &Local<T>) -> Option<T> {
-        settle(|| self.0.steal_batch_and_pop(&dest.0))
-    }
-
+    /// Takes the oldest value. One at a time, never a batch: calls from outside start in
+    /// submission order (see `worker.rs`, `find_work`).
     pub(crate) fn steal(&self) -> Option<T> {
         settle(|| self.0.steal())
     }
@@ -55,21 +52,12 @@ impl<T> Local<T> {
         Local(crossbeam_deque::Worker::new_lifo())
     }
 
-    /// First in, first out: for batches taken from the injector, which keep their order.
-    pub(crate) fn new_fifo() -> Self {
-        Local(crossbeam_deque::Worker::new_fifo())
-    }
-
     pub(crate) fn push(&self, value: T) {
         self.0.push(value);
     }
 
     pub(crate) fn pop(&self) -> Option<T> {
         self.0.pop()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     pub(crate) fn stealer(&self) -> Stealer<T> {

@@ -62,16 +62,6 @@ impl<T> Injector<T> {
         self.0.push(value);
     }
 
-    /// Takes one value and moves (at most) one more into `dest`: a batch, kept tiny so that
-    /// models stay small.
-    pub(crate) fn steal_batch_and_pop(&self, dest: &Local<T>) -> Option<T> {
-        let first = self.0.pop(false)?;
-        if let Some(extra) = self.0.pop(false) {
-            dest.push(extra);
-        }
-        Some(first)
-    }
-
     pub(crate) fn steal(&self) -> Option<T> {
         self.0.pop(false)
     }
@@ -89,21 +79,12 @@ impl<T> Injector<T> {
 #[derive(Debug)]
 pub(crate) struct Local<T> {
     queue: Arc<Queue<T>>,
-    lifo: bool,
 }
 
 impl<T> Local<T> {
     pub(crate) fn new_lifo() -> Self {
         Local {
             queue: Arc::new(Queue::new()),
-            lifo: true,
-        }
-    }
-
-    pub(crate) fn new_fifo() -> Self {
-        Local {
-            queue: Arc::new(Queue::new()),
-            lifo: false,
         }
     }
 
@@ -112,11 +93,7 @@ impl<T> Local<T> {
     }
 
     pub(crate) fn pop(&self) -> Option<T> {
-        self.queue.pop(self.lifo)
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.queue.pop(true)
     }
 
     pub(crate) fn stealer(&self) -> Stealer<T> {

@@ -60,26 +60,39 @@ impl Latch {
     }
 }
 
-/// Runs `look` on each of `workers` worker threads of `pool` (one call each, all held until
-/// every thread has started, so that no thread takes two) and gives back what each saw.
+/// Runs `look` on each of `workers` worker threads of `pool` (one call each, every call held
+/// until all `workers` calls are running, so that no thread takes two) and gives back what
+/// each saw. Fails the test if they are not all running within [`LONG`].
 pub fn on_each_worker<T: Send + 'static>(
     pool: &cfut_threads::ThreadPoolExecutor,
     workers: usize,
     look: fn() -> T,
 ) -> Vec<T> {
-    let release = Latch::default();
+    // How many calls are running; each waits until all are. (Waiting only until every
+    // thread has *started* is not enough: a thread may take two calls while another is
+    // still starting, since calls from outside are taken one at a time, oldest first.)
+    let running = std::sync::Arc::new((std::sync::Mutex::new(0_usize), std::sync::Condvar::new()));
     let futures: Vec<_> = (0..workers)
         .map(|_| {
-            let gate = release.clone();
+            let running = std::sync::Arc::clone(&running);
             pool.spawn(move || {
                 let seen = look();
-                gate.wait();
+                let (count, all) = &*running;
+                let mut count = count.lock().unwrap();
+                *count += 1;
+                all.notify_all();
+                let (count, _) = all
+                    .wait_timeout_while(count, LONG, |count| *count < workers)
+                    .unwrap();
+                assert!(
+                    *count >= workers,
+                    "only {} of {workers} calls ran at once",
+                    *count
+                );
                 seen
             })
         })
         .collect();
-    eventually("every worker started", || pool.threads_started() == workers);
-    release.open();
     futures
         .into_iter()
         .map(|future| outcome(future).expect("the call ran"))
