@@ -98,6 +98,7 @@ mod spin;
 mod submit;
 mod task;
 mod tokens;
+mod tuning;
 mod unwind;
 mod waiter;
 

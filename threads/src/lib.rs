@@ -90,6 +90,7 @@ mod queue;
 mod registry;
 mod scope;
 mod sleep;
+mod tuning;
 mod unwind;
 mod worker;
 

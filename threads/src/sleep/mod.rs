@@ -46,22 +46,10 @@ use crate::loom::hint;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering, fence};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::thread;
+use crate::tuning::{SEARCH_ROUNDS, SPIN_ONLY};
 
 #[cfg(all(test, cfut_loom))]
 mod tests;
-
-/// How many times an idle worker looks for work before it sleeps. Rounds 0..`SPIN_ONLY` spin
-/// on the CPU (2^round pause instructions each, 127 in all); later rounds yield the CPU
-/// between looks. A caller blocked in `result()` needs several microseconds to wake up and
-/// submit its next call (6–13 µs measured on the 2-vCPU VM under load); a worker still awake
-/// then takes it without a futex wake-up. `idle_cpu_pct` in `cargo run --release -p cfut-bench --bin compare -- threads` checks that
-/// this leaves no measurable idle burn.
-#[cfg(not(cfut_loom))]
-const SEARCH_ROUNDS: u32 = 24;
-/// Under loom: one look, then sleep (spinning only multiplies the explored interleavings).
-#[cfg(cfut_loom)]
-const SEARCH_ROUNDS: u32 = 1;
-const SPIN_ONLY: u32 = 7;
 
 /// The sleep state of one pool.
 #[derive(Debug)]
@@ -231,7 +219,8 @@ impl Sleep {
     }
 }
 
-/// Pause between two looks for work: exponential spinning, then yielding the CPU.
+/// Pause between two looks for work: exponential spinning for the first [`SPIN_ONLY`]
+/// rounds, then yielding the CPU.
 fn backoff(round: u32) {
     if round < SPIN_ONLY {
         for _ in 0..1_u32 << round {
