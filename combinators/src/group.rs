@@ -37,12 +37,11 @@
 //!   thief), reached without a runner having to submit more runners, which it could not:
 //!   jobs are `'static`, and the `map` only borrows its executor.
 //! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find the list
-//!   empty), against groups of about 50 µs of calls (`map.rs`, `GROUP_WORK`); two
+//!   empty), against groups of about 50 µs of calls (`tuning.rs`, `GROUP_WORK`); two
 //!   uncontended lock/unlock pairs per call on the runner's side, and on the `map`'s one
 //!   lock per run of done calls. Groups of one call are plain jobs. The `map_100k_grouped`
-//!   row of `cargo run --release -p cfut-bench --bin compare -- combinators` measures it:
-//!   about 0.07–0.12 µs of CPU per no-op call on a 2-vCPU VM, where the former single-job
-//!   chunks took 0.04–0.08 µs (and serialized slow calls).
+//!   row of `cargo run --release -p cfut-bench --bin compare -- combinators` measures it
+//!   (`tuning.rs` gives the figures).
 //!
 //! A runner that is never run (cancelled by a cancelling shutdown, rejected after shutdown,
 //! dropped by its executor) settles the group's calls only if it is the last of the group's
@@ -64,14 +63,6 @@ use crate::submitter::Timing;
 
 #[cfg(all(test, cfut_loom))]
 mod tests;
-
-/// Before the `map` waits for a call of a group the slow way (a promise the runner
-/// completes), it looks again after 1, 2, 4, … 128 `spin_loop` hints (255 in all, a few
-/// microseconds). Without it, a `map` over tiny calls that catches up with a runner would
-/// take the slow way for each call; `map_100k_grouped` in `cargo run --release -p cfut-bench
-/// --bin compare -- combinators` is the row it affects (not measured apart).
-#[cfg(not(cfut_loom))]
-const WAIT_SPIN_ROUNDS: u32 = 8;
 
 /// A call's outcome inside a group; the error boxed, so that outcomes stay small on their way
 /// from a runner to the `map`.
@@ -283,7 +274,7 @@ impl<A, T, F> Group<A, T, F> {
         // Tiny calls finish within a few hundred nanoseconds of each other: a short spin
         // finds them without a promise and a wake-up per call.
         #[cfg(not(cfut_loom))]
-        for round in 0..WAIT_SPIN_ROUNDS {
+        for round in 0..crate::tuning::WAIT_SPIN_ROUNDS {
             if self.received(index) {
                 return true;
             }

@@ -107,6 +107,7 @@ mod map;
 #[cfg(feature = "indicatif")]
 mod progress;
 mod submitter;
+mod tuning;
 mod wait;
 #[cfg(feature = "async")]
 mod wait_async;

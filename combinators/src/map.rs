@@ -307,25 +307,14 @@ impl<T> Unit<T> {
     }
 }
 
-/// Automatic grouping: a group holds about this much work, as last measured (calls longer
-/// than this go one per job). A group costs its runners' dispatches (one runner per worker,
-/// `group.rs`); 50 µs is a chosen bound, not a tuned one. Since a group never serializes
-/// calls nor holds back a finished result, its size only trades dispatch cost, and `map`
-/// sets it from each new measurement at once (the former one-step doubling submitted most
-/// of the first window in groups of 2 to 8 calls before the timings came back).
-#[cfg(not(cfut_loom))]
-const GROUP_WORK: std::time::Duration = std::time::Duration::from_micros(50);
-/// Automatic grouping: the largest group.
-#[cfg(not(cfut_loom))]
-const MAX_GROUP: usize = 256;
-
-/// The default window: large enough that the workers never run dry between two refills (a
-/// worker that runs out of calls parks, and waking it costs far more than a small call), and
-/// bounded so that an endless input stays cheap: 4096 calls per worker, at least 4096 and at
-/// most 65 536. (Measured with no-op calls on a 2-worker pool: windows of 256, 2048, 8192 and
-/// 32 768 gave about 1.3, 3.2, 5.1 and 5.1 million calls per second.)
+/// The default window: [`WINDOW_PER_WORKER`](crate::tuning::WINDOW_PER_WORKER) calls per
+/// worker, within [`MIN_WINDOW`](crate::tuning::MIN_WINDOW) and
+/// [`MAX_WINDOW`](crate::tuning::MAX_WINDOW).
 fn default_window(max_workers: usize) -> usize {
-    max_workers.saturating_mul(4096).clamp(4096, 65_536)
+    use crate::tuning::{MAX_WINDOW, MIN_WINDOW, WINDOW_PER_WORKER};
+    max_workers
+        .saturating_mul(WINDOW_PER_WORKER)
+        .clamp(MIN_WINDOW, MAX_WINDOW)
 }
 
 /// The results of a `map`, in input order: [`MapExt::map`] (and [`CallMapExt::map_calls`]).
@@ -448,15 +437,15 @@ impl<'a, A, T> Map<'a, A, T> {
     }
 
     /// The largest group automatic grouping may form: a quarter of the window per worker, so
-    /// every worker still gets work, and at most [`MAX_GROUP`].
+    /// every worker still gets work, and at most [`MAX_GROUP`](crate::tuning::MAX_GROUP).
     #[cfg(not(cfut_loom))]
     fn group_limit(&self) -> usize {
-        (self.window / (4 * self.max_workers)).clamp(1, MAX_GROUP)
+        (self.window / (4 * self.max_workers)).clamp(1, crate::tuning::MAX_GROUP)
     }
 
     /// Sizes automatic groups from the newest call timing, if one arrived since the last
-    /// adjustment: as many calls as fit in [`GROUP_WORK`], at least one and at most the
-    /// [`group_limit`](Self::group_limit).
+    /// adjustment: as many calls as fit in [`GROUP_WORK`](crate::tuning::GROUP_WORK), at least
+    /// one and at most the [`group_limit`](Self::group_limit).
     #[cfg(not(cfut_loom))]
     fn adapt(&mut self) {
         if self.group.is_none() {
@@ -470,7 +459,7 @@ impl<'a, A, T> Map<'a, A, T> {
             return;
         }
         self.samples_seen = samples;
-        let fits = GROUP_WORK.as_nanos() / per_call.as_nanos().max(1);
+        let fits = crate::tuning::GROUP_WORK.as_nanos() / per_call.as_nanos().max(1);
         self.group = Some(
             usize::try_from(fits)
                 .map_or(usize::MAX, |fits| fits)

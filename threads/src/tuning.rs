@@ -18,6 +18,7 @@ pub(crate) const SEARCH_ROUNDS: u32 = 1;
 
 /// The first this many rounds of an idle worker's search spin, 2^round `spin_loop` hints each
 /// (127 in all); the rest of its [`SEARCH_ROUNDS`] yield the CPU. Trades: spinning answers
-/// fastest, yielding hands the core to a thread that has work (the caller, say); measured with [`SEARCH_ROUNDS`] (`round_trip_p50`,
-/// `idle_cpu_pct` in `cargo run --release -p cfut-bench --bin compare -- threads`).
+/// fastest, yielding hands the core to a thread that has work (the caller, say). Measured
+/// with [`SEARCH_ROUNDS`]: `round_trip_p50` and `idle_cpu_pct` in `cargo run --release -p
+/// cfut-bench --bin compare -- threads`.
 pub(crate) const SPIN_ONLY: u32 = 7;
