@@ -175,6 +175,7 @@ mod pool;
 pub mod raw;
 mod state;
 mod task;
+mod tuning;
 mod wake;
 mod wire;
 mod worker;

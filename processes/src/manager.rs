@@ -21,9 +21,9 @@
 //!
 //! A worker first gets one call. Only when the pool is at `max_workers`, more calls wait
 //! than workers, and calls are short (their running average, as the workers measure it, is
-//! under `PIPELINE_BELOW`) does it get more, up to `MAX_DEPTH`, so that many tiny calls
-//! travel in batches (one `send`/`recv` for many frames) while long calls are spread out and
-//! stay cancellable in the parent. Each worker sends each result before it starts the next
+//! under `PIPELINE_BELOW`) does it get more, up to `MAX_DEPTH` (both in `tuning.rs`), so
+//! that many tiny calls travel in batches (one `send`/`recv` for many frames) while long
+//! calls are spread out and stay cancellable in the parent. Each worker sends each result before it starts the next
 //! call. The worker
 //! answers in order, so the first unanswered call of a worker is the one it runs; when a
 //! worker dies only that call fails, and the calls queued behind it go back to the front of
@@ -44,21 +44,16 @@ use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Direct, Phase, Shared, State};
 use crate::task::PendingCall;
+use crate::tuning::{
+    AVERAGE_WEIGHT, BUFFER, MAX_DEPTH, PIPELINE_BELOW, REAP_FIRST_PAUSE, REAP_GIVE_UP,
+    REAP_MAX_PAUSE,
+};
 use crate::wire;
 use crate::worker::WORKER_ENV;
 
 /// Workers killed from outside during their start-up are replaced at most this many times
 /// in a row (without a worker getting ready in between) before the pool is declared broken.
 const MAX_STARTUP_FAILURES: usize = 3;
-
-/// At most this many calls are queued in one worker at saturation.
-const MAX_DEPTH: usize = 128;
-
-/// Workers get more than one call at a time only while calls take less than this on
-/// average: then the round trip dominates and batching pays, while a queued call would wait
-/// only briefly. Longer calls are handed out one at a time, so they stay cancellable in the
-/// parent and go to whichever worker frees up first.
-const PIPELINE_BELOW: Duration = Duration::from_millis(1);
 
 /// Starts the manager thread. Called with the lock held, on the first submission.
 pub(crate) fn start(shared: &Arc<Shared>, state: &mut State) -> io::Result<()> {
@@ -350,19 +345,19 @@ impl Worker {
             Reap::Exited => {
                 // The socket closed: the process is exiting. Give it a moment to become
                 // reapable before concluding that it closed the socket and lives on.
-                let mut pause = Duration::from_micros(20);
+                let mut pause = REAP_FIRST_PAUSE;
                 let mut waited = Duration::ZERO;
                 loop {
                     if let Ok(Some(status)) = self.child.try_wait() {
                         return status;
                     }
-                    if waited >= Duration::from_secs(2) {
+                    if waited >= REAP_GIVE_UP {
                         let _ = self.child.kill();
                         break;
                     }
                     thread::sleep(pause);
                     waited += pause;
-                    pause = (pause * 2).min(Duration::from_millis(10));
+                    pause = (pause * 2).min(REAP_MAX_PAUSE);
                 }
             }
         }
@@ -451,9 +446,10 @@ impl Manager {
                     self.startup_failures = 0;
                 }
                 if let Some(sample) = worker.sample.take() {
-                    // An exponential moving average with weight 1/8 for the newest sample.
+                    // An exponential moving average, weight 1/AVERAGE_WEIGHT for the newest
+                    // sample.
                     self.average_call = Some(match self.average_call {
-                        Some(average) => (average * 7 + sample) / 8,
+                        Some(average) => (average * (AVERAGE_WEIGHT - 1) + sample) / AVERAGE_WEIGHT,
                         None => sample,
                     });
                 }
@@ -586,7 +582,7 @@ impl Manager {
             .env(WORKER_ENV, "1")
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
-        let mut out = Vec::with_capacity(64 * 1024);
+        let mut out = Vec::with_capacity(BUFFER);
         // An initializer's argument too large for a frame was refused by `Builder::build`.
         crate::worker::setup_frame(
             &mut out,

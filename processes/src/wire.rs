@@ -309,7 +309,7 @@ impl Inbox {
     /// An inbox for frames of at most `limit` bytes (length prefix excluded).
     pub(crate) fn with_limit(limit: usize) -> Self {
         Inbox {
-            buf: Vec::with_capacity((64 * 1024).min(4 + limit)),
+            buf: Vec::with_capacity(crate::tuning::BUFFER.min(4 + limit)),
             start: 0,
             limit,
         }

@@ -117,7 +117,7 @@ fn serve() -> i32 {
     let mut worker = Worker {
         channel,
         inbox: wire::Inbox::new(),
-        out: Vec::with_capacity(64 * 1024),
+        out: Vec::with_capacity(crate::tuning::BUFFER),
         limit: wire::DEFAULT_MAX_FRAME,
     };
     worker.run()
