@@ -23,11 +23,10 @@
 //! than workers, and calls are short (their running average, as the workers measure it, is
 //! under `PIPELINE_BELOW`) does it get more, up to `MAX_DEPTH` (both in `tuning.rs`), so
 //! that many tiny calls travel in batches (one `send`/`recv` for many frames) while long
-//! calls are spread out and stay cancellable in the parent. Each worker sends each result before it starts the next
-//! call. The worker
-//! answers in order, so the first unanswered call of a worker is the one it runs; when a
-//! worker dies only that call fails, and the calls queued behind it go back to the front of
-//! the pending queue.
+//! calls are spread out and stay cancellable in the parent. Each worker sends each result
+//! before it starts the next call. The worker answers in order, so the first unanswered call
+//! of a worker is the one it runs; when a worker dies only that call fails, and the calls
+//! queued behind it go back to the front of the pending queue.
 
 use std::collections::VecDeque;
 use std::io;
