@@ -39,8 +39,8 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
     SERVING_RANK.store(comm.rank(), Ordering::Relaxed);
     backend::install_panic_hook();
     let mut backoff = Backoff::new();
-    let mut out = Vec::with_capacity(64 * 1024);
-    let mut frame = Vec::with_capacity(64 * 1024);
+    let mut out = Vec::with_capacity(crate::tuning::BUFFER);
+    let mut frame = Vec::with_capacity(crate::tuning::BUFFER);
     // Results on their way to the root, and the buffers of those that arrived, for reuse: a
     // result is sent without waiting for the root to take it, so the next call runs at once.
     let mut sending: Vec<Sending> = Vec::new();
