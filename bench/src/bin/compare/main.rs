@@ -16,6 +16,7 @@ mod channel_pool;
 mod combinators;
 mod cpu;
 mod echo;
+mod mpi;
 mod peers;
 mod pipe_floor;
 mod processes;
@@ -28,7 +29,14 @@ mod workloads;
 
 use report::Report;
 
-const SUITES: [&str; 5] = ["threads", "combinators", "processes", "workloads", "all"];
+const SUITES: [&str; 6] = [
+    "threads",
+    "combinators",
+    "processes",
+    "workloads",
+    "mpi",
+    "all",
+];
 
 fn main() {
     // Worker processes re-execute this binary: cfut's (optional on Linux, where a constructor
@@ -70,6 +78,10 @@ fn main() {
     if wanted("workloads") {
         workloads::run(&mut report);
     }
+    // Not part of `all`: it needs Open MPI and cfut-mpi's example built (see mpi.rs).
+    if suite == "mpi" {
+        mpi::run(&mut report);
+    }
     report.print_table();
     if let Some(path) = json {
         if let Err(error) = report.write_json(&path) {
@@ -82,7 +94,7 @@ fn main() {
 fn usage(problem: &str) -> ! {
     eprintln!("compare: {problem}");
     eprintln!(
-        "usage: compare <threads|combinators|processes|workloads|all> [--json PATH] [--runs N (default 5)]"
+        "usage: compare <threads|combinators|processes|workloads|mpi|all> [--json PATH] [--runs N (default 5)]"
     );
     std::process::exit(2);
 }

@@ -58,6 +58,10 @@ pub(crate) fn unit(metric: &str) -> &'static str {
         | "cpu_hash_files"
         | "cpu_hash_files_processes"
         | "recursive_fib" => "s",
+        "mpi_round_trip_p50" | "mpi_round_trip_p50_tcp" | "mpi_round_trip_p50_polled" => "µs",
+        "mpi_idle_cpu_pct" => "% of a core",
+        "mpi_submit_result" => "µs/call",
+        "mpi_map_chunked" => "calls/s",
         _ => "ms",
     }
 }
@@ -81,7 +85,7 @@ fn role(system: &str) -> Role {
         Role::Cfut
     } else if system == "ideal" || system == "serial" || system.ends_with("floor") {
         Role::Reference
-    } else if system.starts_with("python") {
+    } else if system.starts_with("python") || system == "mpi4py" {
         Role::PythonPeer
     } else {
         Role::RustPeer
