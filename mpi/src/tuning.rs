@@ -1,10 +1,10 @@
 //! The crate's tunables in one place: what each trades, and how to measure it.
 //!
-//! The command that measures them is the bench driver: `cargo build --release -p cfut-mpi
-//! --examples`, then `target/release/examples/mpi_bench --runs 5`, which launches `mpirun -n
-//! 3 target/release/examples/mpi_bench cfut` (1 root + 2 workers) among its runs and prints
-//! the rows named below. The figures below are from shared memory, Open MPI 4.1, 2 cores;
-//! `mpi/README.md` shows a full run.
+//! The command that measures them: `cargo build --release -p cfut-mpi --examples`, then
+//! `cargo run --release -p cfut-bench --bin compare -- mpi`, which runs the driver
+//! `target/release/examples/mpi_bench` (it launches `mpi_bench cfut` under `mpirun -n 3`,
+//! 1 root + 2 workers, among its runs) and prints the rows named below. The figures below
+//! are from shared memory, Open MPI 4.1, 2 cores; `mpi/README.md` shows a full run.
 
 use std::time::Duration;
 
@@ -17,23 +17,23 @@ pub(crate) const DEFAULT_WINDOW: usize = 8;
 
 /// How long a rank polls without sleeping after its last message. Trades a rank's CPU while
 /// it waits against the latency of a sleep: a round trip of a tiny call takes 12–13 µs
-/// (`mpi_round_trip_p50_polled` of `target/release/examples/mpi_bench`), so the answer to a
-/// call, and a caller's next call, usually come within this spin and cost no sleep; idle
-/// for longer, the rank backs off (`mpi_idle_cpu_pct` measures what idling costs).
+/// (`mpi_round_trip_p50_polled` of `compare -- mpi`), so the answer to a call, and a
+/// caller's next call, usually come within this spin and cost no sleep; idle for longer, the
+/// rank backs off (`mpi_idle_cpu_pct` measures what idling costs).
 pub(crate) const SPIN: Duration = Duration::from_micros(200);
 
 /// The shortest sleep after the spin: a floor on `idle / SLEEP_FRACTION`. Trades the latency
 /// a message arriving during an early sleep pays against the wake-ups of a rank that just
 /// went idle. With [`SPIN`] at 200 µs a sleep starts at 200 µs / [`SLEEP_FRACTION`] = 25 µs,
 /// so this floor binds only if [`SPIN`] drops below 80 µs; no figure recorded for it
-/// (`mpi_round_trip_p50` and `mpi_idle_cpu_pct` of `target/release/examples/mpi_bench` are
-/// the rows it would move).
+/// (`mpi_round_trip_p50` and `mpi_idle_cpu_pct` of `compare -- mpi` are the rows it would
+/// move).
 pub(crate) const FIRST_SLEEP: Duration = Duration::from_micros(10);
 
 /// A sleep lasts at most 1/8 of the time already spent idle, so a message arriving during it
-/// waits at most 12.5% longer than it took to come. Doubling sleeps, tried first, overshoot
-/// by up to 100%, and a message above MPI's eager limit (a 1 MiB buffer, a chunk of a `map`)
-/// waits for the sleeping side at each step of its rendezvous. In `mpi_bench` runs under
+/// waits at most 12.5% longer than it took to come. Doubling sleeps instead overshoot by up
+/// to 100%, and a message above MPI's eager limit (a 1 MiB buffer, a chunk of a `map`)
+/// waits for the sleeping side at each step of its rendezvous. In `compare -- mpi` runs under
 /// shifting load (average 4–14), `mpi_map_chunked` was 0.8–4.5 M calls/s and
 /// `mpi_bytes_1mib` 2.9–11 ms with doubling sleeps, 2.3–6.7 M and 0.96–1.8 ms with this
 /// bound (together with results sent without waiting for the root).
@@ -48,6 +48,6 @@ pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);
 
 /// The initial capacity of a worker rank's buffer of outgoing results and of its buffer of
 /// incoming frames. Trades memory held per rank against reallocations while the first large
-/// frames are written or read; no figure recorded (`mpi_bytes_1mib` of
-/// `target/release/examples/mpi_bench` is the row of large frames).
+/// frames are written or read; no figure recorded (`mpi_bytes_1mib` of `compare -- mpi` is
+/// the row of large frames).
 pub(crate) const BUFFER: usize = 64 * 1024;
