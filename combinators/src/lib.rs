@@ -91,6 +91,10 @@
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+// Where other crates' docs link to this one's items when its pages are not beside theirs
+// (a `cargo doc --no-deps` that documents them in another order, or one crate alone):
+// otherwise rustdoc prints such links as plain text. docs.rs resolves the version.
+#![doc(html_root_url = "https://docs.rs/cfut-combinators/0.1")]
 #![doc(test(
     no_crate_inject,
     attr(deny(warnings), allow(dead_code, unused_variables))
