@@ -147,3 +147,75 @@ where
         visitor.in_process(self, call)
     }
 }
+
+/// Implements [`Submit`](crate::Submit) and [`MapTarget`] for a portable backend (a type of
+/// yours that implements [`CallExecutor`] and not [`JobExecutor`]): `submit(f, arg)` and
+/// `map(f, inputs)` then take every [`PortableFn`], through
+/// [`submit_portable`](crate::submit_portable) and [`CallRoute`]. What the process pool and
+/// cfut-mpi use; the impls cannot be blanket ones (they would overlap those for
+/// `JobExecutor`), so each backend states them with this one line.
+///
+/// # Examples
+///
+/// ```
+/// use cfut_core::{
+///     CallExecutor, ChunkResults, Executor, Future, InlineExecutor, Portable, Shutdown, Submit,
+/// };
+///
+/// /// A stand-in for a backend that sends calls elsewhere.
+/// struct Remote(InlineExecutor);
+///
+/// impl Executor for Remote {
+///     fn max_workers(&self) -> usize { 1 }
+///     fn shutdown(&self, how: Shutdown) { self.0.shutdown(how) }
+/// }
+///
+/// impl CallExecutor for Remote {
+///     fn submit_call<A: Portable, T: Portable>(&self, call: fn(A) -> T, arg: A) -> Future<T> {
+///         self.0.submit_call(call, arg)
+///     }
+///     fn submit_batch<A: Portable, T: Portable>(
+///         &self,
+///         call: fn(A) -> T,
+///         args: Vec<A>,
+///     ) -> Future<ChunkResults<T>> {
+///         self.0.submit_batch(call, args)
+///     }
+/// }
+///
+/// cfut_core::portable_executor!(Remote);
+///
+/// let remote = Remote(InlineExecutor::new());
+/// assert_eq!(remote.submit(|x: u8| x + 1, 1).result(), Ok(2));
+/// ```
+#[macro_export]
+macro_rules! portable_executor {
+    ($executor:ty) => {
+        impl<F, A, T> $crate::Submit<F, A, T> for $executor
+        where
+            F: $crate::PortableFn<A, T>,
+            A: $crate::Portable,
+            T: $crate::Portable,
+        {
+            fn submit(&self, call: F, arg: A) -> $crate::Future<T> {
+                $crate::submit_portable(self, call, arg)
+            }
+        }
+
+        /// `map` sends each call (or chunk, with `chunksize`) through `CallExecutor`.
+        impl<F, A, T> $crate::MapTarget<F, A, T> for $executor
+        where
+            F: $crate::PortableFn<A, T>,
+            A: $crate::Portable,
+            T: $crate::Portable,
+        {
+            fn route<'a, V: $crate::RouteVisitor<'a, A, T>>(
+                &'a self,
+                call: F,
+                visitor: V,
+            ) -> V::Output {
+                visitor.portable(::std::boxed::Box::new($crate::CallRoute::new(self, call)))
+            }
+        }
+    };
+}

@@ -3,8 +3,7 @@
 use std::fmt;
 
 use cfut_core::{
-    CallExecutor, CallRoute, ChunkResults, Error, Executor, Future, MapTarget, Portable,
-    PortableFn, RouteVisitor, Shutdown, Submit,
+    CallExecutor, ChunkResults, Error, Executor, Future, Portable, PortableFn, Shutdown,
 };
 use cfut_processes::backend::Call;
 
@@ -63,7 +62,7 @@ impl MpiPoolExecutor {
     }
 
     /// Schedules `call(arg)` on a worker rank and returns the future of its result (Python's
-    /// `submit(fn, arg)`; the same as [`Submit::submit`]). `call` is a plain function or a
+    /// `submit(fn, arg)`; the same as [`Submit::submit`](cfut_core::Submit::submit)). `call` is a plain function or a
     /// closure that captures nothing ([`PortableFn`]); what it needs travels in `arg`.
     ///
     /// After shutdown the future fails with [`Error::Shutdown`]; once the pool is broken (a
@@ -205,28 +204,7 @@ impl CallExecutor for MpiPoolExecutor {
     }
 }
 
-impl<F, A, T> Submit<F, A, T> for MpiPoolExecutor
-where
-    F: PortableFn<A, T>,
-    A: Portable,
-    T: Portable,
-{
-    fn submit(&self, call: F, arg: A) -> Future<T> {
-        cfut_core::submit_portable(self, call, arg)
-    }
-}
-
-/// `map` sends each call (or chunk, with `chunksize`) to the worker ranks.
-impl<F, A, T> MapTarget<F, A, T> for MpiPoolExecutor
-where
-    F: PortableFn<A, T>,
-    A: Portable,
-    T: Portable,
-{
-    fn route<'a, V: RouteVisitor<'a, A, T>>(&'a self, call: F, visitor: V) -> V::Output {
-        visitor.portable(Box::new(CallRoute::new(self, call)))
-    }
-}
+cfut_core::portable_executor!(MpiPoolExecutor);
 
 impl Drop for MpiPoolExecutor {
     /// Leaving Python's `with` block: `shutdown(wait=True)`.

@@ -6,8 +6,7 @@ use std::os::fd::AsFd;
 use std::time::Instant;
 
 use cfut_core::{
-    CallExecutor, CallRoute, ChunkResults, Error, Executor, Future, MapTarget, Portable,
-    PortableFn, RouteVisitor, Shutdown, Submit, promise,
+    CallExecutor, ChunkResults, Error, Executor, Future, Portable, PortableFn, Shutdown, promise,
 };
 
 use crate::direct::Handed;
@@ -98,7 +97,7 @@ impl ProcessPoolExecutor {
     }
 
     /// Schedules `call(arg)` in a worker and returns the future of its result (Python's
-    /// `submit(fn, arg)`; the same as [`Submit::submit`]).
+    /// `submit(fn, arg)`; the same as [`Submit::submit`](cfut_core::Submit::submit)).
     ///
     /// `call` must be a plain function or a closure that captures nothing ([`PortableFn`]);
     /// whatever it needs travels in `arg` (several values as a tuple). After shutdown the
@@ -433,27 +432,7 @@ impl CallExecutor for ProcessPoolExecutor {
     }
 }
 
-impl<F, A, T> Submit<F, A, T> for ProcessPoolExecutor
-where
-    F: PortableFn<A, T>,
-    A: Portable,
-    T: Portable,
-{
-    fn submit(&self, call: F, arg: A) -> Future<T> {
-        cfut_core::submit_portable(self, call, arg)
-    }
-}
-
-impl<F, A, T> MapTarget<F, A, T> for ProcessPoolExecutor
-where
-    F: PortableFn<A, T>,
-    A: Portable,
-    T: Portable,
-{
-    fn route<'a, V: RouteVisitor<'a, A, T>>(&'a self, call: F, visitor: V) -> V::Output {
-        visitor.portable(Box::new(CallRoute::new(self, call)))
-    }
-}
+cfut_core::portable_executor!(ProcessPoolExecutor);
 
 impl Drop for ProcessPoolExecutor {
     /// Leaving Python's `with` block: `shutdown(wait=True)`.
