@@ -30,6 +30,8 @@ RUSTFLAGS="-D warnings" cargo clippy -p cfut-mpi --all-targets --all-features --
 RUSTDOCFLAGS="-D warnings" cargo doc -p cfut-mpi --no-deps
 # Packaging (ci/package.sh leaves cfut-mpi to this script): the crate builds from its
 # packaged sources, with the workspace crates it depends on packaged beside it.
+# Stale unpacked sources of an earlier run in the same folder: see ci/package.sh.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/cfut-*
 cargo package -p cfut-core -p cfut-threads -p cfut-combinators -p cfut-processes -p cfut-mpi \
     --allow-dirty
 # The loom model of the inbox's sleep protocol (loom.sh covers the crates without MPI).

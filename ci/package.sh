@@ -11,4 +11,8 @@ for package in cfut-testing cfut-bench cfut-mpi; do
         excluded+=(--exclude "$package")
     fi
 done
+# `cargo package` unpacks our crates from its temporary registry into the cargo home and
+# reuses what it finds there for the same path: a second run in the same folder would verify
+# against the first run's sources. Our crates never come from anywhere else, so drop those.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/cfut-*
 cargo package --workspace "${excluded[@]}" --allow-dirty
