@@ -284,12 +284,35 @@ fn decode_failure(status: u8, payload: &[u8]) -> Error {
 pub(crate) trait Slot: Send {
     /// Marks the future running; `false` if it was cancelled (then the call must not be sent).
     fn set_running(&self) -> bool;
+    /// Leaves the future pending while the call waits in a worker's queue, cancellable
+    /// through `arbiter` (see `board.rs`); `false` if it was cancelled (do not send it).
+    fn hand_over(&self, arbiter: Box<dyn FnMut() -> bool + Send>) -> bool;
     /// Completes the future from a `RESULT` frame.
     fn complete(self: Box<Self>, status: u8, payload: &[u8]);
     /// Fails the future.
     fn fail(self: Box<Self>, error: Error);
     /// Cancels the future (a call that will never be sent).
     fn cancel(self: Box<Self>);
+}
+
+/// The [`Slot`] left in a call whose future was already settled (a call sent ahead and
+/// cancelled by a shutdown, whose `CANCELLED` answer is still to come): does nothing.
+pub(crate) struct Settled;
+
+impl Slot for Settled {
+    fn set_running(&self) -> bool {
+        false
+    }
+
+    fn hand_over(&self, _: Box<dyn FnMut() -> bool + Send>) -> bool {
+        false
+    }
+
+    fn complete(self: Box<Self>, _: u8, _: &[u8]) {}
+
+    fn fail(self: Box<Self>, _: Error) {}
+
+    fn cancel(self: Box<Self>) {}
 }
 
 /// A [`Slot`] for a future of `R`, with the decoder of its result.
@@ -301,6 +324,10 @@ pub(crate) struct Typed<R> {
 impl<R: Send + 'static> Slot for Typed<R> {
     fn set_running(&self) -> bool {
         self.promise.set_running_or_notify_cancel()
+    }
+
+    fn hand_over(&self, arbiter: Box<dyn FnMut() -> bool + Send>) -> bool {
+        self.promise.set_cancel_arbiter(arbiter)
     }
 
     fn complete(self: Box<Self>, status: u8, payload: &[u8]) {
