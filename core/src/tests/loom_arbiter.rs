@@ -54,7 +54,10 @@ fn cancel_vs_hand_over_and_start() {
         let cancelled = user.join().unwrap();
 
         let future = Arc::try_unwrap(future).unwrap();
-        assert_ne!(ran, cancelled, "cancel succeeds exactly when the call never runs");
+        assert_ne!(
+            ran, cancelled,
+            "cancel succeeds exactly when the call never runs"
+        );
         if cancelled {
             assert_eq!(future.state(), State::Cancelled);
         } else {
@@ -86,6 +89,9 @@ fn cancel_vs_hand_over_again() {
         let cancelled = user.join().unwrap();
         let ran = executor.join().unwrap();
 
-        assert_ne!(ran, cancelled, "cancel succeeds exactly when the call never runs");
+        assert_ne!(
+            ran, cancelled,
+            "cancel succeeds exactly when the call never runs"
+        );
     });
 }
