@@ -1,7 +1,11 @@
 //! The crate's tunables in one place: what each trades, the figure, and the command that
 //! measures it. The code that uses them (`manager.rs`, `worker.rs`, `wire.rs`) describes only
 //! how they are used. The rows named below are those of
-//! `cargo run --release -p cfut-bench --bin compare -- processes`.
+//! `cargo run --release -p cfut-bench --bin compare -- processes`; a figure "per value" comes
+//! from one build of that binary per value of the constant (edit it, then
+//! `cargo build --release -p cfut-bench && target/release/compare processes --runs 3`),
+//! medians of 3 runs, 2 worker processes on 2 cores with other builds running beside them:
+//! read the ratios between values, and only differences of 2× or more.
 
 use std::time::Duration;
 
@@ -10,8 +14,9 @@ use std::time::Duration;
 /// Trades: deeper queues let many tiny calls travel in one `send`/`recv` (fewer system calls
 /// per call); each queued call waits behind the ones before it (it stays cancellable through
 /// the cancel board, `board.rs`, which has a cell for each of them), and a worker's death fails
-/// only the call it runs but sends the queued ones back. The rows it affects are `proc_map_chunked` and `proc_as_completed_10k` (no
-/// figure recorded for other depths).
+/// only the call it runs but sends the queued ones back. Per value (1, 8, 32, 128):
+/// `proc_submit_result` 22.6, 6.1, 3.0, 2.4–2.5 µs/call; `proc_as_completed_10k` 297, 38, 28,
+/// 26–52 ms. Deeper than 32 gains little; 128 is kept (no row got worse).
 pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Workers get more than one call at a time only while calls take less than this on average
@@ -19,27 +24,33 @@ pub(crate) const MAX_DEPTH: usize = 128;
 ///
 /// Trades: below it the round trip dominates and batching pays, while a queued call would
 /// wait only briefly; longer calls are handed out one at a time, so they go to whichever
-/// worker frees up first. The rows it affects are
-/// `proc_as_completed_10k` and `proc_map_chunked` (no figure recorded for other thresholds).
+/// worker frees up first. Per value (zero = never batch, 100 µs, 1 ms, 10 ms):
+/// `proc_submit_result` 19.2, 2.6, 2.4–2.5, 2.9 µs/call; `proc_as_completed_10k` 155, 24, 26–52,
+/// 23 ms. Those rows' calls are no-ops, under every threshold but zero, so they show only that
+/// batching pays; which side of 1 ms calls of 0.1–10 ms fall on is not measured by any row.
 pub(crate) const PIPELINE_BELOW: Duration = Duration::from_millis(1);
 
 /// The running average of call times that [`PIPELINE_BELOW`] is compared with gives the
 /// newest sample a weight of 1 in this many. Trades: a larger weight steadies the decision
-/// against one odd call, a smaller one follows a change of workload sooner. No figure
-/// recorded; `proc_as_completed_10k` is the row that depends on it.
+/// against one odd call, a smaller one follows a change of workload sooner. Per value (1, 8,
+/// 64): `proc_submit_result` 2.9, 2.4–2.5, 2.4 µs/call; `proc_as_completed_10k` 37, 26–52, 32
+/// ms: no difference above the noise (those rows never change workload).
 pub(crate) const AVERAGE_WEIGHT: u32 = 8;
 
 /// The initial capacity of a buffer of outgoing frames (the parent's per worker, the
 /// worker's own) and of a frame inbox (capped by the frame limit). Trades memory held per
-/// worker against reallocations while the first large frames are written or read; no figure
-/// recorded (`proc_echo_1mib` is the row of large frames).
+/// worker against reallocations while the first large frames are written or read. Per value
+/// (4 KiB, 64 KiB, 1 MiB): `proc_echo_1mib` (`Vec<u8>`) 0.63, 0.55–1.00, 0.95 ms;
+/// `proc_echo_16mib` 25, 30–54, 57 ms: no difference above the noise.
 pub(crate) const BUFFER: usize = 64 * 1024;
 
 /// A worker whose socket closed is given this long, first, to become reapable before the
 /// manager looks again; the pause doubles up to [`REAP_MAX_PAUSE`]. Trades the delay before
 /// a dead worker is buried (and its call failed, its replacement started) against the
-/// manager's wake-ups while the process exits. No figure recorded; `cargo test -p
-/// cfut-processes --test pool_faults` exercises the deaths (`exit_fails_only_that_call`).
+/// manager's wake-ups while the process exits. Measured with `cargo run --release -p
+/// cfut-processes --example worker_death` (from a call's `exit` to its `WorkerDied`), two
+/// runs per value (2 µs, 20 µs, 200 µs, 2 ms): p50 403–416, 412–414, 598–613, 1 321–2 423 µs
+/// (a process's exit itself takes about 0.4 ms here, so below 20 µs nothing is gained).
 pub(crate) const REAP_FIRST_PAUSE: Duration = Duration::from_micros(20);
 
 /// The longest pause between two looks at an exiting worker (see [`REAP_FIRST_PAUSE`]).
