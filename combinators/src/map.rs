@@ -369,8 +369,12 @@ pub struct Map<'a, A, T> {
     /// Inputs submitted and not yet yielded.
     in_flight: usize,
     /// `Some(group)` while `map` groups tiny calls by itself (no explicit `chunksize`, not
-    /// eager, an executor that runs calls in-process): the current group size.
+    /// eager, an executor that runs calls in-process): the current group size, 0 before the
+    /// first call timing (then the [`group_limit`](Self::group_limit), after one call alone).
     group: Option<usize>,
+    /// Whether the first call went out alone, timed (see [`submit_next`](Self::submit_next)).
+    #[cfg(not(cfut_loom))]
+    probed: bool,
     /// How many call timings the group size has followed so far.
     #[cfg(not(cfut_loom))]
     samples_seen: u64,
@@ -397,7 +401,9 @@ impl<'a, A, T> Map<'a, A, T> {
             window: default_window(max_workers),
             chunksize: 1,
             in_flight: 0,
-            group: cfg!(not(cfut_loom)).then_some(1),
+            group: cfg!(not(cfut_loom)).then_some(0),
+            #[cfg(not(cfut_loom))]
+            probed: false,
             #[cfg(not(cfut_loom))]
             samples_seen: 0,
             max_workers: max_workers.max(1),
@@ -436,11 +442,13 @@ impl<'a, A, T> Map<'a, A, T> {
         self
     }
 
-    /// The largest group automatic grouping may form: a quarter of the window per worker, so
-    /// every worker still gets work, and at most [`MAX_GROUP`](crate::tuning::MAX_GROUP).
+    /// The largest group automatic grouping may form: a quarter of the window (so that the
+    /// window, refilled once half of it is yielded, holds a few groups), and at most
+    /// [`MAX_GROUP`](crate::tuning::MAX_GROUP). Every worker can join every group, so its
+    /// size costs no parallelism.
     #[cfg(not(cfut_loom))]
     fn group_limit(&self) -> usize {
-        (self.window / (4 * self.max_workers)).clamp(1, crate::tuning::MAX_GROUP)
+        (self.window / 4).clamp(1, crate::tuning::MAX_GROUP)
     }
 
     /// Sizes automatic groups from the newest call timing, if one arrived since the last
@@ -613,25 +621,36 @@ impl<'a, A, T> Map<'a, A, T> {
         #[cfg(not(cfut_loom))]
         self.adapt();
         #[cfg(not(cfut_loom))]
-        if self.group == Some(1) {
-            let Some(arg) = inputs.next() else {
-                return false;
-            };
-            match self.submitter.timed_one(arg) {
-                Ok(future) => self.push(Unit::One(future)),
-                Err(arg) => {
-                    // This executor cannot time calls where they run: one call per job.
-                    self.group = None;
-                    let future = self.submitter.one(arg);
-                    self.push(Unit::One(future));
-                }
-            }
-            return true;
-        }
-        #[cfg(not(cfut_loom))]
         if let Some(group) = self.group {
+            let size = if group == 0 {
+                self.group_limit()
+            } else {
+                group
+            };
+            // The first call goes out alone, timed where it runs: on an executor that runs
+            // it at once (inline), the timing decides the very next submission, and calls
+            // longer than a group's work never share a job. On a pool, the timing takes a
+            // worker's wake-up to come back; meanwhile the window fills with groups of the
+            // largest size, which cost no parallelism (`group.rs`), where single calls
+            // would each pay a dispatch.
+            if !self.probed || size == 1 {
+                self.probed = true;
+                let Some(arg) = inputs.next() else {
+                    return false;
+                };
+                match self.submitter.timed_one(arg) {
+                    Ok(future) => self.push(Unit::One(future)),
+                    Err(arg) => {
+                        // This executor cannot time calls where they run: one call per job.
+                        self.group = None;
+                        let future = self.submitter.one(arg);
+                        self.push(Unit::One(future));
+                    }
+                }
+                return true;
+            }
             // At most one runner per worker: more could never run at once.
-            match self.submitter.group(inputs, group, self.max_workers) {
+            match self.submitter.group(inputs, size, self.max_workers) {
                 Ok(Some((outcomes, len))) => {
                     self.push(Unit::Group {
                         outcomes,
@@ -688,10 +707,10 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// If the front unit is a group: takes its next call's outcome if that call is done,
-    /// with those of the done calls right after it (into `current`, yielded next); or in
-    /// any case, with `done` (the caller waited for it), that call's outcome alone.
+    /// If the front unit is a group: takes its next call's outcome if that call is done (or
+    /// in any case, with `done`: the caller waited for it).
     #[cfg(not(cfut_loom))]
+    #[inline]
     fn take_from_group(&mut self, done: bool) -> Option<Result<T, Error>> {
         let Some(Unit::Group {
             outcomes,
@@ -702,15 +721,12 @@ impl<'a, A, T> Map<'a, A, T> {
             return None;
         };
         let outcome = if done {
-            *next += 1;
-            self.in_flight -= 1;
-            outcomes.take(*next - 1)
+            outcomes.take(*next)
         } else {
-            let taken = outcomes.take_ready(*next, &mut self.current);
-            *next += taken;
-            self.in_flight -= taken;
-            self.current.pop_front()?
+            outcomes.try_take(*next)?
         };
+        *next += 1;
+        self.in_flight -= 1;
         if next == end {
             self.queue.pop_front();
         }

@@ -35,7 +35,7 @@ pub(crate) const GROUP_WORK: std::time::Duration = std::time::Duration::from_mic
 /// one group holds back from idle workers until they join its runners; the `map_100k_grouped`
 /// row is the one it affects (no figure for other values).
 #[cfg(not(cfut_loom))]
-pub(crate) const MAX_GROUP: usize = 256;
+pub(crate) const MAX_GROUP: usize = 2048;
 
 /// Before the `map` waits for a call of a group the slow way (a promise the runner
 /// completes), it looks again after 1, 2, 4, … 128 `spin_loop` hints (this many rounds, 255
