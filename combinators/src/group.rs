@@ -4,7 +4,7 @@
 //! * [`submit`], which hands a group of calls to an executor;
 //! * [`Group`], the calls that the group's runner jobs share, and where each call's outcome
 //!   waits for the `map`;
-//! * [`Outcomes`], the `map`'s view of a group: one outcome per call, in input order;
+//! * [`Head`], the `map`'s handle on a group, which takes the outcomes in input order;
 //! * `ranges.rs`, which calls each runner may start; `slot.rs`, one call's argument and
 //!   outcome.
 //!
@@ -70,11 +70,12 @@ mod slot;
 mod tests;
 
 use self::ranges::Ranges;
-use self::slot::Slot;
+use self::slot::{Outcome, Slot};
 
-/// The calls of one group, shared by its runners and the `map`.
-pub(crate) struct Group<A, T, F> {
-    call: Arc<F>,
+/// The calls of one group, shared by its runners and the `map`. (The mapped function is
+/// not part of it: the `map` does not know its type, and reads the outcomes without a
+/// virtual call.)
+pub(crate) struct Group<A, T> {
     /// One slot per call: its argument, then its outcome.
     slots: Box<[Slot<A, T>]>,
     /// Which calls each runner may still start.
@@ -85,6 +86,8 @@ pub(crate) struct Group<A, T, F> {
     waiter: Mutex<Option<Promise<()>>>,
     /// Set by the first runner that runs, before it takes a call.
     ran: AtomicBool,
+    /// How many outcomes the `map` took (the first ones), once its [`Head`] is dropped.
+    taken: AtomicUsize,
     /// Runners neither run nor settled otherwise yet.
     unsettled: AtomicUsize,
     /// Where the runners record how long their calls took (`map` adapts the group size).
@@ -92,14 +95,10 @@ pub(crate) struct Group<A, T, F> {
     timing: Arc<Timing>,
 }
 
-impl<A, T, F> Group<A, T, F>
-where
-    F: Fn(A) -> T,
-{
-    /// A group of calls of `call` over `args`, to be run by up to `max_runners` runners
-    /// (at least one; no more than calls).
+impl<A, T> Group<A, T> {
+    /// A group of calls over `args`, to be run by up to `max_runners` runners (at least
+    /// one; no more than calls).
     pub(crate) fn new(
-        call: Arc<F>,
         args: impl IntoIterator<Item = A>,
         max_runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
@@ -111,12 +110,12 @@ where
         slots.extend(args.map(Slot::new));
         let runners = max_runners.clamp(1, slots.len().max(1));
         Group {
-            call,
             ranges: Ranges::new(slots.len(), runners),
             slots: slots.into_boxed_slice(),
             started: AtomicUsize::new(0),
             waiter: Mutex::new(None),
             ran: AtomicBool::new(false),
+            taken: AtomicUsize::new(0),
             unsettled: AtomicUsize::new(runners),
             #[cfg(not(cfut_loom))]
             timing,
@@ -132,7 +131,7 @@ where
 
     /// A runner's body: runs the calls of its range, then of stolen ones, until none is
     /// left, publishing each call's outcome as soon as it returns.
-    pub(crate) fn run(&self) {
+    pub(crate) fn run(&self, call: &impl Fn(A) -> T) {
         // ORDERING: SeqCst with `settle_unrun`: the runner that settles last sees `ran` if
         // any runner ran (the store comes before this runner's decrement).
         self.ran.store(true, Ordering::SeqCst);
@@ -149,10 +148,8 @@ where
         while let Some(index) = self.ranges.next(me) {
             let slot = &self.slots[index];
             // SAFETY: this runner claimed call `index` (each call is claimed once).
-            let Some(arg) = (unsafe { slot.take_arg() }) else {
-                continue;
-            };
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.call)(arg)))
+            let arg = unsafe { slot.take_arg() };
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| call(arg)))
                 .map_err(|payload| Box::new(Error::from_panic(payload)));
             calls += 1;
             // SAFETY: as above; the outcome is the `map`'s from here on.
@@ -196,9 +193,7 @@ where
             self.wake();
         }
     }
-}
 
-impl<A, T, F> Group<A, T, F> {
     /// Waits until call `index` is done, or `wait` says it stopped waiting (given the
     /// future to wait on); `false` if it stopped first.
     fn wait_with(&self, index: usize, wait: impl Fn(&Future<()>) -> bool) -> bool {
@@ -233,55 +228,13 @@ impl<A, T, F> Group<A, T, F> {
             // that ended at its deadline; look again.
         }
     }
-}
 
-/// The `map`'s view of a group: the outcome of each call, by index in the group.
-pub(crate) trait Outcomes<T> {
-    /// Is call `index` done (its outcome stored)?
-    fn is_done(&self, index: usize) -> bool;
-    /// Blocks until call `index` is done.
-    fn wait(&self, index: usize);
-    /// Blocks until call `index` is done or `deadline` passes; `false` if it passed first.
-    #[cfg(not(cfut_loom))]
-    fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool;
-    /// Takes the outcome of call `index` if it is done; `None` if not. Each call's outcome
-    /// is taken once.
-    fn try_take(&self, index: usize) -> Option<Result<T, Error>>;
-    /// Takes the outcome of call `index`, which is done. A call that is not (the `map`
-    /// cancelled it) gives [`Error::Cancelled`].
-    fn take(&self, index: usize) -> Result<T, Error> {
-        self.try_take(index).unwrap_or(Err(Error::Cancelled))
+    /// How many calls the group holds.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
     }
+
     /// The `map` ended: calls that no runner started are gone, and will not run.
-    fn cancel(&self);
-}
-
-impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
-    fn is_done(&self, index: usize) -> bool {
-        self.slots[index].is_done()
-    }
-
-    fn wait(&self, index: usize) {
-        self.wait_with(index, |future| {
-            future.wait();
-            true
-        });
-    }
-
-    #[cfg(not(cfut_loom))]
-    fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool {
-        self.wait_with(index, |future| {
-            future.wait_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
-        })
-    }
-
-    #[inline]
-    fn try_take(&self, index: usize) -> Option<Result<T, Error>> {
-        self.slots[index]
-            .take()
-            .map(|outcome| outcome.map_err(|error| *error))
-    }
-
     fn cancel(&self) {
         self.ranges.take_all(|index| {
             // SAFETY: `take_all` gave this call's range to this thread alone, for good.
@@ -290,11 +243,95 @@ impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
     }
 }
 
-/// A submitted group, as the `map` holds it: its outcomes, and how many calls it holds.
-pub(crate) type Submitted<T> = (Box<dyn Outcomes<T>>, usize);
+impl<A, T> Drop for Group<A, T> {
+    /// Drops what the slots still hold: the arguments of calls nobody claimed (their ranges
+    /// say which), and the outcomes the `map` did not take (those past `taken` that are
+    /// done). A claimed call that is not done holds nothing (its runner took the argument).
+    fn drop(&mut self) {
+        self.cancel();
+        // ORDERING: the `Head`'s store came before its release of the group, which comes
+        // before this drop (the `Arc`'s count orders them).
+        let taken = self.taken.load(Ordering::Relaxed);
+        for slot in &self.slots[taken.min(self.slots.len())..] {
+            // SAFETY: the group is being dropped, so this thread has every slot to itself,
+            // and the `map` took only the outcomes before `taken`.
+            unsafe { slot.drop_outcome() };
+        }
+    }
+}
+
+/// The `map`'s handle on a group: takes the outcomes in input order, each once. Not
+/// `Clone`: there is one reader. Dropping it tells the group how far it read.
+pub(crate) struct Head<A, T> {
+    group: Arc<Group<A, T>>,
+    /// The next call whose outcome the `map` yields.
+    next: usize,
+}
+
+impl<A, T> Head<A, T> {
+    /// How many outcomes are left to take.
+    pub(crate) fn remaining(&self) -> usize {
+        self.group.len() - self.next
+    }
+
+    /// Is the next call done (its outcome stored)?
+    pub(crate) fn is_done(&self) -> bool {
+        self.group.slots[self.next].is_done()
+    }
+
+    /// Blocks until the next call is done.
+    pub(crate) fn wait(&self) {
+        self.group.wait_with(self.next, |future| {
+            future.wait();
+            true
+        });
+    }
+
+    /// Blocks until the next call is done or `deadline` passes; `false` if it passed first.
+    #[cfg(not(cfut_loom))]
+    pub(crate) fn wait_until(&self, deadline: std::time::Instant) -> bool {
+        self.group.wait_with(self.next, |future| {
+            future.wait_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        })
+    }
+
+    /// Takes the next call's outcome and moves on, if that call is done; `None` if not.
+    #[inline]
+    pub(crate) fn try_next(&mut self) -> Option<Outcome<T>> {
+        // SAFETY: only this handle takes outcomes (there is one per group), and it moves
+        // past each one it took.
+        let outcome = unsafe { self.group.slots[self.next].take() }?;
+        self.next += 1;
+        Some(outcome)
+    }
+
+    /// Takes the next call's outcome and moves on; a call that is not done (the `map`
+    /// cancelled it) gives [`Error::Cancelled`].
+    pub(crate) fn take_next(&mut self) -> Result<T, Error> {
+        match self.try_next() {
+            Some(outcome) => outcome.map_err(|error| *error),
+            None => {
+                self.next += 1;
+                Err(Error::Cancelled)
+            }
+        }
+    }
+
+    /// The `map` ended: calls that no runner started are gone, and will not run.
+    pub(crate) fn cancel(&self) {
+        self.group.cancel();
+    }
+}
+
+impl<A, T> Drop for Head<A, T> {
+    fn drop(&mut self) {
+        // ORDERING: read by the group's drop, after this handle's release of the group.
+        self.group.taken.store(self.next, Ordering::Relaxed);
+    }
+}
 
 /// A runner job for `group`: runs it, or settles it if the executor never runs the job.
-pub(crate) fn runner<A, T, F>(group: &Arc<Group<A, T, F>>) -> Job
+pub(crate) fn runner<A, T, F>(group: &Arc<Group<A, T>>, call: &Arc<F>) -> Job
 where
     F: Fn(A) -> T + Send + Sync + 'static,
     A: Send + 'static,
@@ -308,12 +345,13 @@ where
         }
     });
     let group = Arc::clone(group);
-    Job::with_promise(producer, move || group.run())
+    let call = Arc::clone(call);
+    Job::with_promise(producer, move || group.run(&*call))
 }
 
 /// Submits `call` over the next `size` inputs of `inputs` to `executor` as one group run by
-/// at most `max_runners` jobs; gives the `map` its view of the group and how many calls it
-/// holds, or `None` if `inputs` is exhausted.
+/// at most `max_runners` jobs; gives the `map` the group, or `None` if `inputs` is
+/// exhausted.
 pub(crate) fn submit<E, F, A, T>(
     executor: &E,
     call: &Arc<F>,
@@ -321,7 +359,7 @@ pub(crate) fn submit<E, F, A, T>(
     size: usize,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Option<Submitted<T>>
+) -> Option<Head<A, T>>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
@@ -329,20 +367,18 @@ where
     T: Send + 'static,
 {
     let group = Group::new(
-        Arc::clone(call),
         inputs.take(size),
         max_runners,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
     );
-    let len = group.slots.len();
-    if len == 0 {
+    if group.len() == 0 {
         return None;
     }
     let runners = group.ranges.parts();
     let group = Arc::new(group);
     for _ in 0..runners {
-        executor.execute(runner(&group));
+        executor.execute(runner(&group, call));
     }
-    Some((Box::new(group), len))
+    Some(Head { group, next: 0 })
 }

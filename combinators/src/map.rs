@@ -15,7 +15,7 @@ use cfut_core::{
 };
 
 #[cfg(not(cfut_loom))]
-use crate::group::Outcomes;
+use crate::group::Head;
 use crate::loom::sync::Arc;
 use crate::submitter::{ClosureSubmitter, RouteSubmitter, Submitter};
 
@@ -237,26 +237,22 @@ impl std::error::Error for MapError {
 }
 
 /// A unit of submitted work: one call, one chunk of `len` calls, or an automatic group
-/// (`group.rs`) whose calls `next..end` are not yielded yet.
-enum Unit<T> {
+/// (`group.rs`) whose calls from the head's next on are not yielded yet.
+enum Unit<A, T> {
     One(Future<T>),
     Chunk(Future<ChunkResults<T>>, usize),
     #[cfg(not(cfut_loom))]
-    Group {
-        outcomes: Box<dyn Outcomes<T>>,
-        next: usize,
-        end: usize,
-    },
+    Group(Head<A, T>),
 }
 
-impl<T> Unit<T> {
+impl<A, T> Unit<A, T> {
     /// How many inputs the unit carries (not yet yielded).
     fn len(&self) -> usize {
         match self {
             Unit::One(_) => 1,
             Unit::Chunk(_, len) => *len,
             #[cfg(not(cfut_loom))]
-            Unit::Group { next, end, .. } => end - next,
+            Unit::Group(head) => head.remaining(),
         }
     }
 
@@ -266,7 +262,7 @@ impl<T> Unit<T> {
             Unit::One(future) => future.is_done(),
             Unit::Chunk(future, _) => future.is_done(),
             #[cfg(not(cfut_loom))]
-            Unit::Group { outcomes, next, .. } => outcomes.is_done(*next),
+            Unit::Group(head) => head.is_done(),
         }
     }
 
@@ -280,7 +276,7 @@ impl<T> Unit<T> {
                 future.cancel();
             }
             #[cfg(not(cfut_loom))]
-            Unit::Group { outcomes, .. } => outcomes.cancel(),
+            Unit::Group(head) => head.cancel(),
         }
     }
 
@@ -290,7 +286,7 @@ impl<T> Unit<T> {
             Unit::One(future) => future.wait(),
             Unit::Chunk(future, _) => future.wait(),
             #[cfg(not(cfut_loom))]
-            Unit::Group { outcomes, next, .. } => outcomes.wait(*next),
+            Unit::Group(head) => head.wait(),
         }
     }
 
@@ -302,7 +298,7 @@ impl<T> Unit<T> {
         match self {
             Unit::One(future) => future.wait_timeout(left()),
             Unit::Chunk(future, _) => future.wait_timeout(left()),
-            Unit::Group { outcomes, next, .. } => outcomes.wait_until(*next, deadline),
+            Unit::Group(head) => head.wait_until(deadline),
         }
     }
 }
@@ -310,7 +306,11 @@ impl<T> Unit<T> {
 /// The default window: [`WINDOW_PER_WORKER`](crate::tuning::WINDOW_PER_WORKER) calls per
 /// worker, within [`MIN_WINDOW`](crate::tuning::MIN_WINDOW) and
 /// [`MAX_WINDOW`](crate::tuning::MAX_WINDOW).
+static SCRATCH: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
+static SCRATCH_W: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 fn default_window(max_workers: usize) -> usize {
+    let w = *SCRATCH_W.get_or_init(|| std::env::var("SG_W").ok().and_then(|v| v.parse().ok()).unwrap_or(crate::tuning::WINDOW_PER_WORKER));
+    if w != crate::tuning::WINDOW_PER_WORKER { return max_workers * w; }
     use crate::tuning::{MAX_WINDOW, MIN_WINDOW, WINDOW_PER_WORKER};
     max_workers
         .saturating_mul(WINDOW_PER_WORKER)
@@ -361,7 +361,7 @@ pub struct Map<'a, A, T> {
     /// `None` once exhausted, or after the deadline.
     inputs: Option<Box<dyn Iterator<Item = A> + 'a>>,
     submitter: Box<dyn Submitter<A, T> + 'a>,
-    queue: VecDeque<Unit<T>>,
+    queue: VecDeque<Unit<A, T>>,
     /// Results of the chunk being yielded.
     current: VecDeque<Result<T, Error>>,
     window: usize,
@@ -448,7 +448,8 @@ impl<'a, A, T> Map<'a, A, T> {
     /// size costs no parallelism.
     #[cfg(not(cfut_loom))]
     fn group_limit(&self) -> usize {
-        (self.window / 4).clamp(1, crate::tuning::MAX_GROUP)
+        let (div, max) = *SCRATCH.get_or_init(|| (std::env::var("SG_DIV").ok().and_then(|v| v.parse().ok()).unwrap_or(4), std::env::var("SG_MAX").ok().and_then(|v| v.parse().ok()).unwrap_or(crate::tuning::MAX_GROUP)));
+        (self.window / div).clamp(1, max)
     }
 
     /// Sizes automatic groups from the newest call timing, if one arrived since the last
@@ -651,12 +652,8 @@ impl<'a, A, T> Map<'a, A, T> {
             }
             // At most one runner per worker: more could never run at once.
             match self.submitter.group(inputs, size, self.max_workers) {
-                Ok(Some((outcomes, len))) => {
-                    self.push(Unit::Group {
-                        outcomes,
-                        next: 0,
-                        end: len,
-                    });
+                Ok(Some(head)) => {
+                    self.push(Unit::Group(head));
                     return true;
                 }
                 Ok(None) => return false,
@@ -680,13 +677,13 @@ impl<'a, A, T> Map<'a, A, T> {
     }
 
     /// Queues a submitted unit.
-    fn push(&mut self, unit: Unit<T>) {
+    fn push(&mut self, unit: Unit<A, T>) {
         self.in_flight += unit.len();
         self.queue.push_back(unit);
     }
 
     /// One unit for `args` (not empty): a single call, or a chunk.
-    fn chunk_or_one(&self, mut args: Vec<A>) -> Unit<T> {
+    fn chunk_or_one(&self, mut args: Vec<A>) -> Unit<A, T> {
         if args.len() == 1 && self.chunksize == 1 {
             let arg = args.pop().expect("one argument");
             Unit::One(self.submitter.one(arg))
@@ -712,29 +709,23 @@ impl<'a, A, T> Map<'a, A, T> {
     #[cfg(not(cfut_loom))]
     #[inline]
     fn take_from_group(&mut self, done: bool) -> Option<Result<T, Error>> {
-        let Some(Unit::Group {
-            outcomes,
-            next,
-            end,
-        }) = self.queue.front_mut()
-        else {
+        let Some(Unit::Group(head)) = self.queue.front_mut() else {
             return None;
         };
         let outcome = if done {
-            outcomes.take(*next)
+            head.take_next()
         } else {
-            outcomes.try_take(*next)?
+            head.try_next()?.map_err(|error| *error)
         };
-        *next += 1;
         self.in_flight -= 1;
-        if next == end {
+        if head.remaining() == 0 {
             self.queue.pop_front();
         }
         Some(outcome)
     }
 
     /// `false` if the deadline passed before `unit`'s next element was ready.
-    fn wait_for(&self, unit: &Unit<T>) -> bool {
+    fn wait_for(&self, unit: &Unit<A, T>) -> bool {
         #[cfg(not(cfut_loom))]
         if let Some(deadline) = self.deadline {
             return unit.wait_until(deadline);
@@ -747,7 +738,48 @@ impl<'a, A, T> Map<'a, A, T> {
 impl<A, T> Iterator for Map<'_, A, T> {
     type Item = Result<T, MapError>;
 
+    /// The common case under automatic grouping, small enough to be inlined where the map is
+    /// consumed: the front group's next call is done, and the window needs no refill (what
+    /// [`fill`](Map::fill) checks first). Everything else is [`next_slow`](Map::next_slow).
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        #[cfg(not(cfut_loom))]
+        if (self.in_flight > self.window / 2 || self.inputs.is_none())
+            && self.current.is_empty()
+            && let Some(Unit::Group(head)) = self.queue.front_mut()
+            && let Some(outcome) = head.try_next()
+        {
+            self.in_flight -= 1;
+            if head.remaining() == 0 {
+                self.queue.pop_front();
+            }
+            return Some(outcome.map_err(|error| MapError::Call(*error)));
+        }
+        self.next_slow()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.finished {
+            return (0, Some(0));
+        }
+        let queued = self.current.len() + self.queue.iter().map(Unit::len).sum::<usize>();
+        match &self.inputs {
+            None => (queued, Some(queued)),
+            Some(inputs) => {
+                let (low, high) = inputs.size_hint();
+                (
+                    queued.saturating_add(low),
+                    high.and_then(|h| h.checked_add(queued)),
+                )
+            }
+        }
+    }
+}
+
+impl<A, T> Map<'_, A, T> {
+    /// [`next`](Iterator::next) in every case.
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Result<T, MapError>> {
         loop {
             if self.finished {
                 return None;
@@ -791,24 +823,7 @@ impl<A, T> Iterator for Map<'_, A, T> {
                     Err(error) => self.current = std::iter::repeat_n(error, len).map(Err).collect(),
                 },
                 #[cfg(not(cfut_loom))]
-                Unit::Group { .. } => unreachable!("groups are yielded above"),
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.finished {
-            return (0, Some(0));
-        }
-        let queued = self.current.len() + self.queue.iter().map(Unit::len).sum::<usize>();
-        match &self.inputs {
-            None => (queued, Some(queued)),
-            Some(inputs) => {
-                let (low, high) = inputs.size_hint();
-                (
-                    queued.saturating_add(low),
-                    high.and_then(|h| h.checked_add(queued)),
-                )
+                Unit::Group(_) => unreachable!("groups are yielded above"),
             }
         }
     }
