@@ -306,11 +306,7 @@ impl<A, T> Unit<A, T> {
 /// The default window: [`WINDOW_PER_WORKER`](crate::tuning::WINDOW_PER_WORKER) calls per
 /// worker, within [`MIN_WINDOW`](crate::tuning::MIN_WINDOW) and
 /// [`MAX_WINDOW`](crate::tuning::MAX_WINDOW).
-static SCRATCH: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
-static SCRATCH_W: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 fn default_window(max_workers: usize) -> usize {
-    let w = *SCRATCH_W.get_or_init(|| std::env::var("SG_W").ok().and_then(|v| v.parse().ok()).unwrap_or(crate::tuning::WINDOW_PER_WORKER));
-    if w != crate::tuning::WINDOW_PER_WORKER { return max_workers * w; }
     use crate::tuning::{MAX_WINDOW, MIN_WINDOW, WINDOW_PER_WORKER};
     max_workers
         .saturating_mul(WINDOW_PER_WORKER)
@@ -448,8 +444,7 @@ impl<'a, A, T> Map<'a, A, T> {
     /// size costs no parallelism.
     #[cfg(not(cfut_loom))]
     fn group_limit(&self) -> usize {
-        let (div, max) = *SCRATCH.get_or_init(|| (std::env::var("SG_DIV").ok().and_then(|v| v.parse().ok()).unwrap_or(4), std::env::var("SG_MAX").ok().and_then(|v| v.parse().ok()).unwrap_or(crate::tuning::MAX_GROUP)));
-        (self.window / div).clamp(1, max)
+        (self.window / 4).clamp(1, crate::tuning::MAX_GROUP)
     }
 
     /// Sizes automatic groups from the newest call timing, if one arrived since the last
