@@ -14,7 +14,6 @@ use cfut_core::{
     Portable, PortableRoute, RouteVisitor,
 };
 
-#[cfg(not(cfut_loom))]
 use crate::group::Head;
 use crate::loom::sync::Arc;
 use crate::submitter::{ClosureSubmitter, RouteSubmitter, Submitter};
@@ -241,7 +240,6 @@ impl std::error::Error for MapError {
 enum Unit<A, T> {
     One(Future<T>),
     Chunk(Future<ChunkResults<T>>, usize),
-    #[cfg(not(cfut_loom))]
     Group(Head<A, T>),
 }
 
@@ -251,7 +249,6 @@ impl<A, T> Unit<A, T> {
         match self {
             Unit::One(_) => 1,
             Unit::Chunk(_, len) => *len,
-            #[cfg(not(cfut_loom))]
             Unit::Group(head) => head.remaining(),
         }
     }
@@ -261,7 +258,6 @@ impl<A, T> Unit<A, T> {
         match self {
             Unit::One(future) => future.is_done(),
             Unit::Chunk(future, _) => future.is_done(),
-            #[cfg(not(cfut_loom))]
             Unit::Group(head) => head.is_done(),
         }
     }
@@ -275,7 +271,6 @@ impl<A, T> Unit<A, T> {
             Unit::Chunk(future, _) => {
                 future.cancel();
             }
-            #[cfg(not(cfut_loom))]
             Unit::Group(head) => head.cancel(),
         }
     }
@@ -285,7 +280,6 @@ impl<A, T> Unit<A, T> {
         match self {
             Unit::One(future) => future.wait(),
             Unit::Chunk(future, _) => future.wait(),
-            #[cfg(not(cfut_loom))]
             Unit::Group(head) => head.wait(),
         }
     }
@@ -817,7 +811,6 @@ impl<A, T> Map<'_, A, T> {
                     // is each element's.
                     Err(error) => self.current = std::iter::repeat_n(error, len).map(Err).collect(),
                 },
-                #[cfg(not(cfut_loom))]
                 Unit::Group(_) => unreachable!("groups are yielded above"),
             }
         }
