@@ -495,16 +495,17 @@ impl<'a, A, T> Map<'a, A, T> {
     /// An explicit chunk is one job: its calls run one after another on one worker, and its
     /// results come together when the last of them is done.
     ///
-    /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
-    /// one call per job, times the calls where they run, and sizes each group to about 50 µs
-    /// of calls as last measured (up to 256, and a quarter of the window per worker) — so
-    /// tiny calls do not pay a dispatch each, and calls over 50 µs still go one per job.
-    /// Unlike an explicit chunk, an automatic group never costs parallelism or latency: it
-    /// is run by up to one job per worker ([`Executor::max_workers`]), each taking the
-    /// group's next call only when it can start it, so an idle worker always finds the
-    /// group's unstarted calls; and each call's result is yielded as soon as that call is
-    /// done. `chunksize(1)` turns grouping off; so
-    /// does [`eager`](Self::eager). At the portable level the default is one call per job.
+    /// Without it, a lazy `map` on an in-process executor groups by itself: it sends the
+    /// first call alone, times the calls where they run, and sizes each group to about 50 µs
+    /// of calls as measured (up to 2048, and a quarter of the window; the largest size until
+    /// the first timing comes back) — so tiny calls do not pay a dispatch each, and calls
+    /// over 50 µs go one per job. Unlike an explicit chunk, an automatic group never costs
+    /// parallelism or latency: it is run by up to one job per worker
+    /// ([`Executor::max_workers`]), each starting the group's calls one at a time and, once
+    /// its own share is done, taking half of what another has not started, so an idle worker
+    /// always finds the group's unstarted calls; and each call's result is yielded as soon
+    /// as that call is done. `chunksize(1)` turns grouping off; so does
+    /// [`eager`](Self::eager). At the portable level the default is one call per job.
     ///
     /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///

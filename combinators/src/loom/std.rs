@@ -5,8 +5,8 @@ pub(crate) mod sync {
     use std::sync::PoisonError;
 
     /// A mutex whose `lock` never reports poisoning: no critical section in this crate runs
-    /// user code (a group's call runs after its slot is unlocked), so none can leave broken
-    /// invariants behind.
+    /// user code (a group's calls run outside its locks), so none can leave broken invariants
+    /// behind.
     #[derive(Debug, Default)]
     pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
 
