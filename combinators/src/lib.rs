@@ -105,7 +105,10 @@
 mod as_completed;
 #[cfg(feature = "async")]
 mod as_completed_stream;
-#[expect(unsafe_code, reason = "a group's buffer of calls: one slot per call, handed between a runner and the `map` by atomics (group/slot.rs), where a mutex per call cost more than the call")]
+#[expect(
+    unsafe_code,
+    reason = "a group's buffer of calls: one slot per call, handed between a runner and the `map` by atomics (group/slot.rs), where a mutex per call cost more than the call"
+)]
 mod group;
 mod loom;
 mod map;

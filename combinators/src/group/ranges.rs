@@ -98,13 +98,20 @@ impl Ranges {
             // ORDERING: as in `claim`. Fails if the owner claimed meanwhile: look again.
             if self.ranges[victim]
                 .0
-                .compare_exchange(word, pack(lo, hi - half), Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(
+                    word,
+                    pack(lo, hi - half),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
                 .is_ok()
             {
                 let first = hi - half;
                 // Only `me` adds to its own word, and every other writer holds the lock.
                 // ORDERING: as in `claim`; the lock orders this store before later steals.
-                self.ranges[me].0.store(pack(first + 1, hi), Ordering::Relaxed);
+                self.ranges[me]
+                    .0
+                    .store(pack(first + 1, hi), Ordering::Relaxed);
                 return Some(first as usize);
             }
         }

@@ -17,7 +17,9 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use ::loom::sync::atomic::{
+            AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering,
+        };
     }
 }
 

@@ -21,7 +21,9 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{
+            AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering,
+        };
     }
 }
 
