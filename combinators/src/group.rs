@@ -209,6 +209,13 @@ impl<A, T> Group<A, T> {
                 std::hint::spin_loop();
             }
         }
+        #[cfg(not(cfut_loom))]
+        for _ in 0..crate::tuning::WAIT_YIELD_ROUNDS {
+            if slot.is_done() {
+                return true;
+            }
+            std::thread::yield_now();
+        }
         loop {
             if slot.is_done() {
                 return true;
