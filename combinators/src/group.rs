@@ -214,7 +214,7 @@ impl<A, T> Group<A, T> {
             if slot.is_done() {
                 return true;
             }
-            std::thread::yield_now();
+            crate::loom::thread::yield_now();
         }
         loop {
             if slot.is_done() {

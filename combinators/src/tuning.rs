@@ -27,8 +27,8 @@ pub(crate) const MAX_WINDOW: usize = 65_536;
 /// holds back a finished result, its size trades nothing else. 50 µs is a chosen bound, not
 /// a tuned one: no-op calls measure 20–40 ns, so their groups reach [`MAX_GROUP`]. The
 /// `map_100k_grouped` row of `compare -- combinators --runs 5` measures the whole: 0.015–0.029
-/// µs of CPU per no-op call on 2 cores, where the one-runner-per-call-claim groups with a
-/// mutex per call before this design took 0.07–0.20 µs (three alternating runs each).
+/// µs of CPU per no-op call on 2 cores, where the previous design (a mutex per call, an outbox
+/// per runner, groups of at most 256) took 0.07–0.20 µs (three alternating runs each).
 #[cfg(not(cfut_loom))]
 pub(crate) const GROUP_WORK: std::time::Duration = std::time::Duration::from_micros(50);
 

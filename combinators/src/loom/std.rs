@@ -43,3 +43,7 @@ pub(crate) mod cell {
         }
     }
 }
+
+pub(crate) mod thread {
+    pub(crate) use std::thread::yield_now;
+}
