@@ -198,23 +198,25 @@ impl<A, T> Group<A, T> {
     /// future to wait on); `false` if it stopped first.
     fn wait_with(&self, index: usize, wait: impl Fn(&Future<()>) -> bool) -> bool {
         let slot = &self.slots[index];
-        // Tiny calls finish within a few hundred nanoseconds of each other: a short spin
-        // finds them without a promise and a wake-up per call.
+        // Tiny calls finish within a few hundred nanoseconds of each other: a short spin,
+        // then a few yields, find them without a promise and a wake-up per call. Calls
+        // measured longer than that would only burn the spin.
         #[cfg(not(cfut_loom))]
-        for round in 0..crate::tuning::WAIT_SPIN_ROUNDS {
-            if slot.is_done() {
-                return true;
+        if self.timing.latest().1 < crate::tuning::WAIT_SPIN_BELOW {
+            for round in 0..crate::tuning::WAIT_SPIN_ROUNDS {
+                if slot.is_done() {
+                    return true;
+                }
+                for _ in 0..1_u32 << round {
+                    std::hint::spin_loop();
+                }
             }
-            for _ in 0..1_u32 << round {
-                std::hint::spin_loop();
+            for _ in 0..crate::tuning::WAIT_YIELD_ROUNDS {
+                if slot.is_done() {
+                    return true;
+                }
+                crate::loom::thread::yield_now();
             }
-        }
-        #[cfg(not(cfut_loom))]
-        for _ in 0..crate::tuning::WAIT_YIELD_ROUNDS {
-            if slot.is_done() {
-                return true;
-            }
-            crate::loom::thread::yield_now();
         }
         loop {
             if slot.is_done() {
