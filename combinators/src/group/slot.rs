@@ -9,8 +9,9 @@
 //! slot (a write would pull the cache line back from a runner still filling its
 //! neighbours). A call nobody claimed is emptied by whoever took its range
 //! (`Ranges::take_all`), which no runner can claim any more. One swap per call, so a call
-//! costs two atomic operations in all (its claim and this swap), where a mutex per call cost
-//! four and a mutex per runner's outbox two more.
+//! costs two atomic operations in all (its claim and this swap), where the previous design
+//! took five (a claim, then a lock and an unlock of the call's mutex and of the runner's
+//! outbox).
 //!
 //! What a slot holds is therefore known from outside it, and a slot does not drop its
 //! content by itself: the group does, from its ranges (arguments nobody claimed) and from
