@@ -728,9 +728,9 @@ impl<'a, A, T> Map<'a, A, T> {
 impl<A, T> Iterator for Map<'_, A, T> {
     type Item = Result<T, MapError>;
 
-    /// The common case under automatic grouping, small enough to be inlined where the map is
-    /// consumed: the front group's next call is done, and the window needs no refill (what
-    /// [`fill`](Map::fill) checks first). Everything else is [`next_slow`](Map::next_slow).
+    // The common case under automatic grouping, small enough to be inlined where the map is
+    // consumed: the front group's next call is done, and the window needs no refill (what
+    // `fill` checks first). Everything else is `next_slow`.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         #[cfg(not(cfut_loom))]
