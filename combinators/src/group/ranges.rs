@@ -145,6 +145,7 @@ impl Ranges {
                 if lo >= hi {
                     break;
                 }
+                // ORDERING: as in `claim`; fails if the owner claimed meanwhile.
                 match range.0.compare_exchange_weak(
                     word,
                     pack(lo, lo),
