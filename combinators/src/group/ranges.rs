@@ -52,9 +52,13 @@ impl Ranges {
     ///
     /// # Panics
     ///
-    /// If `len` does not fit in a `u32` (groups are far smaller, `tuning.rs`).
+    /// If `len` is `u32::MAX` or more (groups are far smaller, `tuning.rs`): a claim past
+    /// the end adds one to `lo`, which must not carry into `hi`.
     pub(crate) fn new(len: usize, parts: usize) -> Self {
-        let len = u32::try_from(len).expect("a group holds fewer than 2^32 calls");
+        let len = u32::try_from(len)
+            .ok()
+            .filter(|&len| len < u32::MAX)
+            .expect("a group holds fewer than 2^32 - 1 calls");
         let parts = u32::try_from(parts.max(1)).unwrap_or(u32::MAX);
         let bound = |part: u32| (u64::from(len) * u64::from(part) / u64::from(parts)) as u32;
         Ranges {
