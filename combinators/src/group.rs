@@ -2,9 +2,11 @@
 //! latency (issue 11).
 //!
 //! * [`submit`], which hands a group of calls to an executor;
-//! * [`Group`], the shared list of calls that the group's runner jobs take one at a time,
-//!   and where each call's outcome waits for the `map`;
-//! * [`Outcomes`], the `map`'s view of a group: one outcome per call, in input order.
+//! * [`Group`], the calls that the group's runner jobs share, and where each call's outcome
+//!   waits for the `map`;
+//! * [`Head`], the `map`'s handle on a group, which takes the outcomes in input order;
+//! * `ranges.rs`, which calls each runner may start; `slot.rs`, one call's argument and
+//!   outcome.
 //!
 //! # Why this shape
 //!
@@ -14,33 +16,39 @@
 //! ran them one after another on one worker while the others idled (a 16-worker pool took
 //! ten times longer than `chunksize(1)` on 1 000 instant calls followed by 400 sleeps of
 //! 5 ms), and a finished call's result waited behind the unfinished calls of its group (a
-//! `map` with a deadline reported `Deadline` for an element that had finished at once).
+//! `map` with a deadline reported `Deadline` for an element that had finished at once). The
+//! second kept both guarantees with a shared list (a mutex per call, an outbox per runner,
+//! groups of at most 256) at five atomic operations per call (a claim, then a lock and an
+//! unlock of the call's mutex and of the runner's outbox), and single-call
+//! jobs until the first timing came back: `map_100k_grouped` fell from 42.7 to 10.1 M calls/s
+//! (issue 11's figures).
 //!
 //! Here:
 //!
-//! - Each call's outcome is stored the moment the call returns, in its runner's *outbox*:
-//!   a finished result never waits for another element's call. The `map` takes whole
-//!   outboxes at once (swapping in an empty one) and yields the outcomes in input order.
-//!   Only when the one it needs is not there yet does it wait: a short spin, then a
-//!   [`Promise`] the runner completes (so waiting is the core's: deadlines, and a pool
-//!   worker running its own queued calls meanwhile).
 //! - A group of `n` calls is run by `min(n, max_workers)` *runner* jobs, submitted together.
-//!   A runner takes the next unstarted call, runs it, and repeats until none is left; it
-//!   takes a call only when it can start it at once. Runners alternate ends: the first (and
-//!   every other one) takes calls from the front, the second (and every other one) from the
-//!   back, so that two runners of a group do not touch the same cache lines on every call;
-//!   they stop where they meet (each argument has its own small mutex, which decides). So while a group holds an unstarted
-//!   call, either one of its runners is still queued — and an idle worker takes it and joins
-//!   in — or all of them have started, each on its own worker, and then `max_workers` workers
-//!   are busy: no worker idles while a call of the `map` waits inside a group. That is the
-//!   guarantee of rayon's adaptive splitting (a unit hands its unstarted tail to an idle
-//!   thief), reached without a runner having to submit more runners, which it could not:
-//!   jobs are `'static`, and the `map` only borrows its executor.
-//! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find the list
-//!   empty), against groups of about 50 µs of calls (`tuning.rs`, `GROUP_WORK`); two
-//!   uncontended lock/unlock pairs per call on the runner's side, and on the `map`'s one
-//!   lock per run of done calls. Groups of one call are plain jobs. The `map_100k_grouped`
-//!   row of `cargo run --release -p cfut-bench --bin compare -- combinators` measures it
+//!   The calls start split into one range per runner; a runner starts the calls of its range
+//!   one at a time, each claimed with one atomic add, and when its range is empty it steals
+//!   the back half of the largest range left, until none is left (`ranges.rs`). A runner
+//!   never holds a call it cannot start now: every unstarted call sits in a range that every
+//!   runner can steal from. So while a group holds an unstarted call, either one of its
+//!   runners is still queued — and an idle worker takes it and joins in — or all of them
+//!   have started, each on its own worker, and then `max_workers` workers are busy: no worker
+//!   idles while a call of the `map` waits inside a group. That is the guarantee of rayon's
+//!   adaptive splitting (a unit hands its unstarted tail to an idle thief), reached without
+//!   a runner having to submit more runners, which it could not: jobs are `'static`, and the
+//!   `map` only borrows its executor.
+//! - Each call's outcome is stored in the call's own slot of a buffer allocated with the
+//!   group, and published the moment the call returns (`slot.rs`): a finished result never
+//!   waits for another element's call. The `map` reads the slots in input order; only when
+//!   the one it needs is not done does it wait: a short spin and a few yields (while calls
+//!   measure under 10 µs), then a [`Promise`] the runner completes (so waiting is the core's: deadlines, and a pool worker running its own queued
+//!   calls meanwhile).
+//! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find nothing
+//!   left), against groups of about 50 µs of calls (`tuning.rs`, `GROUP_WORK`); two atomic
+//!   operations per call on the runner's side (its claim and its publication), none shared
+//!   with another runner while each has calls of its own, and one atomic load per call on
+//!   the `map`'s. Groups of one call are plain jobs. The `map_100k_grouped` row of
+//!   `cargo run --release -p cfut-bench --bin compare -- combinators` measures it
 //!   (`tuning.rs` gives the figures).
 //!
 //! A runner that is never run (cancelled by a cancelling shutdown, rejected after shutdown,
@@ -48,10 +56,9 @@
 //! runners to be settled and none of them ran: then no runner will take the calls, and each
 //! gets the runner's fate (cancelled, or the runner's error). A runner that ran takes every
 //! call of the group, so nothing is left for the others. A `map` that ends (dropped, or its
-//! deadline passed) marks the calls no runner started as gone; runners stop at them.
-//! `group/tests/loom_group.rs` model-checks these races.
+//! deadline passed) empties the ranges, dropping the arguments of the calls no runner
+//! started; those calls never run. `group/tests/loom_*.rs` model-check these races.
 
-use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 
 use cfut_core::{Error, Future, Job, JobExecutor, Promise, promise};
@@ -61,39 +68,31 @@ use crate::loom::sync::{Arc, Mutex};
 #[cfg(not(cfut_loom))]
 use crate::submitter::Timing;
 
+mod ranges;
+mod slot;
+
 #[cfg(all(test, cfut_loom))]
 mod tests;
 
-/// A call's outcome inside a group; the error boxed, so that outcomes stay small on their way
-/// from a runner to the `map`.
-type Outcome<T> = Result<T, Box<Error>>;
+use self::ranges::Ranges;
+use self::slot::{Outcome, Slot};
 
-/// Outcomes a runner stored and the `map` did not receive yet: `(index, outcome)`.
-type Outbox<T> = Vec<(usize, Outcome<T>)>;
-
-/// The calls of one group, shared by its runners and the `map`.
-pub(crate) struct Group<A, T, F> {
-    call: Arc<F>,
-    /// Each call's argument until a runner starts it (or the `map` cancels it).
-    args: Box<[Mutex<Option<A>>]>,
-    /// How many calls were claimed from the front, and from the back.
-    front: AtomicUsize,
-    back: AtomicUsize,
-    /// Runners started so far; the `k`-th takes calls from the front if `k` is even, from
-    /// the back if odd, and stores its outcomes in `outboxes[k]`.
+/// The calls of one group, shared by its runners and the `map`. (The mapped function is
+/// not part of it: the `map` does not know its type, and reads the outcomes without a
+/// virtual call.)
+pub(crate) struct Group<A, T> {
+    /// One slot per call: its argument, then its outcome.
+    slots: Box<[Slot<A, T>]>,
+    /// Which calls each runner may still start.
+    ranges: Ranges,
+    /// Runners started so far; the `k`-th owns range `k` first.
     started: AtomicUsize,
-    /// One outbox per runner: a runner's pushes stay on its own cache lines, and the `map`
-    /// takes a whole outbox at once.
-    outboxes: Box<[Mutex<Outbox<T>>]>,
-    /// The `map`'s side: outcomes received from the outboxes, by index, and an empty outbox
-    /// to swap in. Only the `map` locks it.
-    inbox: Mutex<Inbox<T>>,
-    /// `index + 1` of the call the `map` waits for; 0 while it does not wait.
-    wanted: AtomicUsize,
     /// The `map`'s wake-up while it waits.
     waiter: Mutex<Option<Promise<()>>>,
     /// Set by the first runner that runs, before it takes a call.
     ran: AtomicBool,
+    /// How many outcomes the `map` took (the first ones), once its [`Head`] is dropped.
+    taken: AtomicUsize,
     /// Runners neither run nor settled otherwise yet.
     unsettled: AtomicUsize,
     /// Where the runners record how long their calls took (`map` adapts the group size).
@@ -101,19 +100,10 @@ pub(crate) struct Group<A, T, F> {
     timing: Arc<Timing>,
 }
 
-struct Inbox<T> {
-    received: Vec<Option<Outcome<T>>>,
-    spare: Outbox<T>,
-}
-
-impl<A, T, F> Group<A, T, F>
-where
-    F: Fn(A) -> T,
-{
-    /// A group of calls of `call` over `args`, to be run by up to `max_runners` runners
-    /// (at least one; no more than calls).
+impl<A, T> Group<A, T> {
+    /// A group of calls over `args`, to be run by up to `max_runners` runners (at least
+    /// one; no more than calls).
     pub(crate) fn new(
-        call: Arc<F>,
         args: impl IntoIterator<Item = A>,
         max_runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
@@ -122,52 +112,19 @@ where
         // Sized up front: a `Take` of a boxed iterator may not know its length, and growing
         // the list by doubling would allocate (and free) it several times per group.
         let mut slots = Vec::with_capacity(args.size_hint().1.unwrap_or(0));
-        slots.extend(args.map(|arg| Mutex::new(Some(arg))));
-        let args = slots.into_boxed_slice();
-        let runners = max_runners.clamp(1, args.len().max(1));
+        slots.extend(args.map(Slot::new));
+        let runners = max_runners.clamp(1, slots.len().max(1));
         Group {
-            call,
-            front: AtomicUsize::new(0),
-            back: AtomicUsize::new(0),
+            ranges: Ranges::new(slots.len(), runners),
+            slots: slots.into_boxed_slice(),
             started: AtomicUsize::new(0),
-            outboxes: (0..runners).map(|_| Mutex::new(Vec::new())).collect(),
-            inbox: Mutex::new(Inbox {
-                received: (0..args.len()).map(|_| None).collect(),
-                spare: Vec::new(),
-            }),
-            args,
-            wanted: AtomicUsize::new(0),
             waiter: Mutex::new(None),
             ran: AtomicBool::new(false),
+            taken: AtomicUsize::new(0),
             unsettled: AtomicUsize::new(runners),
             #[cfg(not(cfut_loom))]
             timing,
         }
-    }
-
-    /// Claims the next call from one end; `None` past the other end.
-    fn claim(&self, from_back: bool) -> Option<usize> {
-        let len = self.args.len();
-        // ORDERING: only the uniqueness of each index matters; the argument's mutex hands it
-        // over, and decides between the two ends where they meet.
-        if from_back {
-            let taken = self.back.fetch_add(1, Ordering::Relaxed);
-            (taken < len).then(|| len - 1 - taken)
-        } else {
-            let taken = self.front.fetch_add(1, Ordering::Relaxed);
-            (taken < len).then_some(taken)
-        }
-    }
-
-    /// Stores a call's outcome in `outbox`; `true` if the `map` waits for that call (then
-    /// [`wake`](Self::wake) it).
-    fn store(&self, outbox: usize, index: usize, outcome: Outcome<T>) -> bool {
-        self.outboxes[outbox].lock().push((index, outcome));
-        // No lost wake-up: the `map` writes `wanted`, then looks in every outbox under its
-        // lock. If it locked this outbox after the push, it sees the outcome; if before,
-        // that lock's release comes before this push's acquire, so this read sees `wanted`.
-        // ORDERING: the mutex orders it (above); Acquire also makes the waiter visible.
-        self.wanted.load(Ordering::Acquire) == index + 1
     }
 
     /// Wakes the `map` if it waits.
@@ -177,16 +134,15 @@ where
         }
     }
 
-    /// A runner's body: runs the group's calls one at a time, from its end, until none is
-    /// left, storing each call's outcome as soon as it returns.
-    pub(crate) fn run(&self) {
+    /// A runner's body: runs the calls of its range, then of stolen ones, until none is
+    /// left, publishing each call's outcome as soon as it returns.
+    pub(crate) fn run(&self, call: &impl Fn(A) -> T) {
         // ORDERING: SeqCst with `settle_unrun`: the runner that settles last sees `ran` if
         // any runner ran (the store comes before this runner's decrement).
         self.ran.store(true, Ordering::SeqCst);
         self.unsettled.fetch_sub(1, Ordering::SeqCst);
         // ORDERING: only hands out distinct runner numbers; nothing is published with it.
-        let me = self.started.fetch_add(1, Ordering::Relaxed);
-        let from_back = me % 2 == 1;
+        let me = self.started.fetch_add(1, Ordering::Relaxed) % self.ranges.parts();
         #[cfg(not(cfut_loom))]
         let start = std::time::Instant::now();
         // Time spent waking the `map`, left out of the call timing: a wake-up is not the
@@ -194,15 +150,15 @@ where
         #[cfg(not(cfut_loom))]
         let mut waking = std::time::Duration::ZERO;
         let mut calls = 0;
-        while let Some(index) = self.claim(from_back) {
-            // Gone: the other end took it (they met), or the `map` ended.
-            let Some(arg) = self.args[index].lock().take() else {
-                break;
-            };
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| (self.call)(arg)))
+        while let Some(index) = self.ranges.next(me) {
+            let slot = &self.slots[index];
+            // SAFETY: this runner claimed call `index` (each call is claimed once).
+            let arg = unsafe { slot.take_arg() };
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| call(arg)))
                 .map_err(|payload| Box::new(Error::from_panic(payload)));
             calls += 1;
-            if self.store(me, index, outcome) {
+            // SAFETY: as above; the outcome is the `map`'s from here on.
+            if unsafe { slot.store(outcome) } {
                 #[cfg(not(cfut_loom))]
                 let woken = std::time::Instant::now();
                 self.wake();
@@ -229,157 +185,167 @@ where
         if self.unsettled.fetch_sub(1, Ordering::SeqCst) != 1 || self.ran.load(Ordering::SeqCst) {
             return;
         }
-        for (index, arg) in self.args.iter().enumerate() {
-            if arg.lock().take().is_some() {
-                self.outboxes[0]
-                    .lock()
-                    .push((index, Err(Box::new(error.clone()))));
+        let mut waited = false;
+        self.ranges.take_all(|index| {
+            let slot = &self.slots[index];
+            // SAFETY: `take_all` gave this call's range to this thread alone, for good.
+            unsafe {
+                drop(slot.take_arg());
+                waited |= slot.store(Err(Box::new(error.clone())));
             }
-        }
-        // Whichever call the `map` waits for is settled now (as in `store`, through the
-        // outbox's lock).
-        self.wake();
-    }
-}
-
-impl<A, T, F> Group<A, T, F> {
-    /// Moves every stored outcome into the `map`'s inbox.
-    fn receive(&self, inbox: &mut Inbox<T>) {
-        for outbox in self.outboxes.iter() {
-            {
-                let mut outbox = outbox.lock();
-                if outbox.is_empty() {
-                    continue;
-                }
-                std::mem::swap(&mut *outbox, &mut inbox.spare);
-            }
-            for (index, outcome) in inbox.spare.drain(..) {
-                inbox.received[index] = Some(outcome);
-            }
+        });
+        if waited {
+            self.wake();
         }
     }
 
-    /// Is call `index`'s outcome received (after receiving what is stored)?
-    fn received(&self, index: usize) -> bool {
-        let mut inbox = self.inbox.lock();
-        if inbox.received[index].is_none() {
-            self.receive(&mut inbox);
-        }
-        inbox.received[index].is_some()
-    }
-
-    /// Waits until call `index` is done, or `timed_out()` says to stop waiting (given the
+    /// Waits until call `index` is done, or `wait` says it stopped waiting (given the
     /// future to wait on); `false` if it stopped first.
     fn wait_with(&self, index: usize, wait: impl Fn(&Future<()>) -> bool) -> bool {
-        // Tiny calls finish within a few hundred nanoseconds of each other: a short spin
-        // finds them without a promise and a wake-up per call.
+        let slot = &self.slots[index];
+        // Tiny calls finish within a few hundred nanoseconds of each other: a short spin,
+        // then a few yields, find them without a promise and a wake-up per call. Calls
+        // measured longer than that would only burn the spin.
         #[cfg(not(cfut_loom))]
-        for round in 0..crate::tuning::WAIT_SPIN_ROUNDS {
-            if self.received(index) {
-                return true;
+        if self.timing.latest().1 < crate::tuning::WAIT_SPIN_BELOW {
+            for round in 0..crate::tuning::WAIT_SPIN_ROUNDS {
+                if slot.is_done() {
+                    return true;
+                }
+                for _ in 0..1_u32 << round {
+                    std::hint::spin_loop();
+                }
             }
-            for _ in 0..1_u32 << round {
-                std::hint::spin_loop();
+            for _ in 0..crate::tuning::WAIT_YIELD_ROUNDS {
+                if slot.is_done() {
+                    return true;
+                }
+                crate::loom::thread::yield_now();
             }
         }
         loop {
-            if self.received(index) {
+            if slot.is_done() {
                 return true;
             }
             let (producer, future) = promise();
             *self.waiter.lock() = Some(producer);
-            // Before looking in the outboxes again: see `store`.
-            // ORDERING: Release (SeqCst) publishes the waiter set just above.
-            self.wanted.store(index + 1, Ordering::SeqCst);
-            let done = self.received(index) || wait(&future);
-            // ORDERING: SeqCst like the store above; a runner that still sees the old value
-            // at most wakes a later wait early, which then looks again.
-            self.wanted.store(0, Ordering::SeqCst);
-            drop(self.waiter.lock().take());
-            if !done {
-                return self.received(index);
+            // The mark, after the waiter: the runner that sees it finds the waiter.
+            if !slot.wait_for() {
+                drop(self.waiter.lock().take());
+                return true;
             }
+            if !wait(&future) {
+                drop(self.waiter.lock().take());
+                return slot.is_done();
+            }
+            // Woken: by this call's runner, or by another call marked in an earlier wait
+            // that ended at its deadline; look again.
+        }
+    }
+
+    /// How many calls the group holds.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The `map` ended: calls that no runner started are gone, and will not run.
+    fn cancel(&self) {
+        self.ranges.take_all(|index| {
+            // SAFETY: `take_all` gave this call's range to this thread alone, for good.
+            drop(unsafe { self.slots[index].take_arg() });
+        });
+    }
+}
+
+impl<A, T> Drop for Group<A, T> {
+    /// Drops what the slots still hold: the arguments of calls nobody claimed (their ranges
+    /// say which), and the outcomes the `map` did not take (those past `taken` that are
+    /// done). A claimed call that is not done holds nothing (its runner took the argument).
+    fn drop(&mut self) {
+        self.cancel();
+        // ORDERING: the `Head`'s store came before its release of the group, which comes
+        // before this drop (the `Arc`'s count orders them).
+        let taken = self.taken.load(Ordering::Relaxed);
+        for slot in &self.slots[taken.min(self.slots.len())..] {
+            // SAFETY: the group is being dropped, so this thread has every slot to itself,
+            // and the `map` took only the outcomes before `taken`.
+            unsafe { slot.drop_outcome() };
         }
     }
 }
 
-/// The `map`'s view of a group: the outcome of each call, by index in the group.
-pub(crate) trait Outcomes<T> {
-    /// Is call `index` done (its outcome stored)?
-    fn is_done(&self, index: usize) -> bool;
-    /// Blocks until call `index` is done.
-    fn wait(&self, index: usize);
-    /// Blocks until call `index` is done or `deadline` passes; `false` if it passed first.
-    #[cfg(not(cfut_loom))]
-    fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool;
-    /// Moves the outcomes of the calls from `index` on that are done, up to the first that
-    /// is not, to the back of `ready`; how many it moved. (One lock for a run of done calls:
-    /// the `map` then yields them without touching the group.)
-    fn take_ready(&self, index: usize, ready: &mut VecDeque<Result<T, Error>>) -> usize;
-    /// Takes the outcome of call `index`, which is done. A call that is not (the `map`
-    /// cancelled it) gives [`Error::Cancelled`].
-    fn take(&self, index: usize) -> Result<T, Error>;
-    /// The `map` ended: calls that no runner started are gone, and will not run.
-    fn cancel(&self);
+/// The `map`'s handle on a group: takes the outcomes in input order, each once. Not
+/// `Clone`: there is one reader. Dropping it tells the group how far it read.
+pub(crate) struct Head<A, T> {
+    group: Arc<Group<A, T>>,
+    /// The next call whose outcome the `map` yields.
+    next: usize,
 }
 
-impl<A, T, F> Outcomes<T> for Arc<Group<A, T, F>> {
-    fn is_done(&self, index: usize) -> bool {
-        self.received(index)
+impl<A, T> Head<A, T> {
+    /// How many outcomes are left to take.
+    pub(crate) fn remaining(&self) -> usize {
+        self.group.len() - self.next
     }
 
-    fn wait(&self, index: usize) {
-        self.wait_with(index, |future| {
+    /// Is the next call done (its outcome stored)?
+    pub(crate) fn is_done(&self) -> bool {
+        self.group.slots[self.next].is_done()
+    }
+
+    /// Blocks until the next call is done.
+    pub(crate) fn wait(&self) {
+        self.group.wait_with(self.next, |future| {
             future.wait();
             true
         });
     }
 
+    /// Blocks until the next call is done or `deadline` passes; `false` if it passed first.
     #[cfg(not(cfut_loom))]
-    fn wait_until(&self, index: usize, deadline: std::time::Instant) -> bool {
-        self.wait_with(index, |future| {
+    pub(crate) fn wait_until(&self, deadline: std::time::Instant) -> bool {
+        self.group.wait_with(self.next, |future| {
             future.wait_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
         })
     }
 
-    fn take_ready(&self, index: usize, ready: &mut VecDeque<Result<T, Error>>) -> usize {
-        let mut inbox = self.inbox.lock();
-        if inbox.received[index].is_none() {
-            self.receive(&mut inbox);
-        }
-        let before = ready.len();
-        for outcome in inbox.received[index..].iter_mut() {
-            match outcome.take() {
-                Some(outcome) => ready.push_back(outcome.map_err(|error| *error)),
-                None => break,
+    /// Takes the next call's outcome and moves on, if that call is done; `None` if not.
+    #[inline]
+    pub(crate) fn try_next(&mut self) -> Option<Outcome<T>> {
+        // SAFETY: only this handle takes outcomes (there is one per group), and it moves
+        // past each one it took.
+        let outcome = unsafe { self.group.slots[self.next].take() }?;
+        self.next += 1;
+        Some(outcome)
+    }
+
+    /// Takes the next call's outcome and moves on; a call that is not done (the `map`
+    /// cancelled it) gives [`Error::Cancelled`].
+    pub(crate) fn take_next(&mut self) -> Result<T, Error> {
+        match self.try_next() {
+            Some(outcome) => outcome.map_err(|error| *error),
+            None => {
+                self.next += 1;
+                Err(Error::Cancelled)
             }
         }
-        ready.len() - before
     }
 
-    fn take(&self, index: usize) -> Result<T, Error> {
-        let mut inbox = self.inbox.lock();
-        if inbox.received[index].is_none() {
-            self.receive(&mut inbox);
-        }
-        match inbox.received[index].take() {
-            Some(outcome) => outcome.map_err(|error| *error),
-            None => Err(Error::Cancelled),
-        }
-    }
-
-    fn cancel(&self) {
-        for arg in self.args.iter() {
-            drop(arg.lock().take());
-        }
+    /// The `map` ended: calls that no runner started are gone, and will not run.
+    pub(crate) fn cancel(&self) {
+        self.group.cancel();
     }
 }
 
-/// A submitted group, as the `map` holds it: its outcomes, and how many calls it holds.
-pub(crate) type Submitted<T> = (Box<dyn Outcomes<T>>, usize);
+impl<A, T> Drop for Head<A, T> {
+    fn drop(&mut self) {
+        // ORDERING: read by the group's drop, after this handle's release of the group.
+        self.group.taken.store(self.next, Ordering::Relaxed);
+    }
+}
 
 /// A runner job for `group`: runs it, or settles it if the executor never runs the job.
-pub(crate) fn runner<A, T, F>(group: &Arc<Group<A, T, F>>) -> Job
+pub(crate) fn runner<A, T, F>(group: &Arc<Group<A, T>>, call: &Arc<F>) -> Job
 where
     F: Fn(A) -> T + Send + Sync + 'static,
     A: Send + 'static,
@@ -393,12 +359,13 @@ where
         }
     });
     let group = Arc::clone(group);
-    Job::with_promise(producer, move || group.run())
+    let call = Arc::clone(call);
+    Job::with_promise(producer, move || group.run(&*call))
 }
 
 /// Submits `call` over the next `size` inputs of `inputs` to `executor` as one group run by
-/// at most `max_runners` jobs; gives the `map` its view of the group and how many calls it
-/// holds, or `None` if `inputs` is exhausted.
+/// at most `max_runners` jobs; gives the `map` the group, or `None` if `inputs` is
+/// exhausted.
 pub(crate) fn submit<E, F, A, T>(
     executor: &E,
     call: &Arc<F>,
@@ -406,7 +373,7 @@ pub(crate) fn submit<E, F, A, T>(
     size: usize,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Option<Submitted<T>>
+) -> Option<Head<A, T>>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
@@ -414,20 +381,18 @@ where
     T: Send + 'static,
 {
     let group = Group::new(
-        Arc::clone(call),
         inputs.take(size),
         max_runners,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
     );
-    let len = group.args.len();
-    if len == 0 {
+    if group.len() == 0 {
         return None;
     }
-    let runners = group.outboxes.len();
+    let runners = group.ranges.parts();
     let group = Arc::new(group);
     for _ in 0..runners {
-        executor.execute(runner(&group));
+        executor.execute(runner(&group, call));
     }
-    Some((Box::new(group), len))
+    Some(Head { group, next: 0 })
 }

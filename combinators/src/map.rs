@@ -14,8 +14,7 @@ use cfut_core::{
     Portable, PortableRoute, RouteVisitor,
 };
 
-#[cfg(not(cfut_loom))]
-use crate::group::Outcomes;
+use crate::group::Head;
 use crate::loom::sync::Arc;
 use crate::submitter::{ClosureSubmitter, RouteSubmitter, Submitter};
 
@@ -237,26 +236,20 @@ impl std::error::Error for MapError {
 }
 
 /// A unit of submitted work: one call, one chunk of `len` calls, or an automatic group
-/// (`group.rs`) whose calls `next..end` are not yielded yet.
-enum Unit<T> {
+/// (`group.rs`) whose calls from the head's next on are not yielded yet.
+enum Unit<A, T> {
     One(Future<T>),
     Chunk(Future<ChunkResults<T>>, usize),
-    #[cfg(not(cfut_loom))]
-    Group {
-        outcomes: Box<dyn Outcomes<T>>,
-        next: usize,
-        end: usize,
-    },
+    Group(Head<A, T>),
 }
 
-impl<T> Unit<T> {
+impl<A, T> Unit<A, T> {
     /// How many inputs the unit carries (not yet yielded).
     fn len(&self) -> usize {
         match self {
             Unit::One(_) => 1,
             Unit::Chunk(_, len) => *len,
-            #[cfg(not(cfut_loom))]
-            Unit::Group { next, end, .. } => end - next,
+            Unit::Group(head) => head.remaining(),
         }
     }
 
@@ -265,8 +258,7 @@ impl<T> Unit<T> {
         match self {
             Unit::One(future) => future.is_done(),
             Unit::Chunk(future, _) => future.is_done(),
-            #[cfg(not(cfut_loom))]
-            Unit::Group { outcomes, next, .. } => outcomes.is_done(*next),
+            Unit::Group(head) => head.is_done(),
         }
     }
 
@@ -279,8 +271,7 @@ impl<T> Unit<T> {
             Unit::Chunk(future, _) => {
                 future.cancel();
             }
-            #[cfg(not(cfut_loom))]
-            Unit::Group { outcomes, .. } => outcomes.cancel(),
+            Unit::Group(head) => head.cancel(),
         }
     }
 
@@ -289,8 +280,7 @@ impl<T> Unit<T> {
         match self {
             Unit::One(future) => future.wait(),
             Unit::Chunk(future, _) => future.wait(),
-            #[cfg(not(cfut_loom))]
-            Unit::Group { outcomes, next, .. } => outcomes.wait(*next),
+            Unit::Group(head) => head.wait(),
         }
     }
 
@@ -302,7 +292,7 @@ impl<T> Unit<T> {
         match self {
             Unit::One(future) => future.wait_timeout(left()),
             Unit::Chunk(future, _) => future.wait_timeout(left()),
-            Unit::Group { outcomes, next, .. } => outcomes.wait_until(*next, deadline),
+            Unit::Group(head) => head.wait_until(deadline),
         }
     }
 }
@@ -361,7 +351,7 @@ pub struct Map<'a, A, T> {
     /// `None` once exhausted, or after the deadline.
     inputs: Option<Box<dyn Iterator<Item = A> + 'a>>,
     submitter: Box<dyn Submitter<A, T> + 'a>,
-    queue: VecDeque<Unit<T>>,
+    queue: VecDeque<Unit<A, T>>,
     /// Results of the chunk being yielded.
     current: VecDeque<Result<T, Error>>,
     window: usize,
@@ -369,8 +359,12 @@ pub struct Map<'a, A, T> {
     /// Inputs submitted and not yet yielded.
     in_flight: usize,
     /// `Some(group)` while `map` groups tiny calls by itself (no explicit `chunksize`, not
-    /// eager, an executor that runs calls in-process): the current group size.
+    /// eager, an executor that runs calls in-process): the current group size, 0 before the
+    /// first call timing (then the [`group_limit`](Self::group_limit), after one call alone).
     group: Option<usize>,
+    /// Whether the first call went out alone, timed (see [`submit_next`](Self::submit_next)).
+    #[cfg(not(cfut_loom))]
+    probed: bool,
     /// How many call timings the group size has followed so far.
     #[cfg(not(cfut_loom))]
     samples_seen: u64,
@@ -397,7 +391,9 @@ impl<'a, A, T> Map<'a, A, T> {
             window: default_window(max_workers),
             chunksize: 1,
             in_flight: 0,
-            group: cfg!(not(cfut_loom)).then_some(1),
+            group: cfg!(not(cfut_loom)).then_some(0),
+            #[cfg(not(cfut_loom))]
+            probed: false,
             #[cfg(not(cfut_loom))]
             samples_seen: 0,
             max_workers: max_workers.max(1),
@@ -436,11 +432,13 @@ impl<'a, A, T> Map<'a, A, T> {
         self
     }
 
-    /// The largest group automatic grouping may form: a quarter of the window per worker, so
-    /// every worker still gets work, and at most [`MAX_GROUP`](crate::tuning::MAX_GROUP).
+    /// The largest group automatic grouping may form: a quarter of the window (so that the
+    /// window, refilled once half of it is yielded, holds a few groups), and at most
+    /// [`MAX_GROUP`](crate::tuning::MAX_GROUP). Every worker can join every group, so its
+    /// size costs no parallelism.
     #[cfg(not(cfut_loom))]
     fn group_limit(&self) -> usize {
-        (self.window / (4 * self.max_workers)).clamp(1, crate::tuning::MAX_GROUP)
+        (self.window / 4).clamp(1, crate::tuning::MAX_GROUP)
     }
 
     /// Sizes automatic groups from the newest call timing, if one arrived since the last
@@ -497,16 +495,17 @@ impl<'a, A, T> Map<'a, A, T> {
     /// An explicit chunk is one job: its calls run one after another on one worker, and its
     /// results come together when the last of them is done.
     ///
-    /// Without it, a lazy `map` on an in-process executor groups by itself: it starts with
-    /// one call per job, times the calls where they run, and sizes each group to about 50 µs
-    /// of calls as last measured (up to 256, and a quarter of the window per worker) — so
-    /// tiny calls do not pay a dispatch each, and calls over 50 µs still go one per job.
-    /// Unlike an explicit chunk, an automatic group never costs parallelism or latency: it
-    /// is run by up to one job per worker ([`Executor::max_workers`]), each taking the
-    /// group's next call only when it can start it, so an idle worker always finds the
-    /// group's unstarted calls; and each call's result is yielded as soon as that call is
-    /// done. `chunksize(1)` turns grouping off; so
-    /// does [`eager`](Self::eager). At the portable level the default is one call per job.
+    /// Without it, a lazy `map` on an in-process executor groups by itself: it sends the
+    /// first call alone, times the calls where they run, and sizes each group to about 50 µs
+    /// of calls as measured (up to 2048, and a quarter of the window; the largest size until
+    /// the first timing comes back) — so tiny calls do not pay a dispatch each, and calls
+    /// over 50 µs go one per job. Unlike an explicit chunk, an automatic group never costs
+    /// parallelism or latency: it is run by up to one job per worker
+    /// ([`Executor::max_workers`]), each starting the group's calls one at a time and, once
+    /// its own share is done, taking half of what another has not started, so an idle worker
+    /// always finds the group's unstarted calls; and each call's result is yielded as soon
+    /// as that call is done. `chunksize(1)` turns grouping off; so does
+    /// [`eager`](Self::eager). At the portable level the default is one call per job.
     ///
     /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///
@@ -613,31 +612,38 @@ impl<'a, A, T> Map<'a, A, T> {
         #[cfg(not(cfut_loom))]
         self.adapt();
         #[cfg(not(cfut_loom))]
-        if self.group == Some(1) {
-            let Some(arg) = inputs.next() else {
-                return false;
-            };
-            match self.submitter.timed_one(arg) {
-                Ok(future) => self.push(Unit::One(future)),
-                Err(arg) => {
-                    // This executor cannot time calls where they run: one call per job.
-                    self.group = None;
-                    let future = self.submitter.one(arg);
-                    self.push(Unit::One(future));
-                }
-            }
-            return true;
-        }
-        #[cfg(not(cfut_loom))]
         if let Some(group) = self.group {
+            let size = if group == 0 {
+                self.group_limit()
+            } else {
+                group
+            };
+            // The first call goes out alone, timed where it runs: on an executor that runs
+            // it at once (inline), the timing decides the very next submission, and calls
+            // longer than a group's work never share a job. On a pool, the timing takes a
+            // worker's wake-up to come back; meanwhile the window fills with groups of the
+            // largest size, which cost no parallelism (`group.rs`), where single calls
+            // would each pay a dispatch.
+            if !self.probed || size == 1 {
+                self.probed = true;
+                let Some(arg) = inputs.next() else {
+                    return false;
+                };
+                match self.submitter.timed_one(arg) {
+                    Ok(future) => self.push(Unit::One(future)),
+                    Err(arg) => {
+                        // This executor cannot time calls where they run: one call per job.
+                        self.group = None;
+                        let future = self.submitter.one(arg);
+                        self.push(Unit::One(future));
+                    }
+                }
+                return true;
+            }
             // At most one runner per worker: more could never run at once.
-            match self.submitter.group(inputs, group, self.max_workers) {
-                Ok(Some((outcomes, len))) => {
-                    self.push(Unit::Group {
-                        outcomes,
-                        next: 0,
-                        end: len,
-                    });
+            match self.submitter.group(inputs, size, self.max_workers) {
+                Ok(Some(head)) => {
+                    self.push(Unit::Group(head));
                     return true;
                 }
                 Ok(None) => return false,
@@ -661,13 +667,13 @@ impl<'a, A, T> Map<'a, A, T> {
     }
 
     /// Queues a submitted unit.
-    fn push(&mut self, unit: Unit<T>) {
+    fn push(&mut self, unit: Unit<A, T>) {
         self.in_flight += unit.len();
         self.queue.push_back(unit);
     }
 
     /// One unit for `args` (not empty): a single call, or a chunk.
-    fn chunk_or_one(&self, mut args: Vec<A>) -> Unit<T> {
+    fn chunk_or_one(&self, mut args: Vec<A>) -> Unit<A, T> {
         if args.len() == 1 && self.chunksize == 1 {
             let arg = args.pop().expect("one argument");
             Unit::One(self.submitter.one(arg))
@@ -688,37 +694,28 @@ impl<'a, A, T> Map<'a, A, T> {
         }
     }
 
-    /// If the front unit is a group: takes its next call's outcome if that call is done,
-    /// with those of the done calls right after it (into `current`, yielded next); or in
-    /// any case, with `done` (the caller waited for it), that call's outcome alone.
+    /// If the front unit is a group: takes its next call's outcome if that call is done (or
+    /// in any case, with `done`: the caller waited for it).
     #[cfg(not(cfut_loom))]
+    #[inline]
     fn take_from_group(&mut self, done: bool) -> Option<Result<T, Error>> {
-        let Some(Unit::Group {
-            outcomes,
-            next,
-            end,
-        }) = self.queue.front_mut()
-        else {
+        let Some(Unit::Group(head)) = self.queue.front_mut() else {
             return None;
         };
         let outcome = if done {
-            *next += 1;
-            self.in_flight -= 1;
-            outcomes.take(*next - 1)
+            head.take_next()
         } else {
-            let taken = outcomes.take_ready(*next, &mut self.current);
-            *next += taken;
-            self.in_flight -= taken;
-            self.current.pop_front()?
+            head.try_next()?.map_err(|error| *error)
         };
-        if next == end {
+        self.in_flight -= 1;
+        if head.remaining() == 0 {
             self.queue.pop_front();
         }
         Some(outcome)
     }
 
     /// `false` if the deadline passed before `unit`'s next element was ready.
-    fn wait_for(&self, unit: &Unit<T>) -> bool {
+    fn wait_for(&self, unit: &Unit<A, T>) -> bool {
         #[cfg(not(cfut_loom))]
         if let Some(deadline) = self.deadline {
             return unit.wait_until(deadline);
@@ -731,7 +728,48 @@ impl<'a, A, T> Map<'a, A, T> {
 impl<A, T> Iterator for Map<'_, A, T> {
     type Item = Result<T, MapError>;
 
+    // The common case under automatic grouping, small enough to be inlined where the map is
+    // consumed: the front group's next call is done, and the window needs no refill (what
+    // `fill` checks first). Everything else is `next_slow`.
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        #[cfg(not(cfut_loom))]
+        if (self.in_flight > self.window / 2 || self.inputs.is_none())
+            && self.current.is_empty()
+            && let Some(Unit::Group(head)) = self.queue.front_mut()
+            && let Some(outcome) = head.try_next()
+        {
+            self.in_flight -= 1;
+            if head.remaining() == 0 {
+                self.queue.pop_front();
+            }
+            return Some(outcome.map_err(|error| MapError::Call(*error)));
+        }
+        self.next_slow()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.finished {
+            return (0, Some(0));
+        }
+        let queued = self.current.len() + self.queue.iter().map(Unit::len).sum::<usize>();
+        match &self.inputs {
+            None => (queued, Some(queued)),
+            Some(inputs) => {
+                let (low, high) = inputs.size_hint();
+                (
+                    queued.saturating_add(low),
+                    high.and_then(|h| h.checked_add(queued)),
+                )
+            }
+        }
+    }
+}
+
+impl<A, T> Map<'_, A, T> {
+    /// [`next`](Iterator::next) in every case.
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Result<T, MapError>> {
         loop {
             if self.finished {
                 return None;
@@ -774,25 +812,7 @@ impl<A, T> Iterator for Map<'_, A, T> {
                     // is each element's.
                     Err(error) => self.current = std::iter::repeat_n(error, len).map(Err).collect(),
                 },
-                #[cfg(not(cfut_loom))]
-                Unit::Group { .. } => unreachable!("groups are yielded above"),
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.finished {
-            return (0, Some(0));
-        }
-        let queued = self.current.len() + self.queue.iter().map(Unit::len).sum::<usize>();
-        match &self.inputs {
-            None => (queued, Some(queued)),
-            Some(inputs) => {
-                let (low, high) = inputs.size_hint();
-                (
-                    queued.saturating_add(low),
-                    high.and_then(|h| h.checked_add(queued)),
-                )
+                Unit::Group(_) => unreachable!("groups are yielded above"),
             }
         }
     }

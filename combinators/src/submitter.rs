@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use cfut_core::{ChunkResults, Error, Future, JobExecutor, PortableRoute, Spawn};
 
 #[cfg(not(cfut_loom))]
-use crate::group::{self, Submitted};
+use crate::group::{self, Head};
 use crate::loom::sync::Arc;
 #[cfg(not(cfut_loom))]
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
@@ -19,9 +19,8 @@ pub(crate) trait Submitter<A, T> {
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>>;
     /// The calls over the next `size` inputs as one automatic group, run by at most
-    /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the outcome
-    /// of each call, by index in the group, and how many calls it holds (`None` once the
-    /// inputs are exhausted). The runners record how long their calls took in
+    /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the group,
+    /// where the outcome of each call waits by index (`None` once the inputs are exhausted). The runners record how long their calls took in
     /// [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
     /// Where the time cannot be measured on the executor's side (the portable level: the
     /// call may run in another process), consumes nothing and gives `Err(())`.
@@ -31,7 +30,7 @@ pub(crate) trait Submitter<A, T> {
         inputs: &mut dyn Iterator<Item = A>,
         size: usize,
         max_runners: usize,
-    ) -> Result<Option<Submitted<T>>, ()>;
+    ) -> Result<Option<Head<A, T>>, ()>;
     /// One call on `arg`, timed where it runs like a group's calls (a group of one needs no
     /// runner). Gives `arg` back where the time cannot be measured (as `group`).
     #[cfg(not(cfut_loom))]
@@ -42,33 +41,52 @@ pub(crate) trait Submitter<A, T> {
     fn timing(&self) -> Option<&Timing>;
 }
 
-/// The average time per call of the latest group runner, written by the worker that ran it.
+/// The average time per call of the latest two group runners (or timed single calls),
+/// written by the workers that ran them.
 #[cfg(not(cfut_loom))]
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Timing {
-    per_call_nanos: AtomicU64,
+    /// The latest two samples (`u64::MAX` before there are).
+    latest: AtomicU64,
+    previous: AtomicU64,
     samples: AtomicU64,
+}
+
+#[cfg(not(cfut_loom))]
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            latest: AtomicU64::new(u64::MAX),
+            previous: AtomicU64::new(u64::MAX),
+            samples: AtomicU64::new(0),
+        }
+    }
 }
 
 #[cfg(not(cfut_loom))]
 impl Timing {
     pub(crate) fn record(&self, took: std::time::Duration, calls: usize) {
-        let per_call = took.as_nanos() / calls.max(1) as u128;
-        // ORDERING: the value is published by the `Release` increment below.
-        self.per_call_nanos.store(
-            u64::try_from(per_call).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        let per_call = u64::try_from(took.as_nanos() / calls.max(1) as u128).unwrap_or(u64::MAX);
+        // ORDERING: the values are published by the `Release` increment below.
+        let before = self.latest.swap(per_call, Ordering::Relaxed);
+        self.previous.store(before, Ordering::Relaxed);
         // ORDERING: pairs with the `Acquire` in `latest`.
         self.samples.fetch_add(1, Ordering::Release);
     }
 
-    /// The number of measurements so far, and the latest one.
+    /// The number of measurements so far, and the shorter of the latest two (the only one
+    /// while there is one): a runner that was preempted while it ran (its worker's core
+    /// taken by another process, which makes calls look milliseconds long) does not turn
+    /// grouping off on its own, while calls that really are long do after two samples, or
+    /// the very first.
     pub(crate) fn latest(&self) -> (u64, std::time::Duration) {
-        // ORDERING: see `record`. A racing record may pair a count with the next value,
+        // ORDERING: see `record`. A racing record may pair a count with the next values,
         // which only makes the reader adapt to a slightly newer sample.
         let samples = self.samples.load(Ordering::Acquire);
-        let nanos = self.per_call_nanos.load(Ordering::Relaxed);
+        let nanos = self
+            .latest
+            .load(Ordering::Relaxed)
+            .min(self.previous.load(Ordering::Relaxed));
         (samples, std::time::Duration::from_nanos(nanos))
     }
 }
@@ -112,7 +130,7 @@ where
         inputs: &mut dyn Iterator<Item = A>,
         size: usize,
         max_runners: usize,
-    ) -> Result<Option<Submitted<T>>, ()> {
+    ) -> Result<Option<Head<A, T>>, ()> {
         Ok(group::submit(
             self.executor,
             &self.call,
@@ -161,7 +179,7 @@ impl<A, T> Submitter<A, T> for RouteSubmitter<'_, A, T> {
         _inputs: &mut dyn Iterator<Item = A>,
         _size: usize,
         _max_runners: usize,
-    ) -> Result<Option<Submitted<T>>, ()> {
+    ) -> Result<Option<Head<A, T>>, ()> {
         Err(())
     }
 

@@ -19,29 +19,56 @@ pub(crate) const MIN_WINDOW: usize = 4096;
 /// flight at most.
 pub(crate) const MAX_WINDOW: usize = 65_536;
 
-/// Automatic grouping: a group holds about this much work, as last measured (calls longer
-/// than this go one per job).
+/// Automatic grouping: a group holds about this much work, as measured (calls longer than
+/// this go one per job).
 ///
 /// Trades: a group costs its runners' dispatches (one runner per worker, `group.rs`), so
 /// larger groups spread that cost over more calls; since a group never serializes calls nor
 /// holds back a finished result, its size trades nothing else. 50 µs is a chosen bound, not
-/// a tuned one. The `map_100k_grouped` row measures it: about 0.07–0.12 µs of CPU per no-op
-/// call (`cpu_us_per_call`) on 2 cores, where single-job chunks took 0.04–0.08 µs (and
-/// serialized slow calls).
+/// a tuned one: no-op calls measure 20–40 ns, so their groups reach [`MAX_GROUP`]. The
+/// `map_100k_grouped` row of `compare -- combinators --runs 5` measures the whole: 0.015–0.029
+/// µs of CPU per no-op call on 2 cores, where the previous design (a mutex per call, an outbox
+/// per runner, groups of at most 256) took 0.07–0.20 µs (three alternating runs each).
 #[cfg(not(cfut_loom))]
 pub(crate) const GROUP_WORK: std::time::Duration = std::time::Duration::from_micros(50);
 
-/// Automatic grouping: the largest group. Trades dispatches saved per call against the calls
-/// one group holds back from idle workers until they join its runners; the `map_100k_grouped`
-/// row is the one it affects (no figure for other values).
+/// Automatic grouping: the largest group, also the size of every group until the first
+/// timing comes back. Trades: dispatches (one runner job per worker and group) and one
+/// allocation per group, against memory (a slot per call: the larger of the argument and
+/// the outcome, plus a state byte; 24 bytes for `usize` in and out, 48 KiB per group) and
+/// how many calls the `map` submits at once. Every worker joins every group, so the size
+/// costs no parallelism. 2048 is a chosen bound, not a tuned one: on 2 workers a `map` of
+/// 100 000 no-op calls takes about 100 runner jobs with it (`map_100k_grouped`).
 #[cfg(not(cfut_loom))]
-pub(crate) const MAX_GROUP: usize = 256;
+pub(crate) const MAX_GROUP: usize = 2048;
 
 /// Before the `map` waits for a call of a group the slow way (a promise the runner
-/// completes), it looks again after 1, 2, 4, … 128 `spin_loop` hints (this many rounds, 255
-/// hints in all, a few microseconds). Trades: without it, a `map` over tiny calls that
-/// catches up with a runner would take the slow way for each call; with it, a `map` that
-/// waits for a long call spins those few microseconds first. The `map_100k_grouped` row is
-/// the one it affects (not measured apart).
+/// completes), it looks again (while calls are shorter than [`WAIT_SPIN_BELOW`]) after 1,
+/// 2, 4, … 128 `spin_loop` hints (this many rounds, 255
+/// hints in all, a few microseconds), then after each of [`WAIT_YIELD_ROUNDS`] yields.
+/// Trades: without it, a `map` over tiny calls that catches up with a runner would take the
+/// slow way for each call (a promise, and a futex wake-up on the runner's side); with it, a
+/// `map` that waits for a long call spins those few microseconds first. The
+/// `map_100k_grouped` row is the one it affects (not measured apart).
 #[cfg(not(cfut_loom))]
 pub(crate) const WAIT_SPIN_ROUNDS: u32 = 8;
+
+/// After [`WAIT_SPIN_ROUNDS`], the `map` looks again after each of this many `yield_now`
+/// calls before it waits the slow way. Trades: where the workers and the `map`'s thread
+/// share the cores, a `map` that spins holds a core a runner needs to get ahead, while a
+/// yield hands it over; a `map` waiting for a long call yields this many times more before
+/// it sleeps. `map_100k_grouped`, cfut's median of `compare -- combinators --runs 9` on 2
+/// cores (other builds running), three alternating runs each: 67, 64, 136 M calls/s with 32
+/// yields against 18, 21, 128 M calls/s without.
+#[cfg(not(cfut_loom))]
+pub(crate) const WAIT_YIELD_ROUNDS: u32 = 32;
+
+/// The `map` spins and yields ([`WAIT_SPIN_ROUNDS`], [`WAIT_YIELD_ROUNDS`]) before it waits
+/// for a call of a group the slow way only while the calls measure shorter than this (all of
+/// it takes a few tens of microseconds). Trades: CPU burnt waiting for long calls against a
+/// slow wait for a call that was about to finish. Chosen, not tuned: `io_heavy_tail` of
+/// `compare -- workloads --runs 3` (sleeps of 0.2 ms and more) gave cfut 10.3 and 12.0 µs of
+/// CPU per call with it, 10.9 without (most of that is the core future's own spin before it
+/// sleeps, once per wait of the `map`).
+#[cfg(not(cfut_loom))]
+pub(crate) const WAIT_SPIN_BELOW: std::time::Duration = std::time::Duration::from_micros(10);

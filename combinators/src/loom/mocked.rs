@@ -17,6 +17,12 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        pub(crate) use ::loom::sync::atomic::{
+            AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering,
+        };
     }
+}
+
+pub(crate) mod cell {
+    pub(crate) use ::loom::cell::UnsafeCell;
 }

@@ -5,8 +5,8 @@ pub(crate) mod sync {
     use std::sync::PoisonError;
 
     /// A mutex whose `lock` never reports poisoning: no critical section in this crate runs
-    /// user code (a group's call runs after its slot is unlocked), so none can leave broken
-    /// invariants behind.
+    /// user code (a group's calls run outside its locks), so none can leave broken invariants
+    /// behind.
     #[derive(Debug, Default)]
     pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
 
@@ -21,6 +21,29 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{
+            AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering,
+        };
     }
+}
+
+pub(crate) mod cell {
+    /// `UnsafeCell` with loom's closure-based access API (loom checks each access against the
+    /// others in a model).
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(std::cell::UnsafeCell::new(value))
+        }
+
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+pub(crate) mod thread {
+    pub(crate) use std::thread::yield_now;
 }
