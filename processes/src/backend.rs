@@ -49,6 +49,7 @@ use std::fmt;
 
 use cfut_core::{ChunkResults, Error, Future, Portable, promise};
 
+use crate::block::Block;
 use crate::task::{self, PendingCall, Trampoline, Typed};
 use crate::worker::{self, Start};
 use crate::{image, wire};
@@ -297,7 +298,10 @@ pub fn frame_id(frame: &[u8]) -> Option<u64> {
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
 pub fn run_call(call: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Error> {
-    worker::run_call(call, out, limit).map_err(|message| Error::Serialization { message })
+    let mut frames = wire::Outbox::frames_only(std::mem::take(out));
+    let outcome = worker::run_call(call, None, &mut frames, limit);
+    *out = frames.into_bytes();
+    outcome.map_err(|message| Error::Serialization { message })
 }
 
 /// The body of a `RESULT` frame: its status and payload.
@@ -335,7 +339,7 @@ fn result_body(result: &[u8]) -> Result<(u8, &[u8]), Error> {
 /// ```
 pub fn decode_result<T: Portable>(result: &[u8]) -> Result<T, Error> {
     let (status, payload) = result_body(result)?;
-    task::decode_one(status, payload)
+    task::decode_one(status, payload, None)
 }
 
 /// The outcomes of a batch (see [`encode_batch`]) from its `RESULT` frame, one per element.
@@ -366,7 +370,13 @@ pub fn decode_batch<T: Portable>(result: &[u8]) -> Result<Vec<Result<T, Error>>,
 pub(crate) fn defer_batch<T: Portable>(
     status: u8,
     payload: &[u8],
+    block: Option<Block>,
 ) -> Result<ChunkResults<T>, Error> {
+    if block.is_some() {
+        return Err(Error::Serialization {
+            message: "the worker sent a block before a batch's results".to_owned(),
+        });
+    }
     let payload = payload.to_vec();
     Ok(ChunkResults::deferred(move || {
         task::decode_batch::<T>(status, &payload)
@@ -455,11 +465,12 @@ impl Call {
 
     fn with<R: Send + 'static>(
         frame: Vec<u8>,
-        decode: fn(u8, &[u8]) -> Result<R, Error>,
+        decode: fn(u8, &[u8], Option<Block>) -> Result<R, Error>,
     ) -> (Call, Future<R>) {
         let (promise, future) = promise();
         let pending = PendingCall {
             frame,
+            block: None,
             slot: Box::new(Typed { promise, decode }),
         };
         (Call { pending, id: 0 }, future)
@@ -557,7 +568,7 @@ impl Call {
     /// ```
     pub fn complete(self, result: &[u8]) {
         match result_body(result) {
-            Ok((status, payload)) => self.pending.slot.complete(status, payload),
+            Ok((status, payload)) => self.pending.slot.complete(status, payload, None),
             Err(error) => self.pending.slot.fail(error),
         }
     }

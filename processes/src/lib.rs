@@ -168,6 +168,7 @@ compile_error!(
 );
 
 pub mod backend;
+mod block;
 mod builder;
 mod direct;
 mod error;

@@ -117,8 +117,7 @@ struct Worker {
     pid: u32,
     socket: UnixStream,
     ready: bool,
-    out: Vec<u8>,
-    sent: usize,
+    out: wire::Outbox,
     inbox: wire::Inbox,
     in_flight: VecDeque<PendingCall>,
     /// When the first call in flight started (it is the one running).
@@ -162,7 +161,7 @@ impl Worker {
             }
             call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&self.next_id.to_le_bytes());
             self.next_id += 1;
-            self.out.extend_from_slice(&call.frame);
+            call.queue(0, &mut self.out);
             if self.in_flight.is_empty() {
                 self.head_since = Instant::now();
             }
@@ -178,10 +177,15 @@ impl Worker {
     /// Makes a call a submitter handed to this worker (see `direct.rs`) its last call in
     /// flight; its unsent bytes go out before anything else.
     fn adopt(&mut self, handed: Option<Handed<PendingCall>>) {
-        let Some(Handed { call, sent, since }) = handed else {
+        let Some(Handed {
+            mut call,
+            sent,
+            since,
+        }) = handed
+        else {
             return;
         };
-        self.out.extend_from_slice(&call.frame[sent..]);
+        call.queue(sent, &mut self.out);
         if self.in_flight.is_empty() {
             self.head_since = since;
         }
@@ -201,17 +205,9 @@ impl Worker {
     /// Writes queued bytes without blocking. A failed write means the worker died; the
     /// closed socket will say so.
     fn flush(&mut self) {
-        while self.sent < self.out.len() {
-            match wire::send(self.socket.as_fd(), &self.out[self.sent..], true) {
-                Ok(n) => self.sent += n,
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
-                Err(_) => {
-                    self.sent = self.out.len();
-                }
-            }
+        if self.out.flush(self.socket.as_fd(), true).is_err() {
+            self.out.clear();
         }
-        self.out.clear();
-        self.sent = 0;
     }
 
     /// Receives everything available and handles the complete frames.
@@ -320,7 +316,7 @@ impl Worker {
                         open_lane(&mut shared.state.lock(), self.pid, self.next_id);
                     }
                     // Completing runs the future's callbacks here, outside the state lock.
-                    call.slot.complete(status, payload);
+                    call.slot.complete(status, payload, self.inbox.take_block());
                     let now = Instant::now();
                     // The call's own duration, as the worker measured it (wake-up latencies
                     // do not count): it decides whether calls are short enough to batch.
@@ -581,10 +577,10 @@ impl Manager {
             .env(WORKER_ENV, "1")
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
-        let mut out = Vec::with_capacity(BUFFER);
+        let mut out = wire::Outbox::with_capacity(BUFFER);
         // An initializer's argument too large for a frame was refused by `Builder::build`.
         crate::worker::setup_frame(
-            &mut out,
+            out.bytes_mut(),
             config.identity,
             config.initializer.as_ref(),
             config.max_frame,
@@ -596,7 +592,6 @@ impl Manager {
             socket: ours,
             ready: false,
             out,
-            sent: 0,
             inbox: wire::Inbox::with_limit(config.max_frame),
             in_flight: VecDeque::new(),
             head_since: Instant::now(),

@@ -58,6 +58,8 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
+use crate::block::Block;
+
 /// Serializes `value` for `#[serde(with = "cfut_processes::raw")]`: a plain buffer (see the
 /// [module docs](self)) as one block of little-endian bytes, any other type as serde does.
 ///
@@ -153,6 +155,80 @@ pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
         return Some(text.len());
     }
     value.downcast_ref::<Box<[u8]>>().map(|v| v.len())
+}
+
+/// Moves `value` into a [`Block`] of its little-endian bytes, without a copy, when it is a
+/// plain buffer (see the [module docs](self)) or a `String`; gives it back otherwise (and on
+/// a big-endian machine, where the numbers' memory is not their little-endian bytes).
+pub(crate) fn into_block<T: 'static>(value: T) -> Result<Block, T> {
+    if !maybe_fast::<T>() || cfg!(target_endian = "big") {
+        return Err(value);
+    }
+    let id = TypeId::of::<T>();
+    macro_rules! plain {
+        ($($t:ty),*) => {$(
+            if id == TypeId::of::<Vec<$t>>() {
+                // SAFETY: a primitive number.
+                return Ok(unsafe { Block::from_vec(same::<T, Vec<$t>>(value)) });
+            }
+        )*};
+    }
+    plain!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+    if id == TypeId::of::<String>() {
+        // SAFETY: bytes.
+        return Ok(unsafe { Block::from_vec(same::<T, String>(value).into_bytes()) });
+    }
+    if id == TypeId::of::<Box<[u8]>>() {
+        // SAFETY: bytes.
+        return Ok(unsafe { Block::from_vec(same::<T, Box<[u8]>>(value).into_vec()) });
+    }
+    Err(value)
+}
+
+/// The `T` whose little-endian bytes `block` holds (what [`into_block`] made of one), taking
+/// the block's memory as it is; an error if `T` has no block form, or the block's length or
+/// alignment does not fit `T` (a `String` must also be UTF-8).
+pub(crate) fn from_block<T: 'static>(block: Block) -> Result<T, String> {
+    let (length, align) = (block.len(), block.align());
+    let id = TypeId::of::<T>();
+    macro_rules! plain {
+        ($($t:ty),*) => {$(
+            if id == TypeId::of::<Vec<$t>>() {
+                // SAFETY: a primitive number: every bit pattern is a value.
+                return match unsafe { block.into_vec::<$t>() } {
+                    Some(mut values) => {
+                        if cfg!(target_endian = "big") {
+                            for value in &mut values {
+                                *value = value.le_to_native();
+                            }
+                        }
+                        Ok(same(values))
+                    }
+                    None => Err(format!(
+                        "a block of {length} bytes aligned to {align} is no {}",
+                        std::any::type_name::<T>()
+                    )),
+                };
+            }
+        )*};
+    }
+    plain!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+    if id == TypeId::of::<String>() || id == TypeId::of::<Box<[u8]>>() {
+        // SAFETY: bytes.
+        let Some(bytes) = (unsafe { block.into_vec::<u8>() }) else {
+            return Err(format!("a block aligned to {align} is no string or bytes"));
+        };
+        if id == TypeId::of::<Box<[u8]>>() {
+            return Ok(same(bytes.into_boxed_slice()));
+        }
+        return String::from_utf8(bytes)
+            .map(same)
+            .map_err(|error| format!("a block that is no string: {}", error.utf8_error()));
+    }
+    Err(format!(
+        "a {} cannot arrive as a block of bytes",
+        std::any::type_name::<T>()
+    ))
 }
 
 /// `false` for every type that cannot have a fast path, decided at compile time from its

@@ -35,6 +35,18 @@ pub(crate) const AVERAGE_WEIGHT: u32 = 8;
 /// recorded (`proc_echo_1mib` is the row of large frames).
 pub(crate) const BUFFER: usize = 64 * 1024;
 
+/// An argument or result that is a plain buffer (`Vec<u8>`, `Vec<f64>`, `String`, ...; see
+/// `raw.rs`) of at least this many bytes travels as a `BLOCK` frame: written from the
+/// value's own memory and received into the receiving value's memory, with no encoding and
+/// no copy in user space. Smaller ones are encoded in their frame (one copy into it, one out
+/// of the receive buffer), which costs less than the extra frame for small values and keeps
+/// the receive buffer at its usual size.
+///
+/// Trades the block's extra header and `sendmsg` pieces against two copies of the value in
+/// each direction. The rows it affects are `proc_echo_1mib` and `proc_echo_16mib` of
+/// `compare -- processes` (both above it).
+pub(crate) const BLOCK_FROM: usize = 64 * 1024;
+
 /// A worker whose socket closed is given this long, first, to become reapable before the
 /// manager looks again; the pause doubles up to [`REAP_MAX_PAUSE`]. Trades the delay before
 /// a dead worker is buried (and its call failed, its replacement started) against the

@@ -17,6 +17,15 @@
 //! - `RESULT`: `id: u64`, `status: u8`, `busy: u32` (µs the call took), payload — one per
 //!   `CALL`, in the order received.
 //!
+//! Either way:
+//! - `BLOCK` (kind `BLOCK + log2(alignment)`, alignment 1 to 16): the little-endian bytes of
+//!   a big plain buffer (see [`crate::raw`]), lent to the frame right after it, which is the
+//!   `CALL` whose argument they are (its payload is then empty) or the `RESULT` (status `OK`,
+//!   empty payload) whose value they are. The sender writes them from the value's own memory;
+//!   the receiver reads them into one allocation of that size and alignment, which becomes
+//!   the received value as it is: no encoding, no copy in user space. A block the next frame
+//!   does not take is dropped with that frame.
+//!
 //! Closing the parent's end of the socket tells the worker to exit once it is idle.
 //!
 //! Values go through [`crate::raw`]'s fast path: plain buffers travel as one block of
@@ -32,12 +41,15 @@
 //!
 //! [postcard]: https://docs.rs/postcard
 
+use std::cell::Cell;
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::block::Block;
 use crate::raw::{self, Owned, Raw};
 
 /// Parent to worker: the build identity and initializer (first frame).
@@ -50,6 +62,10 @@ pub(crate) const READY: u8 = 11;
 pub(crate) const REFUSED: u8 = 12;
 /// Worker to parent: the outcome of one call.
 pub(crate) const RESULT: u8 = 13;
+
+/// Either way: a block of bytes for the next frame; the kind is this plus the log2 of the
+/// alignment its numbers need (see [`block_kind`]).
+pub(crate) const BLOCK: u8 = 32;
 
 /// `RESULT` status: the payload is the encoded value.
 pub(crate) const OK: u8 = 0;
@@ -131,6 +147,28 @@ pub(crate) fn header(buf: &[u8]) -> Option<(usize, u8)> {
     let kind = *buf.get(4)?;
     let length = usize::try_from(u32::from_le_bytes(prefix)).unwrap_or(usize::MAX);
     Some((length.min(usize::MAX - 4), kind))
+}
+
+/// The kind of a `BLOCK` frame carrying `block`.
+pub(crate) fn block_kind(block: &Block) -> u8 {
+    // At most `Block::MAX_ALIGN_LOG2`: fits the kind byte.
+    BLOCK + block.align().trailing_zeros() as u8
+}
+
+/// The alignment a frame of `kind` asks for its block, if it is a `BLOCK` frame.
+pub(crate) fn block_align(kind: u8) -> Option<usize> {
+    let log2 = u32::from(kind.checked_sub(BLOCK)?);
+    (log2 <= Block::MAX_ALIGN_LOG2).then(|| 1 << log2)
+}
+
+/// The header of the `BLOCK` frame carrying `block` (its bytes follow). A block's length is
+/// checked against the frame limit before it is sent, and the limit is below `u32::MAX`.
+pub(crate) fn block_header(block: &Block) -> [u8; HEADER] {
+    let length = u32::try_from(block.len() + 1).unwrap_or(u32::MAX);
+    let mut header = [0; HEADER];
+    header[..4].copy_from_slice(&length.to_le_bytes());
+    header[4] = block_kind(block);
+    header
 }
 
 /// Reads a little-endian `u64` at `at`.
@@ -239,14 +277,62 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], nonblocking: bool) -> io::Res
     }
 }
 
-/// Sends all of `buf`, blocking.
-pub(crate) fn send_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        let sent = send(fd, buf, false)?;
-        buf = &buf[sent..];
+/// `sendmsg(2)` of `pieces` (one stream, in order; empty pieces are skipped) after skipping
+/// their first `skip` bytes; returns how many bytes went out. Never raises `SIGPIPE`. At
+/// most [`MAX_PIECES`] pieces go out per call.
+pub(crate) fn send_pieces(
+    fd: BorrowedFd<'_>,
+    pieces: &[&[u8]],
+    mut skip: usize,
+    nonblocking: bool,
+) -> io::Result<usize> {
+    let empty = libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    };
+    let mut iov = [empty; MAX_PIECES];
+    let mut count = 0;
+    for piece in pieces {
+        if skip >= piece.len() {
+            skip -= piece.len();
+            continue;
+        }
+        let rest = &piece[skip..];
+        skip = 0;
+        if count == MAX_PIECES {
+            break;
+        }
+        iov[count] = libc::iovec {
+            iov_base: rest.as_ptr().cast_mut().cast(),
+            iov_len: rest.len(),
+        };
+        count += 1;
     }
-    Ok(())
+    if count == 0 {
+        return Ok(0);
+    }
+    // SAFETY: an all-zero `msghdr` is valid (no name, no control data).
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = iov.as_mut_ptr();
+    message.msg_iovlen = count as _;
+    let flags = libc::MSG_NOSIGNAL | if nonblocking { libc::MSG_DONTWAIT } else { 0 };
+    loop {
+        // SAFETY: the first `count` iovecs point into `pieces`, valid for their lengths for
+        // the duration of the call; sendmsg only reads them.
+        let sent = unsafe { libc::sendmsg(fd.as_raw_fd(), &message, flags) };
+        if sent >= 0 {
+            return Ok(sent as usize);
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
 }
+
+/// At most this many pieces go out in one `sendmsg` (a frame's bytes and a block, and their
+/// neighbours).
+pub(crate) const MAX_PIECES: usize = 8;
 
 /// `recv(2)` into `buf`; `Ok(0)` is end of stream.
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], nonblocking: bool) -> io::Result<usize> {
@@ -293,11 +379,30 @@ unsafe fn recv_raw(
 /// A receive buffer: bytes `start..` of `buf` are received and not yet consumed. Its room
 /// (the vector's capacity) never grows past the frame limit plus the length prefix, and is
 /// never zero-filled: `recv` writes straight into it.
-#[derive(Debug)]
+///
+/// `BLOCK` frames never show in it: [`next`](Self::next) takes each off the front as its
+/// header arrives, into a [`Block`] of the announced size and alignment that `fill` then
+/// receives into directly; once complete, the block waits for the frame after it to
+/// [`take_block`](Self::take_block) it, and is dropped when that frame is consumed otherwise.
 pub(crate) struct Inbox {
     buf: Vec<u8>,
     start: usize,
     limit: usize,
+    /// A block being received.
+    incoming: Option<Block>,
+    /// The complete block lent to the next frame. A `Cell`, so that the frame's handler can
+    /// take it while it reads the frame's bytes.
+    block: Cell<Option<Block>>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox")
+            .field("received", &self.data().len())
+            .field("limit", &self.limit)
+            .field("incoming", &self.incoming)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Inbox {
@@ -312,6 +417,8 @@ impl Inbox {
             buf: Vec::with_capacity(crate::tuning::BUFFER.min(4 + limit)),
             start: 0,
             limit,
+            incoming: None,
+            block: Cell::new(None),
         }
     }
 
@@ -326,16 +433,52 @@ impl Inbox {
     }
 
     /// The length and kind of the next frame once its header arrived; an error if it
-    /// announces more than the limit.
-    pub(crate) fn next(&self) -> Result<Option<(usize, u8)>, String> {
-        match header(self.data()) {
-            Some((length, kind)) => check_limit(length, self.limit).map(|()| Some((length, kind))),
-            None => Ok(None),
+    /// announces more than the limit. A `BLOCK` frame is taken off the front first (see the
+    /// type's docs): while one is still arriving, there is no next frame.
+    pub(crate) fn next(&mut self) -> Result<Option<(usize, u8)>, String> {
+        loop {
+            if self.incoming.is_some() {
+                return Ok(None);
+            }
+            let Some((length, kind)) = header(self.data()) else {
+                return Ok(None);
+            };
+            check_limit(length, self.limit)?;
+            match block_align(kind) {
+                Some(align) => self.detach(length, align)?,
+                None => return Ok(Some((length, kind))),
+            }
         }
     }
 
+    /// Takes the `BLOCK` frame of `length` bytes (kind byte included) at the front off the
+    /// buffer, into a block of its own; the block replaces any block not taken.
+    fn detach(&mut self, length: usize, align: usize) -> Result<(), String> {
+        if length == 0 {
+            return Err("a block frame of 0 bytes".to_owned());
+        }
+        let size = length - 1;
+        let mut block = Block::with_capacity(size, align)
+            .ok_or_else(|| format!("a block of {size} bytes aligned to {align}"))?;
+        self.advance(HEADER.min(4 + length));
+        let n = block.extend_from_slice(self.data());
+        self.advance(n);
+        self.block.set(None);
+        if block.is_full() {
+            self.block.set(Some(block));
+        } else {
+            self.incoming = Some(block);
+        }
+        Ok(())
+    }
+
+    /// The block lent to the frame at the front, if one arrived right before it.
+    pub(crate) fn take_block(&self) -> Option<Block> {
+        self.block.take()
+    }
+
     /// Marks `n` bytes as consumed.
-    pub(crate) fn consume(&mut self, n: usize) {
+    fn advance(&mut self, n: usize) {
         self.start += n;
         if self.start == self.buf.len() {
             self.start = 0;
@@ -343,16 +486,33 @@ impl Inbox {
         }
     }
 
+    /// Marks `n` bytes, a whole frame, as consumed; a block lent to it and not taken is
+    /// dropped.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.block.set(None);
+        self.advance(n);
+    }
+
     /// Receives once from `fd`; `Ok(0)` is end of stream. Call it only once every complete
     /// frame was consumed. Makes room first: compacting, or growing to exactly the size of a
     /// frame whose header announced more than the buffer holds. A header announcing more than
-    /// the limit is an `InvalidData` error, before any room is made for it.
+    /// the limit is an `InvalidData` error, before any room is made for it. A block being
+    /// received gets the bytes instead, up to its end.
     pub(crate) fn fill(&mut self, fd: BorrowedFd<'_>, nonblocking: bool) -> io::Result<usize> {
         let needed = match self.next() {
             Ok(Some((length, _))) => 4 + length,
             Ok(None) => HEADER,
             Err(message) => return Err(io::Error::new(io::ErrorKind::InvalidData, message)),
         };
+        if let Some(block) = &mut self.incoming {
+            let got = recv_uninit(fd, block.spare_mut(), nonblocking)?;
+            // SAFETY: `recv` initialised the first `got` bytes of the spare room.
+            unsafe { block.grow_len(got) };
+            if block.is_full() {
+                self.block.set(self.incoming.take());
+            }
+            return Ok(got);
+        }
         if self.start > 0 && self.start + needed > self.buf.capacity() {
             self.buf.drain(..self.start);
             self.start = 0;
@@ -361,13 +521,158 @@ impl Inbox {
             self.buf.reserve_exact(needed - self.buf.len());
         }
         // The callers consume every complete frame before receiving more, so the frame at
-        // the front is incomplete and, after the compaction or growth above, has room.
+        // the front is incomplete and, after the compaction or growth above, has room. Past
+        // that frame at most `BUFFER` bytes are read: the bytes of a block that follows go
+        // to the block's own allocation.
+        let wanted = (self.start + needed)
+            .saturating_sub(self.buf.len())
+            .max(crate::tuning::BUFFER);
         let room = self.buf.spare_capacity_mut();
-        debug_assert!(!room.is_empty(), "fill with a complete frame unconsumed");
-        let got = recv_uninit(fd, room, nonblocking)?;
+        let room_len = room.len().min(wanted);
+        debug_assert!(room_len > 0, "fill with a complete frame unconsumed");
+        let got = recv_uninit(fd, &mut room[..room_len], nonblocking)?;
         // SAFETY: `recv` initialised the first `got` bytes of the spare capacity.
         unsafe { self.buf.set_len(self.buf.len() + got) };
         Ok(got)
+    }
+}
+
+/// Bytes waiting to be sent, with blocks spliced in: the stream is `bytes[..at₀]`, block 0
+/// (from its offset), `bytes[at₀..at₁]`, block 1, ..., then the rest of `bytes`. A block goes
+/// out from its own memory and is dropped once sent.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    bytes: Vec<u8>,
+    /// `(at, block, offset)`: the block's bytes from `offset` go before `bytes[at..]`.
+    blocks: VecDeque<(usize, Block, usize)>,
+    /// How many of `bytes` went out.
+    sent: usize,
+    /// Whether values may leave as blocks (see [`takes_blocks`](Self::takes_blocks)).
+    takes_blocks: bool,
+}
+
+impl Outbox {
+    /// An empty outbox whose byte buffer starts with room for `capacity` bytes, which sends
+    /// big plain values as blocks.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Outbox {
+            bytes: Vec::with_capacity(capacity),
+            takes_blocks: true,
+            ..Outbox::default()
+        }
+    }
+
+    /// An outbox of `bytes` that takes no blocks, for transports that move whole frames only
+    /// (the backend's): every value is encoded in its frame.
+    pub(crate) fn frames_only(bytes: Vec<u8>) -> Self {
+        Outbox {
+            bytes,
+            ..Outbox::default()
+        }
+    }
+
+    /// The byte buffer (blocks aside), for a transport that moves whole frames.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        debug_assert!(self.blocks.is_empty() && self.sent == 0);
+        self.bytes
+    }
+
+    /// Whether a big plain value may leave as a `BLOCK` frame.
+    pub(crate) fn takes_blocks(&self) -> bool {
+        self.takes_blocks
+    }
+
+    /// The byte buffer, to append frames to (or to truncate one's own frame again).
+    pub(crate) fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Appends `bytes` to the stream.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Appends `block`'s bytes from `offset` to the stream, without copying them.
+    pub(crate) fn splice(&mut self, block: Block, offset: usize) {
+        if offset < block.len() {
+            self.blocks.push_back((self.bytes.len(), block, offset));
+        }
+    }
+
+    /// Puts a `BLOCK` frame carrying `block` in front of the frame that starts at `at` of the
+    /// byte buffer (the last frame appended).
+    pub(crate) fn insert_block(&mut self, at: usize, block: Block) {
+        let frame = self.bytes.split_off(at);
+        self.bytes.extend_from_slice(&block_header(&block));
+        self.splice(block, 0);
+        self.bytes.extend_from_slice(&frame);
+    }
+
+    /// Nothing left to send.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.blocks.is_empty() && self.sent == self.bytes.len()
+    }
+
+    /// Drops everything not sent.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.blocks.clear();
+        self.sent = 0;
+    }
+
+    /// Sends until everything went out, or (`nonblocking`) the socket is full. On an error
+    /// other than a full socket the rest stays queued.
+    pub(crate) fn flush(&mut self, fd: BorrowedFd<'_>, nonblocking: bool) -> io::Result<()> {
+        while !self.is_empty() {
+            let sent = if self.blocks.is_empty() {
+                send(fd, &self.bytes[self.sent..], nonblocking)
+            } else {
+                let mut pieces: [&[u8]; MAX_PIECES] = [&[]; MAX_PIECES];
+                let mut count = 0;
+                let mut at = self.sent;
+                for (before, block, offset) in self.blocks.iter().take(MAX_PIECES / 2) {
+                    pieces[count] = &self.bytes[at..*before];
+                    pieces[count + 1] = &block.bytes()[*offset..];
+                    count += 2;
+                    at = *before;
+                }
+                if count < MAX_PIECES {
+                    pieces[count] = &self.bytes[at..];
+                    count += 1;
+                }
+                send_pieces(fd, &pieces[..count], 0, nonblocking)
+            };
+            match sent {
+                Ok(n) => self.advance(n),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => return Err(error),
+            }
+        }
+        self.clear();
+        Ok(())
+    }
+
+    /// Marks `n` bytes of the stream sent; drops the blocks sent whole.
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let next = self.blocks.front().map_or(self.bytes.len(), |b| b.0);
+            if self.sent < next {
+                let k = n.min(next - self.sent);
+                self.sent += k;
+                n -= k;
+                continue;
+            }
+            let Some((_, block, offset)) = self.blocks.front_mut() else {
+                debug_assert!(false, "more bytes sent than queued");
+                return;
+            };
+            let k = n.min(block.len() - *offset);
+            *offset += k;
+            n -= k;
+            if *offset == block.len() {
+                self.blocks.pop_front();
+            }
+        }
     }
 }
 

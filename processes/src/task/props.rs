@@ -80,7 +80,7 @@ fn assert_no_panic<T>(outcome: &Result<T, Error>) {
 }
 
 fn check_one<T: Portable>(status: u8, bytes: &[u8]) {
-    let (outcome, largest) = largest_allocation(|| decode_one::<T>(status, bytes));
+    let (outcome, largest) = largest_allocation(|| decode_one::<T>(status, bytes, None));
     assert_no_panic(&outcome);
     let limit = bound(bytes.len(), size_of::<T>());
     assert!(
