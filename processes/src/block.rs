@@ -24,6 +24,8 @@ pub(crate) struct Block {
 
 // SAFETY: a `Block` owns its allocation (like a `Vec<u8>`), and shares it with nobody.
 unsafe impl Send for Block {}
+// SAFETY: as for a `Vec<u8>`: through `&Block` its bytes are only read.
+unsafe impl Sync for Block {}
 
 impl Block {
     /// The largest alignment a block may ask for (that of `u128`), as the log2 a frame carries.
@@ -216,7 +218,11 @@ mod tests {
 
         let block = Block::with_capacity(8, 4).unwrap();
         // SAFETY: u64 is a primitive number.
-        assert_eq!(unsafe { block.into_vec::<u64>() }, None, "alignment 4 is not u64's");
+        assert_eq!(
+            unsafe { block.into_vec::<u64>() },
+            None,
+            "alignment 4 is not u64's"
+        );
         assert!(Block::with_capacity(8, 3).is_none());
         assert!(Block::with_capacity(8, 32).is_none());
     }

@@ -177,12 +177,7 @@ impl Worker {
     /// Makes a call a submitter handed to this worker (see `direct.rs`) its last call in
     /// flight; its unsent bytes go out before anything else.
     fn adopt(&mut self, handed: Option<Handed<PendingCall>>) {
-        let Some(Handed {
-            mut call,
-            sent,
-            since,
-        }) = handed
-        else {
+        let Some(Handed { call, sent, since }) = handed else {
             return;
         };
         call.queue(sent, &mut self.out);

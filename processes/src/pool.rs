@@ -325,7 +325,7 @@ impl ProcessPoolExecutor {
         let (promise, future) = promise();
         let mut call = PendingCall {
             frame,
-            block,
+            block: block.map(std::sync::Arc::new),
             slot: Box::new(Typed { promise, decode }),
         };
         let mut state = self.shared.state.lock();

@@ -525,6 +525,46 @@ mod tests {
         assert_eq!(back, value);
     }
 
+    fn block_round_trip<T: 'static + Clone + PartialEq + fmt::Debug>(value: T) {
+        let address = block_len(&value).map(|_| ());
+        assert!(address.is_some(), "{}", std::any::type_name::<T>());
+        let block = into_block(value.clone()).expect("has a block form");
+        assert_eq!(Some(block.len()), block_len(&value));
+        assert_eq!(from_block::<T>(block), Ok(value));
+    }
+
+    #[test]
+    fn buffers_move_into_blocks_and_back() {
+        block_round_trip(vec![1_u8, 2, 3]);
+        block_round_trip(vec![-1_i8]);
+        block_round_trip(vec![1.5_f64, -0.0, f64::MAX]);
+        block_round_trip(vec![7_u128 << 100]);
+        block_round_trip(vec![3_i16; 5]);
+        block_round_trip(String::from("grüß"));
+        block_round_trip(vec![4_u8; 9].into_boxed_slice());
+        // Lists of buffers and other types have no block form.
+        assert!(into_block(vec![vec![1_u8]]).is_err());
+        assert!(into_block(7_u64).is_err());
+        assert!(into_block((1_u8, 2_u8)).is_err());
+    }
+
+    #[test]
+    fn a_block_that_does_not_fit_the_type_is_refused() {
+        let bytes = || into_block(vec![0xff_u8; 6]).unwrap();
+        assert!(
+            from_block::<Vec<u32>>(bytes()).is_err(),
+            "alignment 1, not 4"
+        );
+        assert!(from_block::<String>(bytes()).is_err(), "not UTF-8");
+        assert!(from_block::<u64>(bytes()).is_err(), "no block form");
+        assert!(from_block::<Vec<Vec<u8>>>(bytes()).is_err());
+        let words = into_block(vec![1_u32, 2]).unwrap();
+        assert!(
+            from_block::<Vec<u64>>(words).is_err(),
+            "8 bytes at alignment 4"
+        );
+    }
+
     #[test]
     fn a_block_of_the_wrong_length_is_refused() {
         let error = postcard::from_bytes::<Owned<Vec<u32>>>(&[3, 1, 2, 3]).err();

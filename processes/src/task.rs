@@ -7,6 +7,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 
 use cfut_core::{Error, Portable, Promise};
 
@@ -405,8 +406,10 @@ impl<R: Send + 'static> Slot for Typed<R> {
 pub(crate) struct PendingCall {
     /// The whole `CALL` frame, id to be patched.
     pub(crate) frame: Vec<u8>,
-    /// The argument's bytes, sent as a `BLOCK` frame before `frame`, until they are queued.
-    pub(crate) block: Option<Block>,
+    /// The argument's bytes, sent as a `BLOCK` frame before `frame`. Kept until the call
+    /// completes, like the frame: a call queued behind one that killed its worker goes to
+    /// another worker.
+    pub(crate) block: Option<Arc<Block>>,
     pub(crate) slot: Box<dyn Slot>,
 }
 
@@ -428,16 +431,16 @@ impl PendingCall {
         }
     }
 
-    /// Queues the call's bytes after the first `sent` in `out`: its block moves there
-    /// (without a copy), its frame is copied (the call keeps it, for its id).
-    pub(crate) fn queue(&mut self, sent: usize, out: &mut wire::Outbox) {
+    /// Queues the call's bytes after the first `sent` in `out`: its block is shared with
+    /// `out` (not copied), its frame is copied (the call keeps both).
+    pub(crate) fn queue(&self, sent: usize, out: &mut wire::Outbox) {
         let mut sent = sent;
-        if let Some(block) = self.block.take() {
-            let header = wire::block_header(&block);
+        if let Some(block) = &self.block {
+            let header = wire::block_header(block);
             out.extend_from_slice(&header[sent.min(wire::HEADER)..]);
             let offset = sent.saturating_sub(wire::HEADER);
             sent = offset.saturating_sub(block.len());
-            out.splice(block, offset);
+            out.splice(Arc::clone(block), offset);
         }
         out.extend_from_slice(&self.frame[sent.min(self.frame.len())..]);
     }
@@ -473,7 +476,16 @@ mod tests {
             block: None,
         };
         // SAFETY: each test passes the function the trampoline was instantiated for.
-        let status = unsafe { trampoline(func, Arg { payload, block: None }, &mut output) };
+        let status = unsafe {
+            trampoline(
+                func,
+                Arg {
+                    payload,
+                    block: None,
+                },
+                &mut output,
+            )
+        };
         (status, out)
     }
 
@@ -524,6 +536,158 @@ mod tests {
         assert_eq!(results[2], Ok(25));
     }
 
+    /// A call whose argument travels as a block, and the whole stream it sends.
+    fn call_with_block(len: usize) -> (PendingCall, Vec<u8>, cfut_core::Future<Vec<u8>>) {
+        let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        let func = (|v: Vec<u8>| v) as fn(Vec<u8>) -> Vec<u8> as usize;
+        let (frame, block) = call_parts(
+            run_one::<Vec<u8>, Vec<u8>> as Trampoline,
+            func,
+            data.clone(),
+        )
+        .unwrap();
+        let block = block.expect("big enough to travel as a block");
+        let mut stream = wire::block_header(&block).to_vec();
+        stream.extend_from_slice(&data);
+        stream.extend_from_slice(&frame);
+        let (promise, future) = cfut_core::promise();
+        let call = PendingCall {
+            frame,
+            block: Some(Arc::new(block)),
+            slot: Box::new(Typed {
+                promise,
+                decode: decode_one::<Vec<u8>>,
+            }),
+        };
+        (call, stream, future)
+    }
+
+    #[test]
+    fn a_call_queues_and_sends_exactly_its_unsent_bytes() {
+        use std::io::Read as _;
+        use std::os::fd::AsFd as _;
+
+        let (call, stream, _future) = call_with_block(BLOCK_FROM);
+        assert_eq!(call.len(), stream.len());
+        let step = 997; // through the header, the block and the frame
+        for sent in (0..=stream.len())
+            .step_by(step)
+            .chain([1, 4, 5, 6, stream.len() - 1])
+        {
+            let mut out = wire::Outbox::with_capacity(0);
+            call.queue(sent, &mut out);
+            assert_eq!(out.unsent(), stream[sent..], "queued after {sent}");
+        }
+        assert!(call.block.is_some(), "the call keeps its block");
+        for sent in [0, 3, 5, 700, wire::HEADER + BLOCK_FROM, stream.len() - 2] {
+            let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+            let reader = std::thread::spawn(move || {
+                let mut got = Vec::new();
+                theirs.read_to_end(&mut got).unwrap();
+                got
+            });
+            let mut at = sent;
+            while at < call.len() {
+                match call.send(ours.as_fd(), at) {
+                    Ok(n) => at += n,
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        std::thread::yield_now()
+                    }
+                    Err(error) => panic!("{error}"),
+                }
+            }
+            drop(ours);
+            assert_eq!(reader.join().unwrap(), stream[sent..], "sent after {sent}");
+        }
+    }
+
+    #[test]
+    fn a_big_buffer_crosses_as_a_block_both_ways() {
+        let (mut call, _stream, future) = call_with_block(BLOCK_FROM + 1);
+        let block = call.block.take().map(|b| Arc::into_inner(b).unwrap());
+        let payload = &call.frame[wire::HEADER + 24..];
+        assert!(payload.is_empty(), "nothing encoded");
+        let mut out = Vec::new();
+        let mut result_block = None;
+        let mut output = Out {
+            bytes: &mut out,
+            block: Some(&mut result_block),
+        };
+        let func = (|v: Vec<u8>| v) as fn(Vec<u8>) -> Vec<u8> as usize;
+        // SAFETY: the trampoline is instantiated for `func`'s type.
+        let status =
+            unsafe { run_one::<Vec<u8>, Vec<u8>>(func, Arg { payload, block }, &mut output) };
+        assert_eq!(status, wire::OK);
+        assert!(out.is_empty(), "the result was not encoded");
+        call.slot.complete(status, &out, result_block);
+        let echoed = future.result().unwrap();
+        assert_eq!(echoed.len(), BLOCK_FROM + 1);
+        assert!(echoed.iter().enumerate().all(|(i, &b)| b == i as u8));
+    }
+
+    #[test]
+    fn small_buffers_and_batches_stay_encoded() {
+        let func = (|v: Vec<u8>| v) as fn(Vec<u8>) -> Vec<u8> as usize;
+        let (_, block) = call_parts(
+            run_one::<Vec<u8>, Vec<u8>> as Trampoline,
+            func,
+            vec![1_u8; BLOCK_FROM - 1],
+        )
+        .unwrap();
+        assert!(block.is_none());
+        // A result while the output takes no blocks (the backend's), big or not: encoded.
+        let mut out = Vec::new();
+        let mut output = Out {
+            bytes: &mut out,
+            block: None,
+        };
+        let frame = call_frame(
+            run_one::<Vec<u8>, Vec<u8>> as Trampoline,
+            func,
+            &vec![2_u8; BLOCK_FROM],
+        )
+        .unwrap();
+        let payload = &frame[wire::HEADER + 24..];
+        // SAFETY: as above.
+        let status = unsafe {
+            run_one::<Vec<u8>, Vec<u8>>(
+                func,
+                Arg {
+                    payload,
+                    block: None,
+                },
+                &mut output,
+            )
+        };
+        assert_eq!(
+            decode_one::<Vec<u8>>(status, &out, None),
+            Ok(vec![2; BLOCK_FROM])
+        );
+    }
+
+    #[test]
+    fn a_block_for_the_wrong_type_or_with_a_failure_is_a_serialization_error() {
+        // SAFETY: bytes.
+        let odd = || Some(unsafe { Block::from_vec(vec![1_u8; 7]) });
+        assert!(matches!(
+            decode_one::<Vec<u32>>(wire::OK, &[], odd()),
+            Err(Error::Serialization { .. })
+        ));
+        assert!(matches!(
+            decode_one::<u32>(wire::OK, &[], odd()),
+            Err(Error::Serialization { .. })
+        ));
+        assert!(matches!(
+            decode_one::<Vec<u8>>(wire::OK, &[0], odd()),
+            Err(Error::Serialization { .. })
+        ));
+        assert!(matches!(
+            decode_one::<Vec<u8>>(wire::PANICKED, &[], odd()),
+            Err(Error::Serialization { .. })
+        ));
+        assert_eq!(decode_one::<Vec<u8>>(wire::OK, &[], odd()), Ok(vec![1; 7]));
+    }
+
     #[test]
     fn an_undecodable_argument_is_a_serialization_error() {
         let func = double as fn(u32) -> u32 as usize;
@@ -533,7 +697,16 @@ mod tests {
             block: None,
         };
         // SAFETY: `double` is a `fn(u32) -> u32`, matching the trampoline.
-        let status = unsafe { run_one::<u32, u32>(func, Arg { payload: &[], block: None }, &mut output) };
+        let status = unsafe {
+            run_one::<u32, u32>(
+                func,
+                Arg {
+                    payload: &[],
+                    block: None,
+                },
+                &mut output,
+            )
+        };
         assert!(matches!(
             decode_one::<u32>(status, &out, None),
             Err(Error::Serialization { .. })

@@ -45,6 +45,7 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -539,12 +540,14 @@ impl Inbox {
 
 /// Bytes waiting to be sent, with blocks spliced in: the stream is `bytes[..at₀]`, block 0
 /// (from its offset), `bytes[at₀..at₁]`, block 1, ..., then the rest of `bytes`. A block goes
-/// out from its own memory and is dropped once sent.
+/// out from its own memory and is released once sent.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     bytes: Vec<u8>,
-    /// `(at, block, offset)`: the block's bytes from `offset` go before `bytes[at..]`.
-    blocks: VecDeque<(usize, Block, usize)>,
+    /// `(at, block, offset)`: the block's bytes from `offset` go before `bytes[at..]`. Shared:
+    /// a queued call keeps its argument's block until its result arrives (it may have to go
+    /// to another worker).
+    blocks: VecDeque<(usize, Arc<Block>, usize)>,
     /// How many of `bytes` went out.
     sent: usize,
     /// Whether values may leave as blocks (see [`takes_blocks`](Self::takes_blocks)).
@@ -593,7 +596,7 @@ impl Outbox {
     }
 
     /// Appends `block`'s bytes from `offset` to the stream, without copying them.
-    pub(crate) fn splice(&mut self, block: Block, offset: usize) {
+    pub(crate) fn splice(&mut self, block: Arc<Block>, offset: usize) {
         if offset < block.len() {
             self.blocks.push_back((self.bytes.len(), block, offset));
         }
@@ -604,7 +607,7 @@ impl Outbox {
     pub(crate) fn insert_block(&mut self, at: usize, block: Block) {
         let frame = self.bytes.split_off(at);
         self.bytes.extend_from_slice(&block_header(&block));
-        self.splice(block, 0);
+        self.splice(Arc::new(block), 0);
         self.bytes.extend_from_slice(&frame);
     }
 
@@ -652,6 +655,20 @@ impl Outbox {
         Ok(())
     }
 
+    /// The bytes not sent yet, blocks included, as one stream.
+    #[cfg(test)]
+    pub(crate) fn unsent(&self) -> Vec<u8> {
+        let mut stream = Vec::new();
+        let mut at = self.sent;
+        for (before, block, offset) in &self.blocks {
+            stream.extend_from_slice(&self.bytes[at..*before]);
+            stream.extend_from_slice(&block.bytes()[*offset..]);
+            at = *before;
+        }
+        stream.extend_from_slice(&self.bytes[at..]);
+        stream
+    }
+
     /// Marks `n` bytes of the stream sent; drops the blocks sent whole.
     fn advance(&mut self, mut n: usize) {
         while n > 0 {
@@ -678,7 +695,185 @@ impl Outbox {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+    use std::os::fd::AsFd as _;
+    use std::os::unix::net::UnixStream;
+
     use super::*;
+
+    /// A block of `len` bytes counting up from `seed`, aligned to `align`.
+    fn block(len: usize, align: usize, seed: u8) -> Block {
+        let mut block = Block::with_capacity(len, align).unwrap();
+        let bytes: Vec<u8> = (0..len).map(|i| seed.wrapping_add(i as u8)).collect();
+        block.extend_from_slice(&bytes);
+        block
+    }
+
+    /// A small frame of `kind` carrying `body`.
+    fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let start = begin(&mut out, kind);
+        out.extend_from_slice(body);
+        end(&mut out, start).unwrap();
+        out
+    }
+
+    /// Reads frames from `socket` until it closes: each frame's kind, body, and the block it
+    /// took (it takes one only if `take(kind)`).
+    fn read_all(
+        socket: &UnixStream,
+        limit: usize,
+        take: impl Fn(u8) -> bool,
+    ) -> Vec<(u8, Vec<u8>, Option<Block>)> {
+        let mut inbox = Inbox::with_limit(limit);
+        let mut frames = Vec::new();
+        loop {
+            match inbox.next().unwrap() {
+                Some((length, kind)) if inbox.data().len() >= 4 + length => {
+                    let body = inbox.data()[HEADER..4 + length].to_vec();
+                    let block = if take(kind) { inbox.take_block() } else { None };
+                    frames.push((kind, body, block));
+                    inbox.consume(4 + length);
+                    continue;
+                }
+                _ => {}
+            }
+            if inbox.fill(socket.as_fd(), false).unwrap() == 0 {
+                return frames;
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_arrives_in_its_own_allocation_for_the_frame_after_it() {
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        // Bigger than a socket's buffer and than the inbox's `BUFFER`: most of it is
+        // received straight into the block, in many pieces.
+        let big = block(1 << 20, 8, 7);
+        let small = block(100, 1, 1);
+        let writer = std::thread::spawn(move || {
+            for (block, body) in [(big, &b"first"[..]), (small, &b"second"[..])] {
+                ours.write_all(&block_header(&block)).unwrap();
+                ours.write_all(block.bytes()).unwrap();
+                ours.write_all(&frame(RESULT, body)).unwrap();
+            }
+            ours.write_all(&frame(RESULT, b"third")).unwrap();
+        });
+        let frames = read_all(&theirs, DEFAULT_MAX_FRAME, |_| true);
+        writer.join().unwrap();
+        assert_eq!(frames.len(), 3, "no BLOCK frame shows as a frame");
+        let expected = [
+            (&b"first"[..], Some(block(1 << 20, 8, 7))),
+            (b"second", Some(block(100, 1, 1))),
+            (b"third", None),
+        ];
+        for ((kind, body, got), (want_body, want)) in frames.iter().zip(&expected) {
+            assert_eq!((*kind, body.as_slice()), (RESULT, *want_body));
+            match (got, want) {
+                (Some(got), Some(want)) => {
+                    assert_eq!(got.bytes(), want.bytes());
+                    assert_eq!(got.align(), want.align());
+                    assert!(got.is_full());
+                }
+                (None, None) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_not_taken_is_dropped_with_the_frame_after_it() {
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        let lent = block(3000, 4, 0);
+        ours.write_all(&block_header(&lent)).unwrap();
+        ours.write_all(lent.bytes()).unwrap();
+        ours.write_all(&frame(READY, b"x")).unwrap();
+        ours.write_all(&frame(RESULT, b"y")).unwrap();
+        // A block lent to a block: replaced by it.
+        ours.write_all(&block_header(&block(10, 1, 0))).unwrap();
+        ours.write_all(block(10, 1, 0).bytes()).unwrap();
+        ours.write_all(&block_header(&block(6, 2, 9))).unwrap();
+        ours.write_all(block(6, 2, 9).bytes()).unwrap();
+        ours.write_all(&frame(RESULT, b"z")).unwrap();
+        drop(ours);
+        let frames = read_all(&theirs, DEFAULT_MAX_FRAME, |kind| kind == RESULT);
+        let got: Vec<_> = frames
+            .iter()
+            .map(|(kind, body, block)| {
+                (
+                    *kind,
+                    body.clone(),
+                    block.as_ref().map(|b| b.bytes().to_vec()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (READY, b"x".to_vec(), None),
+                (RESULT, b"y".to_vec(), None),
+                (RESULT, b"z".to_vec(), Some(block(6, 2, 9).bytes().to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_above_the_limit_or_of_no_length_is_refused() {
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        ours.write_all(&block_header(&block(5000, 1, 0))).unwrap();
+        let mut inbox = Inbox::with_limit(MIN_MAX_FRAME);
+        inbox.fill(theirs.as_fd(), true).unwrap();
+        let error = inbox.fill(theirs.as_fd(), true).unwrap_err();
+        assert!(
+            error.to_string().contains("exceeds the frame limit"),
+            "{error}"
+        );
+
+        ours.write_all(&[0, 0, 0, 0, BLOCK]).unwrap();
+        let mut inbox = Inbox::new();
+        let _ = inbox.fill(theirs.as_fd(), true);
+        assert!(inbox.next().is_err());
+        assert_eq!(
+            block_align(BLOCK + 5),
+            None,
+            "alignment 32 is no block kind"
+        );
+        assert_eq!(block_align(BLOCK + 4), Some(16));
+    }
+
+    #[test]
+    fn an_outbox_sends_its_blocks_from_their_own_memory_in_order() {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let mut out = Outbox::with_capacity(16);
+        out.extend_from_slice(b"head");
+        out.splice(Arc::new(block(300_000, 8, 3)), 1000);
+        let start = out.bytes_mut().len();
+        out.extend_from_slice(&frame(RESULT, b"result"));
+        out.insert_block(start, block(200_000, 1, 5));
+        out.extend_from_slice(b"tail");
+        let mut expected = b"head".to_vec();
+        expected.extend_from_slice(&block(300_000, 8, 3).bytes()[1000..]);
+        expected.extend_from_slice(&block_header(&block(200_000, 1, 5)));
+        expected.extend_from_slice(block(200_000, 1, 5).bytes());
+        expected.extend_from_slice(&frame(RESULT, b"result"));
+        expected.extend_from_slice(b"tail");
+        assert_eq!(out.unsent(), expected);
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            std::io::Read::read_to_end(&mut theirs, &mut got).unwrap();
+            got
+        });
+        // Non-blocking, as the manager sends: the socket fills up again and again.
+        while !out.is_empty() {
+            out.flush(ours.as_fd(), true).unwrap();
+            assert!(
+                out.is_empty() || out.unsent() == expected[expected.len() - out.unsent().len()..]
+            );
+            std::thread::yield_now();
+        }
+        drop(ours);
+        assert_eq!(reader.join().unwrap(), expected);
+    }
 
     #[test]
     fn frames_carry_their_length_and_kind() {
