@@ -5,7 +5,9 @@
 //! executable) of the user's function and of a typed trampoline, then the postcard-encoded
 //! argument; the worker answers each with one `RESULT` frame. Before any call, the parent
 //! sends a `SETUP` frame carrying its build [`identity`] and initializer, and the worker
-//! answers `READY` or `REFUSED`. The transport only moves whole frames, in order per worker.
+//! answers `READY` or `REFUSED`. The transport only moves whole frames, in order per worker:
+//! every value is encoded inside its frame (the process pool's own sockets also carry big
+//! plain buffers as separate blocks of their memory; these functions never do).
 //!
 //! * [`identity`], for the build identity both sides must share;
 //! * [`install_panic_hook`], for the worker's panic locations;

@@ -3,13 +3,17 @@
 //! Serde sees a `Vec<u8>` or a `Vec<f64>` as a sequence and walks it element by element, which
 //! costs nanoseconds per byte over a round trip. The pool does not: when a call's argument or
 //! result *is* one of the types below, its bytes travel as one block (one `memcpy` on each
-//! side), found by `TypeId` at the call site, with nothing for the caller to do:
+//! side), found by `TypeId` at the call site, with nothing for the caller to do. From 64 KiB
+//! on, not even that: the sender writes the value's own memory to the socket, and the
+//! receiver reads into one allocation of the announced size that becomes its value, so the
+//! only copies are the kernel's, as for bytes written to a socket and read back:
 //!
 //! - `Vec<u8>`, boxed byte slices (`Box` of a `u8` slice), and `Vec<T>` for `T` in `u8`, `u16`, `u32`, `u64`, `u128`,
 //!   `i8`, `i16`, `i32`, `i64`, `i128`, `f32`, `f64`;
 //! - a `Vec` of any of those (a list of buffers), and the batches of `map` over them.
 //!
-//! `String` needs nothing: serde already moves a string's bytes in one block.
+//! `String` needs nothing: serde already moves a string's bytes in one block (and from
+//! 64 KiB on it travels as the others do; the receiver checks that it is UTF-8).
 //!
 //! Numbers travel little-endian, whatever the machine, so that the encoding is the same for
 //! every backend (a no-op copy on x86 and little-endian ARM).

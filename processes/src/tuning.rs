@@ -30,9 +30,12 @@ pub(crate) const PIPELINE_BELOW: Duration = Duration::from_millis(1);
 pub(crate) const AVERAGE_WEIGHT: u32 = 8;
 
 /// The initial capacity of a buffer of outgoing frames (the parent's per worker, the
-/// worker's own) and of a frame inbox (capped by the frame limit). Trades memory held per
-/// worker against reallocations while the first large frames are written or read; no figure
-/// recorded (`proc_echo_1mib` is the row of large frames).
+/// worker's own) and of a frame inbox (capped by the frame limit), and the most an inbox
+/// reads past the frame it is completing (so that the bytes of a `BLOCK` frame behind it go
+/// to the block's own allocation, not through the inbox). Trades memory held per worker and
+/// bytes per `recv` of many small frames against reallocations while the first large frames
+/// are written or read; no figure recorded (`proc_submit_result` and `proc_map_chunked` are
+/// the rows of many small frames).
 pub(crate) const BUFFER: usize = 64 * 1024;
 
 /// An argument or result that is a plain buffer (`Vec<u8>`, `Vec<f64>`, `String`, ...; see
