@@ -465,10 +465,7 @@ impl Call {
         Ok(Call::with(frame, defer_batch::<T>))
     }
 
-    fn with<R: Send + 'static>(
-        frame: Vec<u8>,
-        decode: fn(u8, &[u8], Option<Block>) -> Result<R, Error>,
-    ) -> (Call, Future<R>) {
+    fn with<R: Send + 'static>(frame: Vec<u8>, decode: task::Decode<R>) -> (Call, Future<R>) {
         let (promise, future) = promise();
         let pending = PendingCall {
             frame,

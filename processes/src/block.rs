@@ -218,11 +218,8 @@ mod tests {
 
         let block = Block::with_capacity(8, 4).unwrap();
         // SAFETY: u64 is a primitive number.
-        assert_eq!(
-            unsafe { block.into_vec::<u64>() },
-            None,
-            "alignment 4 is not u64's"
-        );
+        let refused = unsafe { block.into_vec::<u64>() };
+        assert_eq!(refused, None, "alignment 4 is not u64's");
         assert!(Block::with_capacity(8, 3).is_none());
         assert!(Block::with_capacity(8, 32).is_none());
     }

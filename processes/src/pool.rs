@@ -307,7 +307,7 @@ impl ProcessPoolExecutor {
     fn enqueue<R: Send + 'static>(
         &self,
         parts: Result<(Vec<u8>, Option<Block>), Error>,
-        decode: fn(u8, &[u8], Option<Block>) -> Result<R, Error>,
+        decode: task::Decode<R>,
     ) -> Future<R> {
         let limit = self.shared.config.max_frame;
         let (frame, block) = match parts.and_then(|(frame, block)| {

@@ -377,10 +377,14 @@ pub(crate) trait Slot: Send {
     fn cancel(self: Box<Self>);
 }
 
+/// Decodes a `RESULT` frame's status and payload, and the block that came right before it,
+/// into a future's outcome.
+pub(crate) type Decode<R> = fn(u8, &[u8], Option<Block>) -> Result<R, Error>;
+
 /// A [`Slot`] for a future of `R`, with the decoder of its result.
 pub(crate) struct Typed<R> {
     pub(crate) promise: Promise<R>,
-    pub(crate) decode: fn(u8, &[u8], Option<Block>) -> Result<R, Error>,
+    pub(crate) decode: Decode<R>,
 }
 
 impl<R: Send + 'static> Slot for Typed<R> {
