@@ -542,7 +542,7 @@ mod tests {
 
     /// A slot that keeps the outcome of a `Vec<u8>` call (no future: these tests also run
     /// in the loom build, where a future needs a model).
-    struct Kept(Arc<std::sync::Mutex<Option<Result<Vec<u8>, Error>>>>);
+    struct Kept(Outcome);
 
     impl Slot for Kept {
         fn set_running(&self) -> bool {
