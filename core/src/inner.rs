@@ -94,6 +94,11 @@ const SLOT_BUSY: u16 = 128;
 const SLOT_FULL: u16 = 256;
 /// Every bit that records a registration rather than where the future is in its life.
 const REGISTRATION: u16 = PARTIES | SLOT_BUSY | SLOT_FULL;
+/// A cancel arbiter is installed (`set_arbiter`): `cancel` asks it, under the lock, before it
+/// claims the pending future. Set only while pending; not a claim, like the registrations.
+const ARBITRATED: u16 = 512;
+/// The bits a pending future may carry: set by parties that do not decide its fate.
+const NOT_A_CLAIM: u16 = REGISTRATION | ARBITRATED;
 
 /// Wakes the async poller of a waiter that a future told (see `WaiterShared::notify`).
 fn wake(waker: Option<Waker>) {
@@ -104,6 +109,9 @@ fn wake(waker: Option<Waker>) {
 
 /// A done-callback: sees the outcome by reference.
 pub(crate) type Callback<T> = Box<dyn FnOnce(Result<&T, &Error>) + Send + 'static>;
+
+/// A cancel arbiter (`Promise::set_cancel_arbiter`): `true` if the call will never start.
+pub(crate) type Arbiter = Box<dyn FnMut() -> bool + Send + 'static>;
 
 /// The cancellation error handed to callbacks of a cancelled future.
 static CANCELLED_ERROR: Error = Error::Cancelled;
@@ -133,6 +141,8 @@ struct Parties<T> {
 struct MoreParties<T> {
     callbacks: Vec<Callback<T>>,
     watchers: Vec<Watcher>,
+    /// Asked by `cancel` while the future is pending and `ARBITRATED` is set.
+    arbiter: Option<Arbiter>,
 }
 
 impl<T> Parties<T> {
@@ -156,6 +166,7 @@ impl<T> Parties<T> {
             Box::new(MoreParties {
                 callbacks: Vec::new(),
                 watchers: Vec::new(),
+                arbiter: None,
             })
         })
     }
@@ -245,16 +256,21 @@ impl<T> Inner<T> {
     pub(crate) fn set_running(&self) -> bool {
         match self.claim_pending(RUNNING) {
             Ok(()) => true,
-            Err(current) => current & !REGISTRATION == RUNNING,
+            Err(current) => current & !NOT_A_CLAIM == RUNNING,
         }
     }
 
     /// Sets `bits` if the future is still pending (nothing but registrations in the state);
     /// otherwise returns the state that stopped it. The claim of `set_running` and `cancel`.
     fn claim_pending(&self, bits: u16) -> Result<(), u16> {
+        self.claim_pending_unless(bits, 0)
+    }
+
+    /// [`claim_pending`](Self::claim_pending) that also fails if any of `stop` is set.
+    fn claim_pending_unless(&self, bits: u16, stop: u16) -> Result<(), u16> {
         let mut current = self.state.load(Ordering::Acquire);
         loop {
-            if current & !REGISTRATION != 0 {
+            if current & (!NOT_A_CLAIM | stop) != 0 {
                 return Err(current);
             }
             // ORDERING: the claim only needs to be atomic against the other claim; no data is
@@ -272,13 +288,42 @@ impl<T> Inner<T> {
     }
 
     /// The user's `cancel()`: succeeds only while pending; `true` also if already cancelled.
+    ///
+    /// With an arbiter installed, it decides first, under the lock that its installation
+    /// takes: `false` means the call started where the executor handed it, so the future is
+    /// marked running and the cancel fails; `true` means the call will never start there, and
+    /// the claim, still under the lock (so that no new arbiter is installed in between),
+    /// decides as for any pending future.
     pub(crate) fn cancel(&self) -> bool {
-        if let Err(current) = self.claim_pending(RESOLVED | CANCELLED | FAILED) {
-            return current & CANCELLED != 0;
+        const BITS: u16 = RESOLVED | CANCELLED | FAILED;
+        match self.claim_pending_unless(BITS, ARBITRATED) {
+            Ok(()) => {
+                // A cancellation is the `CANCELLED` flag alone: nothing to write in the cell.
+                self.finish(0);
+                return true;
+            }
+            Err(current) if current & !NOT_A_CLAIM != 0 => return current & CANCELLED != 0,
+            // Pending with an arbiter.
+            Err(_) => {}
         }
-        // A cancellation is the `CANCELLED` flag alone: nothing to write in the cell.
-        self.finish(0);
-        true
+        let mut parties = self.parties.lock();
+        let pending = self.state() & !NOT_A_CLAIM == 0;
+        let arbiter = parties.more.as_mut().and_then(|more| more.arbiter.as_mut());
+        let started = pending && arbiter.is_some_and(|arbiter| !arbiter());
+        let claimed = if started {
+            self.set_running();
+            Err(self.state())
+        } else {
+            self.claim_pending(BITS)
+        };
+        drop(parties);
+        match claimed {
+            Ok(()) => {
+                self.finish(0);
+                true
+            }
+            Err(current) => current & CANCELLED != 0,
+        }
     }
 
     /// Completes the future unless it is already resolved. With `cancel`, the outcome is a
@@ -429,6 +474,18 @@ impl<T> Inner<T> {
             };
             unwind::run_reporting("done-callback", || callback(view));
         });
+    }
+
+    /// Installs (or replaces) the cancel arbiter while the future is pending; `false` if it
+    /// is not pending any more (then nothing is installed).
+    pub(crate) fn set_arbiter(&self, arbiter: Arbiter) -> bool {
+        let mut parties = self.parties.lock();
+        // Under the lock, so that a `cancel` asking the previous arbiter has finished.
+        if self.claim_pending(ARBITRATED).is_err() {
+            return false;
+        }
+        parties.more().arbiter = Some(arbiter);
+        true
     }
 
     pub(crate) fn add_callback(&self, callback: Callback<T>) {

@@ -83,6 +83,60 @@ impl<T> Promise<T> {
         self.inner().set_running()
     }
 
+    /// Lets `arbiter` decide the future's [`cancel`](Future::cancel) while it is pending:
+    /// for an executor that hands a call, before it starts, to a place it cannot take it
+    /// back from (a worker process's queue). Returns `false`, installing nothing, if the
+    /// future is no longer pending (cancelled: do not hand the call over).
+    ///
+    /// From then on, `cancel` on the pending future calls `arbiter` first. `arbiter` returns
+    /// `true` if the call will never start where it was handed (the executor's record says
+    /// so, atomically against the start): the future is cancelled, unless the executor set it
+    /// running or resolved it meanwhile. `false` means it started: the future is marked
+    /// running and `cancel` returns `false`. The executor marks the future running when it
+    /// learns of the start ([`set_running_or_notify_cancel`](Self::set_running_or_notify_cancel)),
+    /// and completes it as usual. Installing again replaces the arbiter (the call was handed
+    /// elsewhere). The arbiter runs under the future's lock: it must not touch the future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU8, Ordering};
+    /// use cfut_core::{promise, State};
+    ///
+    /// // The call waits in a queue the executor cannot reach; `cell` is what decides there:
+    /// // 0 queued, 1 started, 2 cancelled.
+    /// let cell = Arc::new(AtomicU8::new(0));
+    /// let (producer, future) = promise::<u32>();
+    /// let record = Arc::clone(&cell);
+    /// let won = move || record.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok();
+    /// assert!(producer.set_cancel_arbiter(won));
+    ///
+    /// // The queue starts the call before the user cancels.
+    /// assert!(cell.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire).is_ok());
+    /// assert!(!future.cancel(), "it started");
+    /// assert_eq!(future.state(), State::Running);
+    /// producer.set_result(7);
+    /// assert_eq!(future.result(), Ok(7));
+    ///
+    /// // Cancelled before it starts: the queue sees the cancellation and skips the call.
+    /// let cell = Arc::new(AtomicU8::new(0));
+    /// let (producer, future) = promise::<u32>();
+    /// let record = Arc::clone(&cell);
+    /// assert!(producer.set_cancel_arbiter(move || {
+    ///     record.compare_exchange(0, 2, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    /// }));
+    /// assert!(future.cancel());
+    /// assert_eq!(cell.load(Ordering::Acquire), 2);
+    /// assert!(!producer.set_cancel_arbiter(|| true), "no longer pending");
+    /// ```
+    pub fn set_cancel_arbiter<A>(&self, arbiter: A) -> bool
+    where
+        A: FnMut() -> bool + Send + 'static,
+    {
+        self.inner().set_arbiter(Box::new(arbiter))
+    }
+
     /// `true` if the future was cancelled: the call need not run.
     ///
     /// # Examples

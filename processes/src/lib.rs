@@ -114,11 +114,14 @@
 //!
 //! # Guarantees
 //!
-//! - A call waits in the parent, cancellable, until a worker takes it — with one deliberate
-//!   exception: when every worker is busy and the pool's calls are short (under a
-//!   millisecond on average), a few queued calls are sent ahead to each worker in one batch,
-//!   to save a round trip per tiny call; those are running (no longer cancellable) from then
-//!   on. Long calls are never sent ahead.
+//! - A call is pending, and cancellable, until a worker starts it. When every worker is busy
+//!   and the pool's calls are short (under a millisecond on average), a few queued calls are
+//!   sent ahead to each worker in one batch, to save a round trip per tiny call; they stay
+//!   pending all the same: the parent and the worker share one atomic cell per call (a page
+//!   of shared memory, the *cancel board*) in which either the worker starts the call or a
+//!   `cancel()` (or a cancelling shutdown) cancels it, never both. A cancelled call is skipped
+//!   by the worker; a started one shows running as soon as the worker's next write arrives.
+//!   Long calls are never sent ahead.
 //! - A panic fails its call with [`Error::Panicked`] (message and location); the worker
 //!   lives on.
 //! - A worker that dies mid-call fails only that call, with [`Error::WorkerDied`] carrying
@@ -169,6 +172,7 @@ compile_error!(
 
 pub mod backend;
 mod block;
+mod board;
 mod builder;
 mod direct;
 mod error;

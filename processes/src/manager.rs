@@ -11,7 +11,8 @@
 //! worker → manager → caller. Each turn of the loop:
 //!
 //! 1. under the lock: take the calls handed to workers directly, hand pending calls to ready
-//!    workers (marking their futures running — from then on they cannot be cancelled),
+//!    workers (marking the futures of calls to idle workers running; calls sent ahead stay
+//!    pending and cancellable, see below),
 //!    decide how many workers to start, decide whether to finish, and open the lanes of the
 //!    workers left idle (a lane also opens as soon as a result leaves its worker idle, before
 //!    the result's future completes);
@@ -23,10 +24,13 @@
 //! than workers, and calls are short (their running average, as the workers measure it, is
 //! under `PIPELINE_BELOW`) does it get more, up to `MAX_DEPTH` (both in `tuning.rs`), so
 //! that many tiny calls travel in batches (one `send`/`recv` for many frames) while long
-//! calls are spread out and stay cancellable in the parent. Each worker sends each result
-//! before it starts the next call. The worker answers in order, so the first unanswered call
-//! of a worker is the one it runs; when a worker dies only that call fails, and the calls
-//! queued behind it go back to the front of the pending queue.
+//! calls are spread out. A call sent ahead stays pending, and cancellable, until the worker
+//! starts it: the worker's cancel board (`board.rs`) decides between its start and a cancel,
+//! and the worker says `STARTED` (its future then runs) or answers `CANCELLED`. Each worker
+//! sends each result before it starts the next call. The worker answers in order, so the
+//! first unanswered call of a worker is the one it runs; when a worker dies only that call
+//! fails (unless its cell shows it never started), and the calls queued behind it go back to
+//! the front of the pending queue.
 
 use std::collections::VecDeque;
 use std::io;
@@ -38,11 +42,12 @@ use std::time::{Duration, Instant};
 
 use cfut_core::{Error, Exit};
 
+use crate::board::{self, Board, QUEUED_ID};
 use crate::direct::Handed;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
 use crate::state::{Direct, Phase, Shared, State};
-use crate::task::PendingCall;
+use crate::task::{PendingCall, Settled, Slot};
 use crate::tuning::{
     AVERAGE_WEIGHT, BUFFER, MAX_DEPTH, PIPELINE_BELOW, REAP_FIRST_PAUSE, REAP_GIVE_UP,
     REAP_MAX_PAUSE,
@@ -132,6 +137,9 @@ struct Worker {
     readable: bool,
     /// Just sent `READY` (taken by the manager).
     became_ready: bool,
+    /// The cancel board shared with the worker; without one (it could not be made or
+    /// handed over) the worker gets no calls ahead.
+    board: Option<Arc<Board>>,
 }
 
 #[derive(Debug)]
@@ -152,14 +160,30 @@ impl Worker {
         self.ready && self.death.is_none() && self.budget != Some(0)
     }
 
-    /// Takes the next not-cancelled pending call; `false` if none.
+    /// Takes the next not-cancelled pending call; `false` if none. A call for a busy worker
+    /// is sent ahead: its future stays pending, cancellable through the board.
     fn take(&mut self, pending: &mut VecDeque<PendingCall>) -> bool {
         while let Some(mut call) = pending.pop_front() {
-            if !call.slot.set_running() {
+            let mut id = self.next_id;
+            let handed = match (&self.board, self.in_flight.is_empty()) {
+                (_, true) => call.slot.set_running(),
+                (Some(board), false) => {
+                    id |= QUEUED_ID;
+                    board.queue(id);
+                    let board = Arc::clone(board);
+                    call.slot.hand_over(Box::new(move || board.cancel(id)))
+                }
+                (None, false) => {
+                    // Only workers with a board are sent calls ahead.
+                    pending.push_front(call);
+                    return false;
+                }
+            };
+            if !handed {
                 // Cancelled while pending: its future is already done.
                 continue;
             }
-            call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&self.next_id.to_le_bytes());
+            call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&id.to_le_bytes());
             self.next_id += 1;
             call.queue(0, &mut self.out);
             if self.in_flight.is_empty() {
@@ -172,6 +196,20 @@ impl Worker {
             return true;
         }
         false
+    }
+
+    /// Cancels, through the board, the calls sent ahead that the worker has not started;
+    /// their slots go to `cancelled` (the worker's `CANCELLED` answers find `Settled` ones).
+    fn cancel_sent_ahead(&mut self, cancelled: &mut Vec<Box<dyn Slot>>) {
+        let Some(board) = &self.board else {
+            return;
+        };
+        for call in &mut self.in_flight {
+            let id = wire::u64_at(&call.frame, wire::ID_AT).unwrap_or(0);
+            if id & QUEUED_ID != 0 && board.cancel(id) {
+                cancelled.push(std::mem::replace(&mut call.slot, Box::new(Settled)));
+            }
+        }
     }
 
     /// Makes a call a submitter handed to this worker (see `direct.rs`) its last call in
@@ -257,7 +295,7 @@ impl Worker {
             }
             let data = self.inbox.data();
             let expected = if self.ready {
-                kind == wire::RESULT
+                kind == wire::RESULT || kind == wire::STARTED
             } else {
                 kind == wire::READY || kind == wire::REFUSED
             };
@@ -267,12 +305,16 @@ impl Worker {
                 )));
                 return;
             }
-            if kind == wire::RESULT {
+            if kind == wire::RESULT || kind == wire::STARTED {
                 let Some(head) = self.in_flight.front() else {
                     self.death = Some(Death::Malformed("a result for no call".to_owned()));
                     return;
                 };
-                if length < 1 + 8 + 1 + 4 {
+                if kind == wire::STARTED && length != 1 + 8 {
+                    self.death = Some(Death::Malformed(format!("a start frame of {length} bytes")));
+                    return;
+                }
+                if kind == wire::RESULT && length < 1 + 8 + 1 + 4 {
                     self.death = Some(Death::Malformed(format!(
                         "a result frame of {length} bytes"
                     )));
@@ -300,6 +342,11 @@ impl Worker {
                 wire::REFUSED => {
                     self.death = Some(Death::Refused(String::from_utf8_lossy(body).into_owned()));
                 }
+                wire::STARTED => {
+                    // The call sent ahead won its cell: it runs (the id matched the head's).
+                    let head = self.in_flight.front().expect("checked above");
+                    head.slot.set_running();
+                }
                 _ => {
                     let status = body[8];
                     let busy = wire::u32_at(body, 9).expect("length checked");
@@ -310,12 +357,19 @@ impl Worker {
                         // caller's next call can go straight to this worker.
                         open_lane(&mut shared.state.lock(), self.pid, self.next_id);
                     }
-                    // Completing runs the future's callbacks here, outside the state lock.
-                    call.slot.complete(status, payload, self.inbox.take_block());
                     let now = Instant::now();
-                    // The call's own duration, as the worker measured it (wake-up latencies
-                    // do not count): it decides whether calls are short enough to batch.
-                    self.sample = Some(Duration::from_micros(u64::from(busy)));
+                    if status == wire::CANCELLED {
+                        // Cancelled through the board before the worker reached it: the
+                        // future is already cancelled, and no duration was measured.
+                        call.slot.cancel();
+                    } else {
+                        // Completing runs the future's callbacks here, outside the state lock.
+                        call.slot.complete(status, payload, self.inbox.take_block());
+                        // The call's own duration, as the worker measured it (wake-up
+                        // latencies do not count): it decides whether calls are short enough
+                        // to batch.
+                        self.sample = Some(Duration::from_micros(u64::from(busy)));
+                    }
                     if !self.in_flight.is_empty() {
                         self.head_since = now;
                     }
@@ -409,14 +463,14 @@ impl Manager {
     fn run(mut self) {
         self.shared.state.lock().manager_thread = Some(thread::current().id());
         let mut failed: Vec<(PendingCall, Error)> = Vec::new();
-        let mut cancelled: Vec<PendingCall> = Vec::new();
+        let mut cancelled: Vec<Box<dyn Slot>> = Vec::new();
         loop {
             let (to_start, finish) = self.plan(&mut failed, &mut cancelled);
             for (call, error) in failed.drain(..) {
                 call.slot.fail(error);
             }
-            for call in cancelled.drain(..) {
-                call.slot.cancel();
+            for slot in cancelled.drain(..) {
+                slot.cancel();
             }
             if finish {
                 break;
@@ -456,18 +510,23 @@ impl Manager {
     fn plan(
         &mut self,
         failed: &mut Vec<(PendingCall, Error)>,
-        cancelled: &mut Vec<PendingCall>,
+        cancelled: &mut Vec<Box<dyn Slot>>,
     ) -> (usize, bool) {
         let max = self.shared.config.max_workers;
         let mut state = self.shared.state.lock();
         state.flags.look();
+        if std::mem::take(&mut state.cancel_sent_ahead) {
+            for worker in &mut self.workers {
+                worker.cancel_sent_ahead(cancelled);
+            }
+        }
         // Calls handed to workers directly are in flight like the others from here on.
         for worker in &mut self.workers {
             worker.take_lane(&mut state);
         }
         if state.forced.is_some() {
             // Calls put back from a killed worker can never run now.
-            cancelled.extend(state.pending.drain(..));
+            cancelled.extend(state.pending.drain(..).map(|call| call.slot));
         }
         if let Some(Error::Broken { .. }) = &state.closed {
             let error = state.closed.clone().expect("checked");
@@ -495,7 +554,11 @@ impl Manager {
             let accepting = self.workers.iter().filter(|w| w.accepts()).count();
             if let Some(share) = state.pending.len().checked_div(accepting) {
                 let depth = 1 + share.min(MAX_DEPTH - 1);
-                for worker in self.workers.iter_mut().filter(|w| w.accepts()) {
+                for worker in self
+                    .workers
+                    .iter_mut()
+                    .filter(|w| w.accepts() && w.board.is_some())
+                {
                     while worker.in_flight.len() < depth && worker.accepts() {
                         if !worker.take(&mut state.pending) {
                             break;
@@ -581,6 +644,16 @@ impl Manager {
             config.max_frame,
         )
         .map_err(io::Error::other)?;
+        // The cancel board travels with the first bytes of the set-up frame. Without it (out
+        // of descriptors or memory) the worker simply gets no calls ahead.
+        let (board, sent) = match Board::create() {
+            Ok((board, fd)) => match board::send_with(ours.as_fd(), out.bytes_mut(), fd.as_fd()) {
+                Ok(sent) => (Some(Arc::new(board)), sent),
+                Err(_) => (None, 0),
+            },
+            Err(_) => (None, 0),
+        };
+        out.sent_elsewhere(sent);
         Ok(Worker {
             pid: child.id(),
             child,
@@ -596,6 +669,7 @@ impl Manager {
             sample: None,
             readable: false,
             became_ready: false,
+            board,
         })
     }
 
@@ -721,7 +795,14 @@ impl Manager {
             worker.adopt(handed);
             let stopping_by_force = state.forced.is_some();
             let mut requeue = std::mem::take(&mut worker.in_flight);
-            let head = requeue.pop_front();
+            let mut head = requeue.pop_front();
+            if let (Some(call), Some(board)) = (&head, &worker.board) {
+                let id = wire::u64_at(&call.frame, wire::ID_AT).unwrap_or(0);
+                if id & QUEUED_ID != 0 && board.never_started(id) {
+                    // Sent ahead and never started: it did not die with the worker.
+                    requeue.push_front(head.take().expect("checked"));
+                }
+            }
             while let Some(call) = requeue.pop_back() {
                 state.pending.push_front(call);
             }

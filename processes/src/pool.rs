@@ -27,8 +27,8 @@ use crate::{BuildError, Builder, manager, wire};
 ///
 /// - *On demand*: no process starts before the first call; a worker starts when a call waits
 ///   and no worker is idle, up to [`max_workers`](Builder::max_workers).
-/// - *Cancellable while waiting*: calls wait in the parent until a worker takes them and can
-///   be cancelled until then.
+/// - *Cancellable while waiting*: a call can be cancelled until a worker starts it, also when
+///   it was sent ahead to a busy worker (see the crate docs' guarantees).
 /// - *Faults stay local*: a panic fails only its call ([`Error::Panicked`]; the worker lives
 ///   on); a worker that dies (abort, segfault, `exit`, a signal) fails only the call it ran
 ///   ([`Error::WorkerDied`] with the status or signal) and is replaced; a value that cannot
@@ -206,6 +206,7 @@ impl ProcessPoolExecutor {
                 state.phase = Phase::Finished;
             }
             let cancelled = if how.cancels_pending() {
+                state.cancel_sent_ahead = true;
                 state.pending.drain(..).collect()
             } else {
                 Vec::new()

@@ -66,6 +66,9 @@ pub(crate) enum Phase {
 pub(crate) struct State {
     /// Calls not yet taken by a worker: still cancellable.
     pub(crate) pending: VecDeque<PendingCall>,
+    /// A cancelling shutdown asks the manager to cancel the calls sent ahead to workers that
+    /// have not started them (they are pending too, see `board.rs`).
+    pub(crate) cancel_sent_ahead: bool,
     /// Why new calls are refused (shut down or broken), once they are.
     pub(crate) closed: Option<Error>,
     /// The manager should finish once nothing is pending or running.
@@ -99,6 +102,7 @@ impl State {
     pub(crate) fn new() -> Self {
         State {
             pending: VecDeque::new(),
+            cancel_sent_ahead: false,
             closed: None,
             stopping: false,
             forced: None,

@@ -369,6 +369,9 @@ fn decode_failure(status: u8, payload: &[u8]) -> Error {
 pub(crate) trait Slot: Send {
     /// Marks the future running; `false` if it was cancelled (then the call must not be sent).
     fn set_running(&self) -> bool;
+    /// Leaves the future pending while the call waits in a worker's queue, cancellable
+    /// through `arbiter` (see `board.rs`); `false` if it was cancelled (do not send it).
+    fn hand_over(&self, arbiter: Box<dyn FnMut() -> bool + Send>) -> bool;
     /// Completes the future from a `RESULT` frame (and the block that came right before it).
     fn complete(self: Box<Self>, status: u8, payload: &[u8], block: Option<Block>);
     /// Fails the future.
@@ -381,6 +384,26 @@ pub(crate) trait Slot: Send {
 /// into a future's outcome.
 pub(crate) type Decode<R> = fn(u8, &[u8], Option<Block>) -> Result<R, Error>;
 
+/// The [`Slot`] left in a call whose future was already settled (a call sent ahead and
+/// cancelled by a shutdown, whose `CANCELLED` answer is still to come): does nothing.
+pub(crate) struct Settled;
+
+impl Slot for Settled {
+    fn set_running(&self) -> bool {
+        false
+    }
+
+    fn hand_over(&self, _: Box<dyn FnMut() -> bool + Send>) -> bool {
+        false
+    }
+
+    fn complete(self: Box<Self>, _: u8, _: &[u8], _: Option<Block>) {}
+
+    fn fail(self: Box<Self>, _: Error) {}
+
+    fn cancel(self: Box<Self>) {}
+}
+
 /// A [`Slot`] for a future of `R`, with the decoder of its result.
 pub(crate) struct Typed<R> {
     pub(crate) promise: Promise<R>,
@@ -390,6 +413,10 @@ pub(crate) struct Typed<R> {
 impl<R: Send + 'static> Slot for Typed<R> {
     fn set_running(&self) -> bool {
         self.promise.set_running_or_notify_cancel()
+    }
+
+    fn hand_over(&self, arbiter: Box<dyn FnMut() -> bool + Send>) -> bool {
+        self.promise.set_cancel_arbiter(arbiter)
     }
 
     fn complete(self: Box<Self>, status: u8, payload: &[u8], block: Option<Block>) {
@@ -546,6 +573,9 @@ mod tests {
 
     impl Slot for Kept {
         fn set_running(&self) -> bool {
+            true
+        }
+        fn hand_over(&self, _: Box<dyn FnMut() -> bool + Send>) -> bool {
             true
         }
         fn complete(self: Box<Self>, status: u8, payload: &[u8], block: Option<Block>) {

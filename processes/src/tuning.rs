@@ -8,9 +8,9 @@ use std::time::Duration;
 /// At most this many calls are queued in one worker at saturation (pipelining depth).
 ///
 /// Trades: deeper queues let many tiny calls travel in one `send`/`recv` (fewer system calls
-/// per call); each queued call is no longer cancellable in the parent and waits behind the
-/// ones before it, and a worker's death fails only the call it runs but sends the queued
-/// ones back. The rows it affects are `proc_map_chunked` and `proc_as_completed_10k` (no
+/// per call); each queued call waits behind the ones before it (it stays cancellable through
+/// the cancel board, `board.rs`, which has a cell for each of them), and a worker's death fails
+/// only the call it runs but sends the queued ones back. The rows it affects are `proc_map_chunked` and `proc_as_completed_10k` (no
 /// figure recorded for other depths).
 pub(crate) const MAX_DEPTH: usize = 128;
 
@@ -18,8 +18,8 @@ pub(crate) const MAX_DEPTH: usize = 128;
 /// (as the workers measure them).
 ///
 /// Trades: below it the round trip dominates and batching pays, while a queued call would
-/// wait only briefly; longer calls are handed out one at a time, so they stay cancellable in
-/// the parent and go to whichever worker frees up first. The rows it affects are
+/// wait only briefly; longer calls are handed out one at a time, so they go to whichever
+/// worker frees up first. The rows it affects are
 /// `proc_as_completed_10k` and `proc_map_chunked` (no figure recorded for other thresholds).
 pub(crate) const PIPELINE_BELOW: Duration = Duration::from_millis(1);
 

@@ -10,12 +10,16 @@
 //!   fn(A))`, `initializer offset: u64`, and for `fn(A)` the trampoline's offset `u64` and
 //!   the encoded argument (see `initializer.rs`) — first.
 //! - `CALL`: `id: u64`, `trampoline offset: u64`, `function offset: u64`, argument bytes.
+//!   An id with [`QUEUED_ID`](crate::board::QUEUED_ID) set is a call sent ahead to a busy
+//!   worker: the worker runs it only if it wins its cell of the cancel board (`board.rs`).
 //!
 //! Worker to parent:
 //! - `READY`: `pid: u32` — the worker checked the identity and ran the initializer.
 //! - `REFUSED`: a UTF-8 reason (identity mismatch, initializer panic); the worker then exits.
 //! - `RESULT`: `id: u64`, `status: u8`, `busy: u32` (µs the call took), payload — one per
-//!   `CALL`, in the order received.
+//!   `CALL`, in the order received (status `CANCELLED`, no payload: a call sent ahead that
+//!   the parent cancelled before the worker reached it).
+//! - `STARTED`: `id: u64` — the worker won the cell of a call sent ahead and runs it.
 //!
 //! Either way:
 //! - `BLOCK` (kind `BLOCK + log2(alignment)`, alignment 1 to 16): the little-endian bytes of
@@ -63,6 +67,8 @@ pub(crate) const READY: u8 = 11;
 pub(crate) const REFUSED: u8 = 12;
 /// Worker to parent: the outcome of one call.
 pub(crate) const RESULT: u8 = 13;
+/// Worker to parent: a call sent ahead started.
+pub(crate) const STARTED: u8 = 14;
 
 /// Either way: a block of bytes for the next frame; the kind is this plus the log2 of the
 /// alignment its numbers need (see [`block_kind`]).
@@ -74,6 +80,8 @@ pub(crate) const OK: u8 = 0;
 pub(crate) const PANICKED: u8 = 1;
 /// `RESULT` status: a UTF-8 message saying why the value could not cross the boundary.
 pub(crate) const NOT_PORTABLE: u8 = 2;
+/// `RESULT` status: a call sent ahead was cancelled in the parent and did not run.
+pub(crate) const CANCELLED: u8 = 3;
 
 /// The default longest frame (length prefix excluded): 1 GiB. Large enough for any buffer a
 /// process pool is sensibly used for (Python's pickle frames have no limit at all); small
@@ -667,6 +675,12 @@ impl Outbox {
         }
         stream.extend_from_slice(&self.bytes[at..]);
         stream
+    }
+
+    /// Marks the next `n` bytes of the stream sent, by a send that did not go through
+    /// [`flush`](Self::flush).
+    pub(crate) fn sent_elsewhere(&mut self, n: usize) {
+        self.advance(n);
     }
 
     /// Marks `n` bytes of the stream sent; drops the blocks sent whole.

@@ -12,6 +12,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
 use crate::block::Block;
+use crate::board::{self, Board, QUEUED_ID};
 use crate::initializer::{self, Initializer};
 use crate::task::{self, Trampoline};
 use crate::{image, wire};
@@ -115,11 +116,18 @@ fn serve() -> i32 {
     // SAFETY: setting a signal disposition to `SIG_IGN` has no memory effects.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     task::install_panic_hook();
+    // The cancel board comes with the parent's first bytes; a parent that could not make one
+    // sends no calls ahead.
+    let board = match board::receive(channel.as_fd()) {
+        Ok(Some(fd)) => Board::open(fd).ok(),
+        Ok(None) | Err(_) => None,
+    };
     let mut worker = Worker {
         channel,
         inbox: wire::Inbox::new(),
         out: wire::Outbox::with_capacity(crate::tuning::BUFFER),
         limit: wire::DEFAULT_MAX_FRAME,
+        board,
     };
     worker.run()
 }
@@ -130,6 +138,8 @@ struct Worker {
     out: wire::Outbox,
     /// The pool's frame limit (from the set-up frame).
     limit: usize,
+    /// Decides, with the parent, whether a call sent ahead starts (`board.rs`).
+    board: Option<Board>,
 }
 
 enum Next {
@@ -174,18 +184,31 @@ impl Worker {
                 }
             };
             let frame = &self.inbox.data()[..4 + length];
+            match may_start(self.board.as_ref(), frame, self.out.bytes_mut()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.inbox.consume(4 + length);
+                    continue;
+                }
+                Err(message) => {
+                    eprintln!("cfut-processes worker: {message}");
+                    return EXIT_PROTOCOL;
+                }
+            }
+            // The results so far (and this call's `STARTED`) are sent before the call starts:
+            // once in the socket, a result survives the worker, so if this call kills it, the
+            // parent knows exactly which call died (the first unanswered one) and that the
+            // ones queued behind it never started.
+            if self.flush().is_err() {
+                return 0;
+            }
+            let frame = &self.inbox.data()[..4 + length];
             let block = self.inbox.take_block();
             if let Err(message) = run_call(frame, block, &mut self.out, self.limit) {
                 eprintln!("cfut-processes worker: {message}");
                 return EXIT_PROTOCOL;
             }
             self.inbox.consume(4 + length);
-            // Sent before the next call starts: once in the socket, a result survives the
-            // worker, so if a later call kills it, the parent knows exactly which call died
-            // (the first unanswered one) and that the ones queued behind it never started.
-            if self.flush().is_err() {
-                return 0;
-            }
         }
     }
 
@@ -217,6 +240,36 @@ impl Worker {
         let result = self.out.flush(self.channel.as_fd(), false);
         self.out.clear();
         result
+    }
+}
+
+/// For a call sent ahead, wins its cell of the cancel board and appends `STARTED`, or
+/// finds it cancelled and appends its `RESULT` of status `CANCELLED` (then `false`: skip
+/// it). Other frames may start.
+fn may_start(board: Option<&Board>, frame: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
+    let sent_ahead = |id: &u64| id & QUEUED_ID != 0;
+    let id = match wire::header(frame) {
+        Some((_, wire::CALL)) => wire::u64_at(frame, wire::ID_AT).filter(sent_ahead),
+        _ => None,
+    };
+    let Some(id) = id else {
+        return Ok(true);
+    };
+    let Some(board) = board else {
+        return Err("a call sent ahead, but no cancel board was handed over".to_owned());
+    };
+    if board.start(id) {
+        let start = wire::begin(out, wire::STARTED);
+        out.extend_from_slice(&id.to_le_bytes());
+        wire::end(out, start).expect("a small frame");
+        Ok(true)
+    } else {
+        let start = wire::begin(out, wire::RESULT);
+        out.extend_from_slice(&id.to_le_bytes());
+        out.push(wire::CANCELLED);
+        out.extend_from_slice(&0_u32.to_le_bytes());
+        wire::end(out, start).expect("a small frame");
+        Ok(false)
     }
 }
 

@@ -12,16 +12,6 @@
 use cfut_processes::ProcessPoolExecutor;
 use cfut_testing::conformance::{self, Options, Outcome};
 
-/// cfut-processes sends queued calls ahead to busy workers once it has seen short calls
-/// (a throughput optimisation), so such calls can no longer be cancelled: a known departure
-/// from "pending until a worker actually takes it". Run alone in
-/// `known_deviation_call_cancel_after_short_calls` (ignored) below.
-const PIPELINING: &str = "cfut-processes pipelines queued calls to busy workers after short calls";
-
-fn options() -> Options {
-    Options::new().known_deviation("call_cancel_after_short_calls", PIPELINING)
-}
-
 fn pool(workers: usize) -> ProcessPoolExecutor {
     ProcessPoolExecutor::new(workers).expect("a process pool with at least one worker builds")
 }
@@ -36,23 +26,28 @@ fn smoke() {
 
 #[test]
 fn portable_level_one_worker() {
-    let report = conformance::call_executor_with(&options(), || pool(1));
-    assert_eq!(report.skipped().count(), 1, "{report}");
+    let report = conformance::call_executor_with(&Options::new(), || pool(1));
+    assert_eq!(report.skipped().count(), 0, "{report}");
 }
 
 #[test]
 fn portable_level_two_workers() {
-    let report = conformance::call_executor_with(&options(), || pool(2));
-    assert_eq!(report.skipped().count(), 1, "{report}");
+    let report = conformance::call_executor_with(&Options::new(), || pool(2));
+    assert_eq!(report.skipped().count(), 0, "{report}");
 }
 
-/// The known deviation, run alone: fails today ("queued call 0 is Running, not pending, while
-/// all 1 workers are blocked"); passes once cfut-processes keeps queued calls in the parent.
+/// Calls sent ahead to a busy worker after a warm-up of short calls stay pending and
+/// cancellable until the worker starts them (the cancel board), run alone and repeated so
+/// that the warm-up always turns the pipelining on.
 #[test]
-#[ignore = "fails by design: cfut-processes pipelines queued calls after short calls (a documented deviation); see testing/README.md"]
-fn known_deviation_call_cancel_after_short_calls() {
-    assert_eq!(
-        conformance::portable::call_cancel_after_short_calls(&pool(1), &Options::new()),
-        Outcome::Passed
-    );
+fn call_cancel_after_short_calls_repeated() {
+    for workers in [1, 2] {
+        let pool = pool(workers);
+        for _ in 0..5 {
+            assert_eq!(
+                conformance::portable::call_cancel_after_short_calls(&pool, &Options::new()),
+                Outcome::Passed
+            );
+        }
+    }
 }

@@ -10,6 +10,8 @@
 //! A blocking call that could miss its wake-up shows up as loom's "deadlock" failure.
 //!
 //! * [`loom_complete_cancel`], for completion racing cancellation: exactly one wins;
+//! * [`loom_arbiter`], for a cancel arbiter (a call handed to a queue the executor cannot
+//!   reach) racing the user's cancel: `cancel()` is `true` exactly when the call never runs;
 //! * [`loom_callback`], for done-callback registration racing completion;
 //! * [`loom_waiter`], for any-of-N waiter registration racing completion;
 //! * [`loom_promise_drop`], for a dropped promise racing a blocked waiter;
@@ -18,6 +20,7 @@
 //! * [`loom_task`], for `Spawn::spawn`'s single-allocation task: its job run, cancelled or
 //!   dropped racing the future's cancel, blocking wait or drop.
 
+mod loom_arbiter;
 mod loom_callback;
 mod loom_complete_cancel;
 mod loom_promise_drop;

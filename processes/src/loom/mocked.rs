@@ -4,6 +4,12 @@
 //! that the crate compiles in the workspace's loom build.
 
 pub(crate) mod sync {
+    /// Atomics in memory shared with another process (the cancel board, `board.rs`): std's on
+    /// both sides, since loom cannot model another process. The in-process half of that
+    /// protocol, the future's cancel arbiter, is model-checked in `cfut-core` (`loom_arbiter`).
+    pub(crate) mod shared {
+        pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
+    }
     pub(crate) use ::loom::sync::Arc;
     // loom has no `OnceLock`; the values cached in it (the executable's address range and
     // build identity) are computed from immutable facts, so std's is used unmodelled.

@@ -1,6 +1,12 @@
 //! The real primitives, shaped like loom's API.
 
 pub(crate) mod sync {
+    /// Atomics in memory shared with another process (the cancel board, `board.rs`): std's on
+    /// both sides, since loom cannot model another process. The in-process half of that
+    /// protocol, the future's cancel arbiter, is model-checked in `cfut-core` (`loom_arbiter`).
+    pub(crate) mod shared {
+        pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
+    }
     use std::sync::PoisonError;
     pub(crate) use std::sync::{Arc, OnceLock};
 
