@@ -171,3 +171,43 @@ fn big_calls_queued_behind_a_dying_worker_run_whole_on_its_replacement() {
     }
     assert_eq!(pool.workers_started(), 2);
 }
+
+/// In a worker: waits until the file `gate` exists (at most a minute).
+fn wait_for(gate: String) -> bool {
+    for _ in 0..60_000 {
+        if std::path::Path::new(&gate).exists() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+#[test]
+fn a_big_call_cancelled_after_it_was_sent_ahead_lends_its_block_to_no_other_call() {
+    let _alone = alone();
+    let gate = std::env::temp_dir().join(format!("cfut-big-gate-{}", std::process::id()));
+    let _ = std::fs::remove_file(&gate);
+    let pool = ProcessPoolExecutor::new(1).unwrap();
+    // Short calls: the pool sends calls ahead to its busy worker.
+    for _ in 0..200 {
+        assert_eq!(pool.submit(|x: u8| x, 1).result(), Ok(1));
+    }
+    let blocker = pool.submit(wait_for, gate.to_str().unwrap().to_owned());
+    while blocker.state() == cfut_core::State::Pending {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let big = pool.submit(echo, vec![1_u8; 200 << 10]);
+    let small = pool.submit(|v: Vec<u8>| v.len(), vec![2_u8; 10]);
+    let big_too = pool.submit(echo, vec![3_u8; 100 << 10]);
+    // Let the manager send them ahead (the test holds whether it did or not).
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(big.cancel());
+    std::fs::write(&gate, b"open").unwrap();
+    assert_eq!(blocker.result(), Ok(true));
+    assert_eq!(big.result(), Err(Error::Cancelled));
+    // The block of the cancelled call was dropped with it, not given to the next call.
+    assert_eq!(small.result(), Ok(10));
+    assert!(big_too.result() == Ok(vec![3_u8; 100 << 10]));
+    let _ = std::fs::remove_file(&gate);
+}
