@@ -5,7 +5,9 @@
 //! executable) of the user's function and of a typed trampoline, then the postcard-encoded
 //! argument; the worker answers each with one `RESULT` frame. Before any call, the parent
 //! sends a `SETUP` frame carrying its build [`identity`] and initializer, and the worker
-//! answers `READY` or `REFUSED`. The transport only moves whole frames, in order per worker.
+//! answers `READY` or `REFUSED`. The transport only moves whole frames, in order per worker:
+//! every value is encoded inside its frame (the process pool's own sockets also carry big
+//! plain buffers as separate blocks of their memory; these functions never do).
 //!
 //! * [`identity`], for the build identity both sides must share;
 //! * [`install_panic_hook`], for the worker's panic locations;
@@ -49,6 +51,7 @@ use std::fmt;
 
 use cfut_core::{ChunkResults, Error, Future, Portable, promise};
 
+use crate::block::Block;
 use crate::task::{self, PendingCall, Trampoline, Typed};
 use crate::worker::{self, Start};
 use crate::{image, wire};
@@ -297,7 +300,10 @@ pub fn frame_id(frame: &[u8]) -> Option<u64> {
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
 pub fn run_call(call: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Error> {
-    worker::run_call(call, out, limit).map_err(|message| Error::Serialization { message })
+    let mut frames = wire::Outbox::frames_only(std::mem::take(out));
+    let outcome = worker::run_call(call, None, &mut frames, limit);
+    *out = frames.into_bytes();
+    outcome.map_err(|message| Error::Serialization { message })
 }
 
 /// The body of a `RESULT` frame: its status and payload.
@@ -335,7 +341,7 @@ fn result_body(result: &[u8]) -> Result<(u8, &[u8]), Error> {
 /// ```
 pub fn decode_result<T: Portable>(result: &[u8]) -> Result<T, Error> {
     let (status, payload) = result_body(result)?;
-    task::decode_one(status, payload)
+    task::decode_one(status, payload, None)
 }
 
 /// The outcomes of a batch (see [`encode_batch`]) from its `RESULT` frame, one per element.
@@ -366,7 +372,13 @@ pub fn decode_batch<T: Portable>(result: &[u8]) -> Result<Vec<Result<T, Error>>,
 pub(crate) fn defer_batch<T: Portable>(
     status: u8,
     payload: &[u8],
+    block: Option<Block>,
 ) -> Result<ChunkResults<T>, Error> {
+    if block.is_some() {
+        return Err(Error::Serialization {
+            message: "the worker sent a block before a batch's results".to_owned(),
+        });
+    }
     let payload = payload.to_vec();
     Ok(ChunkResults::deferred(move || {
         task::decode_batch::<T>(status, &payload)
@@ -453,13 +465,11 @@ impl Call {
         Ok(Call::with(frame, defer_batch::<T>))
     }
 
-    fn with<R: Send + 'static>(
-        frame: Vec<u8>,
-        decode: fn(u8, &[u8]) -> Result<R, Error>,
-    ) -> (Call, Future<R>) {
+    fn with<R: Send + 'static>(frame: Vec<u8>, decode: task::Decode<R>) -> (Call, Future<R>) {
         let (promise, future) = promise();
         let pending = PendingCall {
             frame,
+            block: None,
             slot: Box::new(Typed { promise, decode }),
         };
         (Call { pending, id: 0 }, future)
@@ -557,7 +567,7 @@ impl Call {
     /// ```
     pub fn complete(self, result: &[u8]) {
         match result_body(result) {
-            Ok((status, payload)) => self.pending.slot.complete(status, payload),
+            Ok((status, payload)) => self.pending.slot.complete(status, payload, None),
             Err(error) => self.pending.slot.fail(error),
         }
     }

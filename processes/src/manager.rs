@@ -122,8 +122,7 @@ struct Worker {
     pid: u32,
     socket: UnixStream,
     ready: bool,
-    out: Vec<u8>,
-    sent: usize,
+    out: wire::Outbox,
     inbox: wire::Inbox,
     in_flight: VecDeque<PendingCall>,
     /// When the first call in flight started (it is the one running).
@@ -186,7 +185,7 @@ impl Worker {
             }
             call.frame[wire::ID_AT..wire::ID_AT + 8].copy_from_slice(&id.to_le_bytes());
             self.next_id += 1;
-            self.out.extend_from_slice(&call.frame);
+            call.queue(0, &mut self.out);
             if self.in_flight.is_empty() {
                 self.head_since = Instant::now();
             }
@@ -219,7 +218,7 @@ impl Worker {
         let Some(Handed { call, sent, since }) = handed else {
             return;
         };
-        self.out.extend_from_slice(&call.frame[sent..]);
+        call.queue(sent, &mut self.out);
         if self.in_flight.is_empty() {
             self.head_since = since;
         }
@@ -239,17 +238,9 @@ impl Worker {
     /// Writes queued bytes without blocking. A failed write means the worker died; the
     /// closed socket will say so.
     fn flush(&mut self) {
-        while self.sent < self.out.len() {
-            match wire::send(self.socket.as_fd(), &self.out[self.sent..], true) {
-                Ok(n) => self.sent += n,
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
-                Err(_) => {
-                    self.sent = self.out.len();
-                }
-            }
+        if self.out.flush(self.socket.as_fd(), true).is_err() {
+            self.out.clear();
         }
-        self.out.clear();
-        self.sent = 0;
     }
 
     /// Receives everything available and handles the complete frames.
@@ -373,7 +364,7 @@ impl Worker {
                         call.slot.cancel();
                     } else {
                         // Completing runs the future's callbacks here, outside the state lock.
-                        call.slot.complete(status, payload);
+                        call.slot.complete(status, payload, self.inbox.take_block());
                         // The call's own duration, as the worker measured it (wake-up
                         // latencies do not count): it decides whether calls are short enough
                         // to batch.
@@ -644,10 +635,10 @@ impl Manager {
             .env(WORKER_ENV, "1")
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .spawn()?;
-        let mut out = Vec::with_capacity(BUFFER);
+        let mut out = wire::Outbox::with_capacity(BUFFER);
         // An initializer's argument too large for a frame was refused by `Builder::build`.
         crate::worker::setup_frame(
-            &mut out,
+            out.bytes_mut(),
             config.identity,
             config.initializer.as_ref(),
             config.max_frame,
@@ -656,19 +647,19 @@ impl Manager {
         // The cancel board travels with the first bytes of the set-up frame. Without it (out
         // of descriptors or memory) the worker simply gets no calls ahead.
         let (board, sent) = match Board::create() {
-            Ok((board, fd)) => match board::send_with(ours.as_fd(), &out, fd.as_fd()) {
+            Ok((board, fd)) => match board::send_with(ours.as_fd(), out.bytes_mut(), fd.as_fd()) {
                 Ok(sent) => (Some(Arc::new(board)), sent),
                 Err(_) => (None, 0),
             },
             Err(_) => (None, 0),
         };
+        out.sent_elsewhere(sent);
         Ok(Worker {
             pid: child.id(),
             child,
             socket: ours,
             ready: false,
             out,
-            sent,
             inbox: wire::Inbox::with_limit(config.max_frame),
             in_flight: VecDeque::new(),
             head_since: Instant::now(),

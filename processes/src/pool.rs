@@ -9,6 +9,7 @@ use cfut_core::{
     CallExecutor, ChunkResults, Error, Executor, Future, Portable, PortableFn, Shutdown, promise,
 };
 
+use crate::block::Block;
 use crate::direct::Handed;
 use crate::loom::sync::Arc;
 use crate::loom::thread;
@@ -302,26 +303,30 @@ impl ProcessPoolExecutor {
         }
     }
 
-    /// Queues an encoded call; the future fails at once if the pool is closed.
+    /// Queues an encoded call (its frame, and its argument's block if it travels as one);
+    /// the future fails at once if the pool is closed.
     fn enqueue<R: Send + 'static>(
         &self,
-        frame: Result<Vec<u8>, Error>,
-        decode: fn(u8, &[u8]) -> Result<R, Error>,
+        parts: Result<(Vec<u8>, Option<Block>), Error>,
+        decode: task::Decode<R>,
     ) -> Future<R> {
         let limit = self.shared.config.max_frame;
-        let frame = match frame.and_then(|frame| {
-            wire::check_limit(frame.len() - 4, limit)
-                .map(|()| frame)
+        let (frame, block) = match parts.and_then(|(frame, block)| {
+            // A block's frame holds its bytes and the kind byte.
+            let block_frame = block.as_ref().map_or(0, |b| 1 + b.len());
+            wire::check_limit(block_frame.max(frame.len() - 4), limit)
+                .map(|()| (frame, block))
                 .map_err(|message| Error::Serialization {
                     message: format!("cannot send the argument: {message}"),
                 })
         }) {
-            Ok(frame) => frame,
+            Ok(parts) => parts,
             Err(error) => return Future::from_result(Err(error)),
         };
         let (promise, future) = promise();
         let mut call = PendingCall {
             frame,
+            block: block.map(std::sync::Arc::new),
             slot: Box::new(Typed { promise, decode }),
         };
         let mut state = self.shared.state.lock();
@@ -341,8 +346,8 @@ impl ProcessPoolExecutor {
                     let since = Instant::now();
                     let mut sent = 0;
                     let mut gone = false;
-                    while sent < call.frame.len() {
-                        match wire::send(direct.socket.as_fd(), &call.frame[sent..], true) {
+                    while sent < call.len() {
+                        match call.send(direct.socket.as_fd(), sent) {
                             Ok(n) => sent += n,
                             Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
                             Err(_) => {
@@ -360,7 +365,7 @@ impl ProcessPoolExecutor {
                         state.wake();
                         return future;
                     }
-                    let complete = sent == call.frame.len();
+                    let complete = sent == call.len();
                     direct.lane.hand(Handed { call, sent, since });
                     // The manager must write the rest, or arm the call's timeout.
                     if !complete || self.shared.config.call_timeout.is_some() {
@@ -410,9 +415,8 @@ impl CallExecutor for ProcessPoolExecutor {
         A: Portable,
         T: Portable,
     {
-        let frame = task::call_frame(task::run_one::<A, T> as Trampoline, call as usize, &arg);
-        drop(arg);
-        self.enqueue(frame, task::decode_one::<T>)
+        let parts = task::call_parts(task::run_one::<A, T> as Trampoline, call as usize, arg);
+        self.enqueue(parts, task::decode_one::<T>)
     }
 
     /// The results stay encoded until the thread that consumes them calls
@@ -429,7 +433,8 @@ impl CallExecutor for ProcessPoolExecutor {
         }
         let frame = task::call_frame(task::run_batch::<A, T> as Trampoline, call as usize, &args);
         drop(args);
-        self.enqueue(frame, crate::backend::defer_batch::<T>)
+        let parts = frame.map(|frame| (frame, None));
+        self.enqueue(parts, crate::backend::defer_batch::<T>)
     }
 }
 

@@ -3,13 +3,17 @@
 //! Serde sees a `Vec<u8>` or a `Vec<f64>` as a sequence and walks it element by element, which
 //! costs nanoseconds per byte over a round trip. The pool does not: when a call's argument or
 //! result *is* one of the types below, its bytes travel as one block (one `memcpy` on each
-//! side), found by `TypeId` at the call site, with nothing for the caller to do:
+//! side), found by `TypeId` at the call site, with nothing for the caller to do. From 64 KiB
+//! on, not even that: the sender writes the value's own memory to the socket, and the
+//! receiver reads into one allocation of the announced size that becomes its value, so the
+//! only copies are the kernel's, as for bytes written to a socket and read back:
 //!
 //! - `Vec<u8>`, boxed byte slices (`Box` of a `u8` slice), and `Vec<T>` for `T` in `u8`, `u16`, `u32`, `u64`, `u128`,
 //!   `i8`, `i16`, `i32`, `i64`, `i128`, `f32`, `f64`;
 //! - a `Vec` of any of those (a list of buffers), and the batches of `map` over them.
 //!
-//! `String` needs nothing: serde already moves a string's bytes in one block.
+//! `String` needs nothing: serde already moves a string's bytes in one block (and from
+//! 64 KiB on it travels as the others do; the receiver checks that it is UTF-8).
 //!
 //! Numbers travel little-endian, whatever the machine, so that the encoding is the same for
 //! every backend (a no-op copy on x86 and little-endian ARM).
@@ -57,6 +61,8 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeSeq, Serializer};
+
+use crate::block::Block;
 
 /// Serializes `value` for `#[serde(with = "cfut_processes::raw")]`: a plain buffer (see the
 /// [module docs](self)) as one block of little-endian bytes, any other type as serde does.
@@ -153,6 +159,80 @@ pub(crate) fn block_len<T: 'static>(value: &T) -> Option<usize> {
         return Some(text.len());
     }
     value.downcast_ref::<Box<[u8]>>().map(|v| v.len())
+}
+
+/// Moves `value` into a [`Block`] of its little-endian bytes, without a copy, when it is a
+/// plain buffer (see the [module docs](self)) or a `String`; gives it back otherwise (and on
+/// a big-endian machine, where the numbers' memory is not their little-endian bytes).
+pub(crate) fn into_block<T: 'static>(value: T) -> Result<Block, T> {
+    if !maybe_fast::<T>() || cfg!(target_endian = "big") {
+        return Err(value);
+    }
+    let id = TypeId::of::<T>();
+    macro_rules! plain {
+        ($($t:ty),*) => {$(
+            if id == TypeId::of::<Vec<$t>>() {
+                // SAFETY: a primitive number.
+                return Ok(unsafe { Block::from_vec(same::<T, Vec<$t>>(value)) });
+            }
+        )*};
+    }
+    plain!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+    if id == TypeId::of::<String>() {
+        // SAFETY: bytes.
+        return Ok(unsafe { Block::from_vec(same::<T, String>(value).into_bytes()) });
+    }
+    if id == TypeId::of::<Box<[u8]>>() {
+        // SAFETY: bytes.
+        return Ok(unsafe { Block::from_vec(same::<T, Box<[u8]>>(value).into_vec()) });
+    }
+    Err(value)
+}
+
+/// The `T` whose little-endian bytes `block` holds (what [`into_block`] made of one), taking
+/// the block's memory as it is; an error if `T` has no block form, or the block's length or
+/// alignment does not fit `T` (a `String` must also be UTF-8).
+pub(crate) fn from_block<T: 'static>(block: Block) -> Result<T, String> {
+    let (length, align) = (block.len(), block.align());
+    let id = TypeId::of::<T>();
+    macro_rules! plain {
+        ($($t:ty),*) => {$(
+            if id == TypeId::of::<Vec<$t>>() {
+                // SAFETY: a primitive number: every bit pattern is a value.
+                return match unsafe { block.into_vec::<$t>() } {
+                    Some(mut values) => {
+                        if cfg!(target_endian = "big") {
+                            for value in &mut values {
+                                *value = value.le_to_native();
+                            }
+                        }
+                        Ok(same(values))
+                    }
+                    None => Err(format!(
+                        "a block of {length} bytes aligned to {align} is no {}",
+                        std::any::type_name::<T>()
+                    )),
+                };
+            }
+        )*};
+    }
+    plain!(u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, f32, f64);
+    if id == TypeId::of::<String>() || id == TypeId::of::<Box<[u8]>>() {
+        // SAFETY: bytes.
+        let Some(bytes) = (unsafe { block.into_vec::<u8>() }) else {
+            return Err(format!("a block aligned to {align} is no string or bytes"));
+        };
+        if id == TypeId::of::<Box<[u8]>>() {
+            return Ok(same(bytes.into_boxed_slice()));
+        }
+        return String::from_utf8(bytes)
+            .map(same)
+            .map_err(|error| format!("a block that is no string: {}", error.utf8_error()));
+    }
+    Err(format!(
+        "a {} cannot arrive as a block of bytes",
+        std::any::type_name::<T>()
+    ))
 }
 
 /// `false` for every type that cannot have a fast path, decided at compile time from its
@@ -447,6 +527,46 @@ mod tests {
         let (bytes, back) = round_trip(&value);
         assert_eq!(bytes, postcard::to_allocvec(&value).unwrap());
         assert_eq!(back, value);
+    }
+
+    fn block_round_trip<T: 'static + Clone + PartialEq + fmt::Debug>(value: T) {
+        let address = block_len(&value).map(|_| ());
+        assert!(address.is_some(), "{}", std::any::type_name::<T>());
+        let block = into_block(value.clone()).expect("has a block form");
+        assert_eq!(Some(block.len()), block_len(&value));
+        assert_eq!(from_block::<T>(block), Ok(value));
+    }
+
+    #[test]
+    fn buffers_move_into_blocks_and_back() {
+        block_round_trip(vec![1_u8, 2, 3]);
+        block_round_trip(vec![-1_i8]);
+        block_round_trip(vec![1.5_f64, -0.0, f64::MAX]);
+        block_round_trip(vec![7_u128 << 100]);
+        block_round_trip(vec![3_i16; 5]);
+        block_round_trip(String::from("grüß"));
+        block_round_trip(vec![4_u8; 9].into_boxed_slice());
+        // Lists of buffers and other types have no block form.
+        assert!(into_block(vec![vec![1_u8]]).is_err());
+        assert!(into_block(7_u64).is_err());
+        assert!(into_block((1_u8, 2_u8)).is_err());
+    }
+
+    #[test]
+    fn a_block_that_does_not_fit_the_type_is_refused() {
+        let bytes = || into_block(vec![0xff_u8; 6]).unwrap();
+        assert!(
+            from_block::<Vec<u32>>(bytes()).is_err(),
+            "alignment 1, not 4"
+        );
+        assert!(from_block::<String>(bytes()).is_err(), "not UTF-8");
+        assert!(from_block::<u64>(bytes()).is_err(), "no block form");
+        assert!(from_block::<Vec<Vec<u8>>>(bytes()).is_err());
+        let words = into_block(vec![1_u32, 2]).unwrap();
+        assert!(
+            from_block::<Vec<u64>>(words).is_err(),
+            "8 bytes at alignment 4"
+        );
     }
 
     #[test]

@@ -38,11 +38,27 @@ pub(crate) const PIPELINE_BELOW: Duration = Duration::from_millis(1);
 pub(crate) const AVERAGE_WEIGHT: u32 = 8;
 
 /// The initial capacity of a buffer of outgoing frames (the parent's per worker, the
-/// worker's own) and of a frame inbox (capped by the frame limit). Trades memory held per
-/// worker against reallocations while the first large frames are written or read. Per value
-/// (4 KiB, 64 KiB, 1 MiB): `proc_echo_1mib` (`Vec<u8>`) 0.63, 0.55–1.00, 0.95 ms;
-/// `proc_echo_16mib` 25, 30–54, 57 ms: no difference above the noise.
+/// worker's own) and of a frame inbox (capped by the frame limit), and the most an inbox
+/// reads past the frame it is completing (so that the bytes of a `BLOCK` frame behind it go
+/// to the block's own allocation, not through the inbox). Trades memory held per worker and
+/// bytes per `recv` of many small frames against reallocations while the first large frames
+/// are written or read. Per value (4 KiB, 64 KiB, 1 MiB), in a sweep made before big buffers
+/// became blocks (the rows of small frames do not carry blocks): `proc_submit_result` 2.3,
+/// 2.4–2.5, 4.8 µs/call; `proc_map_chunked` 39, 13–27, 32 M calls/s: no difference above the
+/// noise.
 pub(crate) const BUFFER: usize = 64 * 1024;
+
+/// An argument or result that is a plain buffer (`Vec<u8>`, `Vec<f64>`, `String`, ...; see
+/// `raw.rs`) of at least this many bytes travels as a `BLOCK` frame: written from the
+/// value's own memory and received into the receiving value's memory, with no encoding and
+/// no copy in user space. Smaller ones are encoded in their frame (one copy into it, one out
+/// of the receive buffer), which costs less than the extra frame for small values and keeps
+/// the receive buffer at its usual size.
+///
+/// Trades the block's extra header and `sendmsg` pieces against two copies of the value in
+/// each direction. The rows it affects are `proc_echo_1mib` and `proc_echo_16mib` of
+/// `compare -- processes` (both above it).
+pub(crate) const BLOCK_FROM: usize = 64 * 1024;
 
 /// A worker whose socket closed is given this long, first, to become reapable before the
 /// manager looks again; the pause doubles up to [`REAP_MAX_PAUSE`]. Trades the delay before

@@ -21,6 +21,15 @@
 //!   the parent cancelled before the worker reached it).
 //! - `STARTED`: `id: u64` — the worker won the cell of a call sent ahead and runs it.
 //!
+//! Either way:
+//! - `BLOCK` (kind `BLOCK + log2(alignment)`, alignment 1 to 16): the little-endian bytes of
+//!   a big plain buffer (see [`crate::raw`]), lent to the frame right after it, which is the
+//!   `CALL` whose argument they are (its payload is then empty) or the `RESULT` (status `OK`,
+//!   empty payload) whose value they are. The sender writes them from the value's own memory;
+//!   the receiver reads them into one allocation of that size and alignment, which becomes
+//!   the received value as it is: no encoding, no copy in user space. A block the next frame
+//!   does not take is dropped with that frame.
+//!
 //! Closing the parent's end of the socket tells the worker to exit once it is idle.
 //!
 //! Values go through [`crate::raw`]'s fast path: plain buffers travel as one block of
@@ -36,12 +45,16 @@
 //!
 //! [postcard]: https://docs.rs/postcard
 
+use std::cell::Cell;
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::block::Block;
 use crate::raw::{self, Owned, Raw};
 
 /// Parent to worker: the build identity and initializer (first frame).
@@ -56,6 +69,10 @@ pub(crate) const REFUSED: u8 = 12;
 pub(crate) const RESULT: u8 = 13;
 /// Worker to parent: a call sent ahead started.
 pub(crate) const STARTED: u8 = 14;
+
+/// Either way: a block of bytes for the next frame; the kind is this plus the log2 of the
+/// alignment its numbers need (see [`block_kind`]).
+pub(crate) const BLOCK: u8 = 32;
 
 /// `RESULT` status: the payload is the encoded value.
 pub(crate) const OK: u8 = 0;
@@ -139,6 +156,28 @@ pub(crate) fn header(buf: &[u8]) -> Option<(usize, u8)> {
     let kind = *buf.get(4)?;
     let length = usize::try_from(u32::from_le_bytes(prefix)).unwrap_or(usize::MAX);
     Some((length.min(usize::MAX - 4), kind))
+}
+
+/// The kind of a `BLOCK` frame carrying `block`.
+pub(crate) fn block_kind(block: &Block) -> u8 {
+    // At most `Block::MAX_ALIGN_LOG2`: fits the kind byte.
+    BLOCK + block.align().trailing_zeros() as u8
+}
+
+/// The alignment a frame of `kind` asks for its block, if it is a `BLOCK` frame.
+pub(crate) fn block_align(kind: u8) -> Option<usize> {
+    let log2 = u32::from(kind.checked_sub(BLOCK)?);
+    (log2 <= Block::MAX_ALIGN_LOG2).then(|| 1 << log2)
+}
+
+/// The header of the `BLOCK` frame carrying `block` (its bytes follow). A block's length is
+/// checked against the frame limit before it is sent, and the limit is below `u32::MAX`.
+pub(crate) fn block_header(block: &Block) -> [u8; HEADER] {
+    let length = u32::try_from(block.len() + 1).unwrap_or(u32::MAX);
+    let mut header = [0; HEADER];
+    header[..4].copy_from_slice(&length.to_le_bytes());
+    header[4] = block_kind(block);
+    header
 }
 
 /// Reads a little-endian `u64` at `at`.
@@ -247,14 +286,62 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], nonblocking: bool) -> io::Res
     }
 }
 
-/// Sends all of `buf`, blocking.
-pub(crate) fn send_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        let sent = send(fd, buf, false)?;
-        buf = &buf[sent..];
+/// `sendmsg(2)` of `pieces` (one stream, in order; empty pieces are skipped) after skipping
+/// their first `skip` bytes; returns how many bytes went out. Never raises `SIGPIPE`. At
+/// most [`MAX_PIECES`] pieces go out per call.
+pub(crate) fn send_pieces(
+    fd: BorrowedFd<'_>,
+    pieces: &[&[u8]],
+    mut skip: usize,
+    nonblocking: bool,
+) -> io::Result<usize> {
+    let empty = libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    };
+    let mut iov = [empty; MAX_PIECES];
+    let mut count = 0;
+    for piece in pieces {
+        if skip >= piece.len() {
+            skip -= piece.len();
+            continue;
+        }
+        let rest = &piece[skip..];
+        skip = 0;
+        if count == MAX_PIECES {
+            break;
+        }
+        iov[count] = libc::iovec {
+            iov_base: rest.as_ptr().cast_mut().cast(),
+            iov_len: rest.len(),
+        };
+        count += 1;
     }
-    Ok(())
+    if count == 0 {
+        return Ok(0);
+    }
+    // SAFETY: an all-zero `msghdr` is valid (no name, no control data).
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = iov.as_mut_ptr();
+    message.msg_iovlen = count as _;
+    let flags = libc::MSG_NOSIGNAL | if nonblocking { libc::MSG_DONTWAIT } else { 0 };
+    loop {
+        // SAFETY: the first `count` iovecs point into `pieces`, valid for their lengths for
+        // the duration of the call; sendmsg only reads them.
+        let sent = unsafe { libc::sendmsg(fd.as_raw_fd(), &message, flags) };
+        if sent >= 0 {
+            return Ok(sent as usize);
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
 }
+
+/// At most this many pieces go out in one `sendmsg` (a frame's bytes and a block, and their
+/// neighbours).
+pub(crate) const MAX_PIECES: usize = 8;
 
 /// `recv(2)` into `buf`; `Ok(0)` is end of stream.
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], nonblocking: bool) -> io::Result<usize> {
@@ -301,11 +388,30 @@ unsafe fn recv_raw(
 /// A receive buffer: bytes `start..` of `buf` are received and not yet consumed. Its room
 /// (the vector's capacity) never grows past the frame limit plus the length prefix, and is
 /// never zero-filled: `recv` writes straight into it.
-#[derive(Debug)]
+///
+/// `BLOCK` frames never show in it: [`next`](Self::next) takes each off the front as its
+/// header arrives, into a [`Block`] of the announced size and alignment that `fill` then
+/// receives into directly; once complete, the block waits for the frame after it to
+/// [`take_block`](Self::take_block) it, and is dropped when that frame is consumed otherwise.
 pub(crate) struct Inbox {
     buf: Vec<u8>,
     start: usize,
     limit: usize,
+    /// A block being received.
+    incoming: Option<Block>,
+    /// The complete block lent to the next frame. A `Cell`, so that the frame's handler can
+    /// take it while it reads the frame's bytes.
+    block: Cell<Option<Block>>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox")
+            .field("received", &self.data().len())
+            .field("limit", &self.limit)
+            .field("incoming", &self.incoming)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Inbox {
@@ -320,6 +426,8 @@ impl Inbox {
             buf: Vec::with_capacity(crate::tuning::BUFFER.min(4 + limit)),
             start: 0,
             limit,
+            incoming: None,
+            block: Cell::new(None),
         }
     }
 
@@ -334,16 +442,52 @@ impl Inbox {
     }
 
     /// The length and kind of the next frame once its header arrived; an error if it
-    /// announces more than the limit.
-    pub(crate) fn next(&self) -> Result<Option<(usize, u8)>, String> {
-        match header(self.data()) {
-            Some((length, kind)) => check_limit(length, self.limit).map(|()| Some((length, kind))),
-            None => Ok(None),
+    /// announces more than the limit. A `BLOCK` frame is taken off the front first (see the
+    /// type's docs): while one is still arriving, there is no next frame.
+    pub(crate) fn next(&mut self) -> Result<Option<(usize, u8)>, String> {
+        loop {
+            if self.incoming.is_some() {
+                return Ok(None);
+            }
+            let Some((length, kind)) = header(self.data()) else {
+                return Ok(None);
+            };
+            check_limit(length, self.limit)?;
+            match block_align(kind) {
+                Some(align) => self.detach(length, align)?,
+                None => return Ok(Some((length, kind))),
+            }
         }
     }
 
+    /// Takes the `BLOCK` frame of `length` bytes (kind byte included) at the front off the
+    /// buffer, into a block of its own; the block replaces any block not taken.
+    fn detach(&mut self, length: usize, align: usize) -> Result<(), String> {
+        if length == 0 {
+            return Err("a block frame of 0 bytes".to_owned());
+        }
+        let size = length - 1;
+        let mut block = Block::with_capacity(size, align)
+            .ok_or_else(|| format!("a block of {size} bytes aligned to {align}"))?;
+        self.advance(HEADER.min(4 + length));
+        let n = block.extend_from_slice(self.data());
+        self.advance(n);
+        self.block.set(None);
+        if block.is_full() {
+            self.block.set(Some(block));
+        } else {
+            self.incoming = Some(block);
+        }
+        Ok(())
+    }
+
+    /// The block lent to the frame at the front, if one arrived right before it.
+    pub(crate) fn take_block(&self) -> Option<Block> {
+        self.block.take()
+    }
+
     /// Marks `n` bytes as consumed.
-    pub(crate) fn consume(&mut self, n: usize) {
+    fn advance(&mut self, n: usize) {
         self.start += n;
         if self.start == self.buf.len() {
             self.start = 0;
@@ -351,16 +495,33 @@ impl Inbox {
         }
     }
 
+    /// Marks `n` bytes, a whole frame, as consumed; a block lent to it and not taken is
+    /// dropped.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.block.set(None);
+        self.advance(n);
+    }
+
     /// Receives once from `fd`; `Ok(0)` is end of stream. Call it only once every complete
     /// frame was consumed. Makes room first: compacting, or growing to exactly the size of a
     /// frame whose header announced more than the buffer holds. A header announcing more than
-    /// the limit is an `InvalidData` error, before any room is made for it.
+    /// the limit is an `InvalidData` error, before any room is made for it. A block being
+    /// received gets the bytes instead, up to its end.
     pub(crate) fn fill(&mut self, fd: BorrowedFd<'_>, nonblocking: bool) -> io::Result<usize> {
         let needed = match self.next() {
             Ok(Some((length, _))) => 4 + length,
             Ok(None) => HEADER,
             Err(message) => return Err(io::Error::new(io::ErrorKind::InvalidData, message)),
         };
+        if let Some(block) = &mut self.incoming {
+            let got = recv_uninit(fd, block.spare_mut(), nonblocking)?;
+            // SAFETY: `recv` initialised the first `got` bytes of the spare room.
+            unsafe { block.grow_len(got) };
+            if block.is_full() {
+                self.block.set(self.incoming.take());
+            }
+            return Ok(got);
+        }
         if self.start > 0 && self.start + needed > self.buf.capacity() {
             self.buf.drain(..self.start);
             self.start = 0;
@@ -369,19 +530,364 @@ impl Inbox {
             self.buf.reserve_exact(needed - self.buf.len());
         }
         // The callers consume every complete frame before receiving more, so the frame at
-        // the front is incomplete and, after the compaction or growth above, has room.
+        // the front is incomplete and, after the compaction or growth above, has room. Past
+        // that frame at most `BUFFER` bytes are read: the bytes of a block that follows go
+        // to the block's own allocation.
+        let wanted = (self.start + needed)
+            .saturating_sub(self.buf.len())
+            .max(crate::tuning::BUFFER);
         let room = self.buf.spare_capacity_mut();
-        debug_assert!(!room.is_empty(), "fill with a complete frame unconsumed");
-        let got = recv_uninit(fd, room, nonblocking)?;
+        let room_len = room.len().min(wanted);
+        debug_assert!(room_len > 0, "fill with a complete frame unconsumed");
+        let got = recv_uninit(fd, &mut room[..room_len], nonblocking)?;
         // SAFETY: `recv` initialised the first `got` bytes of the spare capacity.
         unsafe { self.buf.set_len(self.buf.len() + got) };
         Ok(got)
     }
 }
 
+/// Bytes waiting to be sent, with blocks spliced in: the stream is `bytes[..at₀]`, block 0
+/// (from its offset), `bytes[at₀..at₁]`, block 1, ..., then the rest of `bytes`. A block goes
+/// out from its own memory and is released once sent.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    bytes: Vec<u8>,
+    /// `(at, block, offset)`: the block's bytes from `offset` go before `bytes[at..]`. Shared:
+    /// a queued call keeps its argument's block until its result arrives (it may have to go
+    /// to another worker).
+    blocks: VecDeque<(usize, Arc<Block>, usize)>,
+    /// How many of `bytes` went out.
+    sent: usize,
+    /// Whether values may leave as blocks (see [`takes_blocks`](Self::takes_blocks)).
+    takes_blocks: bool,
+}
+
+impl Outbox {
+    /// An empty outbox whose byte buffer starts with room for `capacity` bytes, which sends
+    /// big plain values as blocks.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Outbox {
+            bytes: Vec::with_capacity(capacity),
+            takes_blocks: true,
+            ..Outbox::default()
+        }
+    }
+
+    /// An outbox of `bytes` that takes no blocks, for transports that move whole frames only
+    /// (the backend's): every value is encoded in its frame.
+    pub(crate) fn frames_only(bytes: Vec<u8>) -> Self {
+        Outbox {
+            bytes,
+            ..Outbox::default()
+        }
+    }
+
+    /// The byte buffer (blocks aside), for a transport that moves whole frames.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        debug_assert!(self.blocks.is_empty() && self.sent == 0);
+        self.bytes
+    }
+
+    /// Whether a big plain value may leave as a `BLOCK` frame.
+    pub(crate) fn takes_blocks(&self) -> bool {
+        self.takes_blocks
+    }
+
+    /// The byte buffer, to append frames to (or to truncate one's own frame again).
+    pub(crate) fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Appends `bytes` to the stream.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Appends `block`'s bytes from `offset` to the stream, without copying them.
+    pub(crate) fn splice(&mut self, block: Arc<Block>, offset: usize) {
+        if offset < block.len() {
+            self.blocks.push_back((self.bytes.len(), block, offset));
+        }
+    }
+
+    /// Puts a `BLOCK` frame carrying `block` in front of the frame that starts at `at` of the
+    /// byte buffer (the last frame appended).
+    pub(crate) fn insert_block(&mut self, at: usize, block: Block) {
+        let frame = self.bytes.split_off(at);
+        self.bytes.extend_from_slice(&block_header(&block));
+        self.splice(Arc::new(block), 0);
+        self.bytes.extend_from_slice(&frame);
+    }
+
+    /// Nothing left to send.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.blocks.is_empty() && self.sent == self.bytes.len()
+    }
+
+    /// Drops everything not sent.
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.blocks.clear();
+        self.sent = 0;
+    }
+
+    /// Sends until everything went out, or (`nonblocking`) the socket is full. On an error
+    /// other than a full socket the rest stays queued.
+    pub(crate) fn flush(&mut self, fd: BorrowedFd<'_>, nonblocking: bool) -> io::Result<()> {
+        while !self.is_empty() {
+            let sent = if self.blocks.is_empty() {
+                send(fd, &self.bytes[self.sent..], nonblocking)
+            } else {
+                let mut pieces: [&[u8]; MAX_PIECES] = [&[]; MAX_PIECES];
+                let mut count = 0;
+                let mut at = self.sent;
+                for (before, block, offset) in self.blocks.iter().take(MAX_PIECES / 2) {
+                    pieces[count] = &self.bytes[at..*before];
+                    pieces[count + 1] = &block.bytes()[*offset..];
+                    count += 2;
+                    at = *before;
+                }
+                if count < MAX_PIECES {
+                    pieces[count] = &self.bytes[at..];
+                    count += 1;
+                }
+                send_pieces(fd, &pieces[..count], 0, nonblocking)
+            };
+            match sent {
+                Ok(n) => self.advance(n),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => return Err(error),
+            }
+        }
+        self.clear();
+        Ok(())
+    }
+
+    /// The bytes not sent yet, blocks included, as one stream.
+    #[cfg(test)]
+    pub(crate) fn unsent(&self) -> Vec<u8> {
+        let mut stream = Vec::new();
+        let mut at = self.sent;
+        for (before, block, offset) in &self.blocks {
+            stream.extend_from_slice(&self.bytes[at..*before]);
+            stream.extend_from_slice(&block.bytes()[*offset..]);
+            at = *before;
+        }
+        stream.extend_from_slice(&self.bytes[at..]);
+        stream
+    }
+
+    /// Marks the next `n` bytes of the stream sent, by a send that did not go through
+    /// [`flush`](Self::flush).
+    pub(crate) fn sent_elsewhere(&mut self, n: usize) {
+        self.advance(n);
+    }
+
+    /// Marks `n` bytes of the stream sent; drops the blocks sent whole.
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let next = self.blocks.front().map_or(self.bytes.len(), |b| b.0);
+            if self.sent < next {
+                let k = n.min(next - self.sent);
+                self.sent += k;
+                n -= k;
+                continue;
+            }
+            let Some((_, block, offset)) = self.blocks.front_mut() else {
+                debug_assert!(false, "more bytes sent than queued");
+                return;
+            };
+            let k = n.min(block.len() - *offset);
+            *offset += k;
+            n -= k;
+            if *offset == block.len() {
+                self.blocks.pop_front();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+    use std::os::fd::AsFd as _;
+    use std::os::unix::net::UnixStream;
+
     use super::*;
+
+    /// A block of `len` bytes counting up from `seed`, aligned to `align`.
+    fn block(len: usize, align: usize, seed: u8) -> Block {
+        let mut block = Block::with_capacity(len, align).unwrap();
+        let bytes: Vec<u8> = (0..len).map(|i| seed.wrapping_add(i as u8)).collect();
+        block.extend_from_slice(&bytes);
+        block
+    }
+
+    /// A small frame of `kind` carrying `body`.
+    fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let start = begin(&mut out, kind);
+        out.extend_from_slice(body);
+        end(&mut out, start).unwrap();
+        out
+    }
+
+    /// Reads frames from `socket` until it closes: each frame's kind, body, and the block it
+    /// took (it takes one only if `take(kind)`).
+    fn read_all(
+        socket: &UnixStream,
+        limit: usize,
+        take: impl Fn(u8) -> bool,
+    ) -> Vec<(u8, Vec<u8>, Option<Block>)> {
+        let mut inbox = Inbox::with_limit(limit);
+        let mut frames = Vec::new();
+        loop {
+            match inbox.next().unwrap() {
+                Some((length, kind)) if inbox.data().len() >= 4 + length => {
+                    let body = inbox.data()[HEADER..4 + length].to_vec();
+                    let block = if take(kind) { inbox.take_block() } else { None };
+                    frames.push((kind, body, block));
+                    inbox.consume(4 + length);
+                    continue;
+                }
+                _ => {}
+            }
+            if inbox.fill(socket.as_fd(), false).unwrap() == 0 {
+                return frames;
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_arrives_in_its_own_allocation_for_the_frame_after_it() {
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        // Bigger than a socket's buffer and than the inbox's `BUFFER`: most of it is
+        // received straight into the block, in many pieces.
+        let big = block(1 << 20, 8, 7);
+        let small = block(100, 1, 1);
+        let writer = std::thread::spawn(move || {
+            for (block, body) in [(big, &b"first"[..]), (small, &b"second"[..])] {
+                ours.write_all(&block_header(&block)).unwrap();
+                ours.write_all(block.bytes()).unwrap();
+                ours.write_all(&frame(RESULT, body)).unwrap();
+            }
+            ours.write_all(&frame(RESULT, b"third")).unwrap();
+        });
+        let frames = read_all(&theirs, DEFAULT_MAX_FRAME, |_| true);
+        writer.join().unwrap();
+        assert_eq!(frames.len(), 3, "no BLOCK frame shows as a frame");
+        let expected = [
+            (&b"first"[..], Some(block(1 << 20, 8, 7))),
+            (b"second", Some(block(100, 1, 1))),
+            (b"third", None),
+        ];
+        for ((kind, body, got), (want_body, want)) in frames.iter().zip(&expected) {
+            assert_eq!((*kind, body.as_slice()), (RESULT, *want_body));
+            match (got, want) {
+                (Some(got), Some(want)) => {
+                    assert_eq!(got.bytes(), want.bytes());
+                    assert_eq!(got.align(), want.align());
+                    assert!(got.is_full());
+                }
+                (None, None) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_not_taken_is_dropped_with_the_frame_after_it() {
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        let lent = block(3000, 4, 0);
+        ours.write_all(&block_header(&lent)).unwrap();
+        ours.write_all(lent.bytes()).unwrap();
+        ours.write_all(&frame(READY, b"x")).unwrap();
+        ours.write_all(&frame(RESULT, b"y")).unwrap();
+        // A block lent to a block: replaced by it.
+        ours.write_all(&block_header(&block(10, 1, 0))).unwrap();
+        ours.write_all(block(10, 1, 0).bytes()).unwrap();
+        ours.write_all(&block_header(&block(6, 2, 9))).unwrap();
+        ours.write_all(block(6, 2, 9).bytes()).unwrap();
+        ours.write_all(&frame(RESULT, b"z")).unwrap();
+        drop(ours);
+        let frames = read_all(&theirs, DEFAULT_MAX_FRAME, |kind| kind == RESULT);
+        let got: Vec<_> = frames
+            .iter()
+            .map(|(kind, body, block)| {
+                (
+                    *kind,
+                    body.clone(),
+                    block.as_ref().map(|b| b.bytes().to_vec()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (READY, b"x".to_vec(), None),
+                (RESULT, b"y".to_vec(), None),
+                (RESULT, b"z".to_vec(), Some(block(6, 2, 9).bytes().to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_above_the_limit_or_of_no_length_is_refused() {
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        ours.write_all(&block_header(&block(5000, 1, 0))).unwrap();
+        let mut inbox = Inbox::with_limit(MIN_MAX_FRAME);
+        inbox.fill(theirs.as_fd(), true).unwrap();
+        let error = inbox.fill(theirs.as_fd(), true).unwrap_err();
+        assert!(
+            error.to_string().contains("exceeds the frame limit"),
+            "{error}"
+        );
+
+        ours.write_all(&[0, 0, 0, 0, BLOCK]).unwrap();
+        let mut inbox = Inbox::new();
+        let _ = inbox.fill(theirs.as_fd(), true);
+        assert!(inbox.next().is_err());
+        assert_eq!(
+            block_align(BLOCK + 5),
+            None,
+            "alignment 32 is no block kind"
+        );
+        assert_eq!(block_align(BLOCK + 4), Some(16));
+    }
+
+    #[test]
+    fn an_outbox_sends_its_blocks_from_their_own_memory_in_order() {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let mut out = Outbox::with_capacity(16);
+        out.extend_from_slice(b"head");
+        out.splice(Arc::new(block(300_000, 8, 3)), 1000);
+        let start = out.bytes_mut().len();
+        out.extend_from_slice(&frame(RESULT, b"result"));
+        out.insert_block(start, block(200_000, 1, 5));
+        out.extend_from_slice(b"tail");
+        let mut expected = b"head".to_vec();
+        expected.extend_from_slice(&block(300_000, 8, 3).bytes()[1000..]);
+        expected.extend_from_slice(&block_header(&block(200_000, 1, 5)));
+        expected.extend_from_slice(block(200_000, 1, 5).bytes());
+        expected.extend_from_slice(&frame(RESULT, b"result"));
+        expected.extend_from_slice(b"tail");
+        assert_eq!(out.unsent(), expected);
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            std::io::Read::read_to_end(&mut theirs, &mut got).unwrap();
+            got
+        });
+        // Non-blocking, as the manager sends: the socket fills up again and again.
+        while !out.is_empty() {
+            out.flush(ours.as_fd(), true).unwrap();
+            assert!(
+                out.is_empty() || out.unsent() == expected[expected.len() - out.unsent().len()..]
+            );
+            std::thread::yield_now();
+        }
+        drop(ours);
+        assert_eq!(reader.join().unwrap(), expected);
+    }
 
     #[test]
     fn frames_carry_their_length_and_kind() {

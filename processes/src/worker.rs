@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::time::Instant;
 
+use crate::block::Block;
 use crate::board::{self, Board, QUEUED_ID};
 use crate::initializer::{self, Initializer};
 use crate::task::{self, Trampoline};
@@ -124,7 +125,7 @@ fn serve() -> i32 {
     let mut worker = Worker {
         channel,
         inbox: wire::Inbox::new(),
-        out: Vec::with_capacity(crate::tuning::BUFFER),
+        out: wire::Outbox::with_capacity(crate::tuning::BUFFER),
         limit: wire::DEFAULT_MAX_FRAME,
         board,
     };
@@ -134,7 +135,7 @@ fn serve() -> i32 {
 struct Worker {
     channel: UnixStream,
     inbox: wire::Inbox,
-    out: Vec<u8>,
+    out: wire::Outbox,
     /// The pool's frame limit (from the set-up frame).
     limit: usize,
     /// Decides, with the parent, whether a call sent ahead starts (`board.rs`).
@@ -153,7 +154,7 @@ impl Worker {
             Next::Frame(length) => length,
             Next::Closed => return 0,
         };
-        let started = start(&self.inbox.data()[..4 + length], &mut self.out);
+        let started = start(&self.inbox.data()[..4 + length], self.out.bytes_mut());
         self.inbox.consume(4 + length);
         match started {
             Start::Ready { limit } => {
@@ -183,7 +184,7 @@ impl Worker {
                 }
             };
             let frame = &self.inbox.data()[..4 + length];
-            match may_start(self.board.as_ref(), frame, &mut self.out) {
+            match may_start(self.board.as_ref(), frame, self.out.bytes_mut()) {
                 Ok(true) => {}
                 Ok(false) => {
                     self.inbox.consume(4 + length);
@@ -202,7 +203,8 @@ impl Worker {
                 return 0;
             }
             let frame = &self.inbox.data()[..4 + length];
-            if let Err(message) = run_call(frame, &mut self.out, self.limit) {
+            let block = self.inbox.take_block();
+            if let Err(message) = run_call(frame, block, &mut self.out, self.limit) {
                 eprintln!("cfut-processes worker: {message}");
                 return EXIT_PROTOCOL;
             }
@@ -235,10 +237,7 @@ impl Worker {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        if self.out.is_empty() {
-            return Ok(());
-        }
-        let result = wire::send_all(self.channel.as_fd(), &self.out);
+        let result = self.out.flush(self.channel.as_fd(), false);
         self.out.clear();
         result
     }
@@ -348,10 +347,17 @@ pub(crate) fn start(frame: &[u8], out: &mut Vec<u8>) -> Start {
 }
 
 /// The per-call step of every worker, whatever carries the frames: runs the whole `CALL`
-/// `frame` and appends its `RESULT` frame to `out`; a result frame over `limit` bytes is
-/// replaced by a `NOT_PORTABLE` one saying so. `Err` if the frame is malformed (then nothing
-/// was appended and the worker should stop).
-pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+/// `frame` (whose argument is `block` if it came as one) and appends its `RESULT` frame to
+/// `out` (after the `BLOCK` frame of its value, if `out` takes blocks and the value is a big
+/// plain buffer); a result frame over `limit` bytes is replaced by a `NOT_PORTABLE` one
+/// saying so. `Err` if the frame is malformed (then nothing was appended and the worker
+/// should stop).
+pub(crate) fn run_call(
+    frame: &[u8],
+    block: Option<Block>,
+    out: &mut wire::Outbox,
+    limit: usize,
+) -> Result<(), String> {
     let length = match wire::header(frame) {
         Some((length, wire::CALL)) if length > 24 && frame.len() >= 4 + length => length,
         Some((length, kind)) => {
@@ -363,36 +369,55 @@ pub(crate) fn run_call(frame: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<
     let id = wire::u64_at(frame, wire::ID_AT).unwrap_or(0);
     let trampoline = image::address(wire::u64_at(frame, wire::ID_AT + 8).unwrap_or(0));
     let func = image::address(wire::u64_at(frame, wire::ID_AT + 16).unwrap_or(0));
-    let payload = &frame[wire::HEADER + 24..];
-    let start = wire::begin(out, wire::RESULT);
-    out.extend_from_slice(&id.to_le_bytes());
-    let status_at = out.len();
-    out.push(wire::OK);
-    out.extend_from_slice(&0_u32.to_le_bytes());
+    let arg = task::Arg {
+        payload: &frame[wire::HEADER + 24..],
+        block,
+    };
+    let mut value_block = None;
+    let takes_blocks = out.takes_blocks();
+    let bytes = out.bytes_mut();
+    let start = wire::begin(bytes, wire::RESULT);
+    bytes.extend_from_slice(&id.to_le_bytes());
+    let status_at = bytes.len();
+    bytes.push(wire::OK);
+    bytes.extend_from_slice(&0_u32.to_le_bytes());
     let started = Instant::now();
     let status = if image::contains(trampoline) && image::contains(func) {
+        let mut result = task::Out {
+            bytes: &mut *bytes,
+            block: takes_blocks.then_some(&mut value_block),
+        };
         // SAFETY: the parent built this frame from a trampoline instantiated for the function
         // whose offset follows, in the same build (identity checked at start-up); both
         // addresses lie inside the executable image.
         unsafe {
             let trampoline = std::mem::transmute::<usize, Trampoline>(trampoline);
-            trampoline(func, payload, out)
+            trampoline(func, arg, &mut result)
         }
     } else {
-        out.extend_from_slice(b"the call's function lies outside the worker's executable");
+        bytes.extend_from_slice(b"the call's function lies outside the worker's executable");
         wire::NOT_PORTABLE
     };
-    out[status_at] = status;
+    bytes[status_at] = status;
     let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
-    out[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
-    if let Err(message) = wire::end_within(out, start, limit) {
+    bytes[status_at + 1..status_at + 5].copy_from_slice(&micros.to_le_bytes());
+    // A value's block frame is held to the limit like the result frame itself.
+    let fits = value_block
+        .as_ref()
+        .map_or(Ok(()), |block| wire::check_limit(1 + block.len(), limit));
+    if let Err(message) = fits.and_then(|()| wire::end_within(bytes, start, limit)) {
+        bytes.truncate(start);
+        value_block = None;
         let message = format!("the worker cannot send the result: {message}");
-        let start = wire::begin(out, wire::RESULT);
-        out.extend_from_slice(&id.to_le_bytes());
-        out.push(wire::NOT_PORTABLE);
-        out.extend_from_slice(&0_u32.to_le_bytes());
-        out.extend_from_slice(message.as_bytes());
-        wire::end(out, start).expect("a small frame");
+        let start = wire::begin(bytes, wire::RESULT);
+        bytes.extend_from_slice(&id.to_le_bytes());
+        bytes.push(wire::NOT_PORTABLE);
+        bytes.extend_from_slice(&0_u32.to_le_bytes());
+        bytes.extend_from_slice(message.as_bytes());
+        wire::end(bytes, start).expect("a small frame");
+    }
+    if let Some(block) = value_block {
+        out.insert_block(start, block);
     }
     Ok(())
 }

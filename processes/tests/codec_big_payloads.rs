@@ -84,3 +84,130 @@ fn a_worker_killed_during_a_big_transfer_fails_only_that_call() {
     }
     drop(pool);
 }
+
+/// Values either side of the size from which a plain buffer travels as a block of its own
+/// memory (64 KiB, `BLOCK_FROM` in `tuning.rs`), and far above it.
+const AROUND_THE_BLOCK_SIZE: [usize; 5] = [0, (64 << 10) - 1, 64 << 10, (64 << 10) + 1, 16 << 20];
+
+fn echo_any<T>(value: T) -> T {
+    value
+}
+
+#[test]
+fn every_plain_buffer_type_comes_back_whole_as_a_block_or_encoded() {
+    let _alone = alone();
+    let pool = ProcessPoolExecutor::new(2).unwrap();
+    for bytes in AROUND_THE_BLOCK_SIZE {
+        let data: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
+        assert!(pool.submit(echo_any, data.clone()).result() == Ok(data.clone()));
+        let boxed = data.clone().into_boxed_slice();
+        assert!(pool.submit(echo_any, boxed.clone()).result() == Ok(boxed));
+        let signed: Vec<i8> = data.iter().map(|&b| b as i8).collect();
+        assert!(pool.submit(echo_any, signed.clone()).result() == Ok(signed));
+        let text: String = (0..bytes).map(|i| ['a', 'ß', '€'][i % 3]).collect();
+        assert!(pool.submit(echo_any, text.clone()).result() == Ok(text));
+        let floats: Vec<f64> = (0..bytes / 8).map(|i| i as f64 * -0.25).collect();
+        assert!(pool.submit(echo_any, floats.clone()).result() == Ok(floats));
+        let wide: Vec<u128> = (0..bytes / 16).map(|i| (i as u128) << 70 | 5).collect();
+        assert!(pool.submit(echo_any, wide.clone()).result() == Ok(wide));
+        let shorts: Vec<i16> = (0..bytes / 2 + 1).map(|i| i as i16 ^ -7).collect();
+        assert!(pool.submit(echo_any, shorts.clone()).result() == Ok(shorts));
+        // Nested: encoded in the frame as before.
+        let nested = (bytes as u32, data.clone());
+        assert!(pool.submit(echo_any, nested.clone()).result() == Ok(nested));
+    }
+    // A result of another type than the argument, both big.
+    let lengths = pool
+        .submit(
+            |v: Vec<u16>| v.iter().map(|&x| f32::from(x)).collect::<Vec<f32>>(),
+            vec![3; 1 << 20],
+        )
+        .result();
+    assert!(lengths == Ok(vec![3.0; 1 << 20]));
+}
+
+/// Run in the worker: waits until the calls queued behind this one have reached its socket
+/// (at least `bytes` of them wait to be read; at most ten seconds), then exits with 3.
+fn exit_once_calls_are_queued(bytes: usize) -> u8 {
+    for _ in 0..10_000 {
+        let mut queued = 0;
+        for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+            let target = std::fs::read_link(entry.path()).unwrap_or_default();
+            if target.to_string_lossy().starts_with("socket:") {
+                let fd: i32 = entry.file_name().to_string_lossy().parse().unwrap();
+                let mut waiting: libc::c_int = 0;
+                // SAFETY: FIONREAD writes one int; the descriptor is open.
+                unsafe { libc::ioctl(fd, libc::FIONREAD, &mut waiting) };
+                queued = queued.max(waiting as usize);
+            }
+        }
+        if queued >= bytes {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::process::exit(3)
+}
+
+#[test]
+fn big_calls_queued_behind_a_dying_worker_run_whole_on_its_replacement() {
+    let _alone = alone();
+    let pool = ProcessPoolExecutor::new(1).unwrap();
+    // Short calls: the pool queues calls in the worker while it is busy.
+    for _ in 0..20 {
+        assert_eq!(pool.submit(|x: u8| x, 1).result(), Ok(1));
+    }
+    let dying = pool.submit(exit_once_calls_are_queued, 100 << 10);
+    let data: Vec<Vec<u8>> = (0..4_u8)
+        .map(|k| (0..80 << 10).map(|i| (i as u8).wrapping_mul(k)).collect())
+        .collect();
+    let queued: Vec<_> = data.iter().map(|d| pool.submit(echo, d.clone())).collect();
+    assert_eq!(dying.result(), Err(Error::WorkerDied(Exit::Code(3))));
+    for (future, data) in queued.into_iter().zip(&data) {
+        assert!(
+            future.result().as_ref() == Ok(data),
+            "the argument's block went along"
+        );
+    }
+    assert_eq!(pool.workers_started(), 2);
+}
+
+/// In a worker: waits until the file `gate` exists (at most a minute).
+fn wait_for(gate: String) -> bool {
+    for _ in 0..60_000 {
+        if std::path::Path::new(&gate).exists() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+#[test]
+fn a_big_call_cancelled_after_it_was_sent_ahead_lends_its_block_to_no_other_call() {
+    let _alone = alone();
+    let gate = std::env::temp_dir().join(format!("cfut-big-gate-{}", std::process::id()));
+    let _ = std::fs::remove_file(&gate);
+    let pool = ProcessPoolExecutor::new(1).unwrap();
+    // Short calls: the pool sends calls ahead to its busy worker.
+    for _ in 0..200 {
+        assert_eq!(pool.submit(|x: u8| x, 1).result(), Ok(1));
+    }
+    let blocker = pool.submit(wait_for, gate.to_str().unwrap().to_owned());
+    while blocker.state() == cfut_core::State::Pending {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let big = pool.submit(echo, vec![1_u8; 200 << 10]);
+    let small = pool.submit(|v: Vec<u8>| v.len(), vec![2_u8; 10]);
+    let big_too = pool.submit(echo, vec![3_u8; 100 << 10]);
+    // Let the manager send them ahead (the test holds whether it did or not).
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(big.cancel());
+    std::fs::write(&gate, b"open").unwrap();
+    assert_eq!(blocker.result(), Ok(true));
+    assert_eq!(big.result(), Err(Error::Cancelled));
+    // The block of the cancelled call was dropped with it, not given to the next call.
+    assert_eq!(small.result(), Ok(10));
+    assert!(big_too.result() == Ok(vec![3_u8; 100 << 10]));
+    let _ = std::fs::remove_file(&gate);
+}

@@ -12,6 +12,7 @@ use cfut_core::{Error, Portable};
 use proptest::prelude::*;
 
 use super::{ELEMENT_PANICKED, ELEMENT_VALUE, decode_batch, decode_one};
+use crate::block::Block;
 use crate::wire;
 
 /// The system allocator, recording the largest allocation (or reallocation) each thread
@@ -80,7 +81,7 @@ fn assert_no_panic<T>(outcome: &Result<T, Error>) {
 }
 
 fn check_one<T: Portable>(status: u8, bytes: &[u8]) {
-    let (outcome, largest) = largest_allocation(|| decode_one::<T>(status, bytes));
+    let (outcome, largest) = largest_allocation(|| decode_one::<T>(status, bytes, None));
     assert_no_panic(&outcome);
     let limit = bound(bytes.len(), size_of::<T>());
     assert!(
@@ -229,6 +230,81 @@ proptest! {
         });
         prop_assert!(frames <= 2048 / 4 + 3);
         prop_assert!(largest <= 4 + LIMIT, "{largest} bytes allocated, limit {LIMIT}");
+    }
+}
+
+/// One frame of a stream: a small frame of `kind` with `body`, after a block (its
+/// alignment's log2 and its bytes) if any.
+type Sent = (Option<(u32, Vec<u8>)>, u8, Vec<u8>);
+
+fn sent_frame() -> impl Strategy<Value = Sent> {
+    let block = (0..=Block::MAX_ALIGN_LOG2, 0_usize..70_000).prop_map(|(log2, len)| {
+        let len = len - len % (1 << log2);
+        (
+            log2,
+            (0..len).map(|i| (i * 7 + len) as u8).collect::<Vec<u8>>(),
+        )
+    });
+    (
+        proptest::option::of(block),
+        prop_oneof![Just(wire::RESULT), Just(wire::CALL), Just(wire::READY)],
+        proptest::collection::vec(any::<u8>(), 0..40),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_frame_reader_hands_each_block_to_the_frame_after_it(
+        frames in proptest::collection::vec(sent_frame(), 1..6),
+        pieces in proptest::collection::vec(1_usize..100_000, 1..8),
+    ) {
+        let mut stream = Vec::new();
+        for (block, kind, body) in &frames {
+            if let Some((log2, bytes)) = block {
+                let mut header = ((1 + bytes.len()) as u32).to_le_bytes().to_vec();
+                header.push(wire::BLOCK + *log2 as u8);
+                stream.extend_from_slice(&header);
+                stream.extend_from_slice(bytes);
+            }
+            let start = wire::begin(&mut stream, *kind);
+            stream.extend_from_slice(body);
+            wire::end(&mut stream, start).unwrap();
+        }
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        // Written in pieces of arbitrary sizes, while the reader reads: headers, blocks and
+        // frames split anywhere.
+        let writer = std::thread::spawn(move || {
+            let mut rest = &stream[..];
+            for size in pieces.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (piece, after) = rest.split_at((*size).min(rest.len()));
+                ours.write_all(piece).unwrap();
+                rest = after;
+            }
+        });
+        let mut inbox = wire::Inbox::new();
+        let mut got = Vec::new();
+        loop {
+            match inbox.next().unwrap() {
+                Some((length, kind)) if inbox.data().len() >= 4 + length => {
+                    let body = inbox.data()[wire::HEADER..4 + length].to_vec();
+                    let block = inbox.take_block().map(|b| (b.align().trailing_zeros(), b.bytes().to_vec()));
+                    got.push((block, kind, body));
+                    inbox.consume(4 + length);
+                    continue;
+                }
+                _ => {}
+            }
+            if inbox.fill(theirs.as_fd(), false).unwrap() == 0 {
+                break;
+            }
+        }
+        writer.join().unwrap();
+        prop_assert_eq!(got, frames);
     }
 }
 
