@@ -121,6 +121,7 @@ mod serve;
 mod spawn;
 mod transport;
 mod tuning;
+mod waiting;
 
 pub use crate::builder::{Builder, run};
 pub use crate::error::StartError;
