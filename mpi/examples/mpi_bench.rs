@@ -13,6 +13,8 @@
 //! medians as `metric system value` lines and a table. Each measuring mode prints
 //! `metric value` lines (medians over its own repetitions), as the Python side does:
 //! - `mpi_round_trip_p50` (µs): one no-op call, wait for it, repeat; the median call.
+//! - `mpi_round_trip_cpu` (µs/call): the CPU those round trips took, all 3 ranks together
+//!   (every thread's on-CPU time), per call: what waiting by spinning and yielding costs.
 //! - `mpi_round_trip_p50_polled` (µs): the same, the caller polling `is_done` instead of
 //!   blocking in `result()` (so without the caller's sleep and wake-up).
 //! - `mpi_submit_result` (µs/call): 20 000 no-op calls submitted, then every result taken.
@@ -102,18 +104,30 @@ fn cfut(runs: usize) {
             for i in 0..ROUND_TRIPS as u64 {
                 assert_eq!(pool.submit(noop, i).result(), Ok(i));
             }
+            // The processes of the three ranks (one call on each worker: each call sleeps).
+            let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
+                .into_iter()
+                .map(|f| f.result().unwrap())
+                .chain([std::process::id()])
+                .collect();
             let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
             for _ in 0..runs {
                 let mut samples = Vec::with_capacity(ROUND_TRIPS);
+                let cpu_before: u64 = pids.iter().map(|&p| cpu_nanos(p)).sum();
                 for i in 0..ROUND_TRIPS as u64 {
                     let start = Instant::now();
                     assert_eq!(pool.submit(noop, i).result(), Ok(i));
                     samples.push(start.elapsed().as_secs_f64() * 1e6);
                 }
+                let cpu_after: u64 = pids.iter().map(|&p| cpu_nanos(p)).sum();
                 figures
                     .entry("mpi_round_trip_p50")
                     .or_default()
                     .push(median(samples));
+                figures
+                    .entry("mpi_round_trip_cpu")
+                    .or_default()
+                    .push((cpu_after - cpu_before) as f64 / 1e3 / ROUND_TRIPS as f64);
 
                 // The same with the caller polling `is_done` instead of `result()`'s bounded spin
                 // and sleep: what the pipeline itself takes, without the caller's wake-up.
@@ -171,11 +185,6 @@ fn cfut(runs: usize) {
                     .push(median(samples));
             }
             // Idle CPU: every rank's CPU time over one second with nothing pending.
-            let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
-                .into_iter()
-                .map(|f| f.result().unwrap())
-                .chain([std::process::id()])
-                .collect();
             let before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
             std::thread::sleep(Duration::from_secs(1));
             let after: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
@@ -203,6 +212,19 @@ fn cpu_seconds(pid: u32) -> f64 {
     let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
     // SAFETY: sysconf has no memory effects.
     ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+/// On-CPU nanoseconds of every thread of process `pid`, from `/proc/<pid>/task/*/schedstat`
+/// (clock ticks are too coarse for 2 000 round trips).
+fn cpu_nanos(pid: u32) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| {
+            let path = task.ok()?.path().join("schedstat");
+            let stat = std::fs::read_to_string(path).ok()?;
+            stat.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum()
 }
 
 /// The raw rsmpi floor, under `mpirun -n 2`: 8-byte ping-pong and a 1 MiB echo.

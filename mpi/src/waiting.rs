@@ -29,7 +29,7 @@ impl WaitHelper for YieldingWait {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(cfut_loom)))]
 mod tests {
     use std::rc::Rc;
     use std::time::Duration;
