@@ -7,7 +7,9 @@
 //! ```
 //!
 //! The driver (started without `mpirun`) launches, interleaved `--runs` times (default 5):
-//! `mpirun -n 3 mpi_bench cfut`, `mpirun -n 2 mpi_bench floor`, the same two with
+//! `mpirun -n 3 mpi_bench cfut`, `mpirun -n 2 mpi_bench floor`, `mpirun -n 3 mpi_bench floor`
+//! (the `mpi-3rank-floor`: the same ping-pong with a third rank polling beside it, the
+//! oversubscription of cfut-mpi's three busy threads on 2 cores), the first two with
 //! `--mca btl self,tcp`, the mpi4py script (`mpirun -n 3 /usr/bin/python3 -m
 //! mpi4py.futures mpi/bench/mpi4py_bench.py`), and the launch-to-exit runs; then prints the
 //! medians as `metric system value` lines and a table. Each measuring mode prints
@@ -227,10 +229,19 @@ fn cpu_nanos(pid: u32) -> u64 {
         .sum()
 }
 
-/// The raw rsmpi floor, under `mpirun -n 2`: 8-byte ping-pong and a 1 MiB echo.
+/// The raw rsmpi floor, under `mpirun -n 2`: 8-byte ping-pong and a 1 MiB echo between ranks
+/// 0 and 1. Under `mpirun -n 3` (the `mpi-3rank-floor`), rank 2 polls for a message
+/// meanwhile, as busy as the third thread of cfut-mpi's round trip (caller, manager thread,
+/// worker rank) on a machine with 2 cores: Open MPI then runs oversubscribed, and its polls
+/// yield the CPU when they find nothing.
 fn floor(runs: usize) {
     let universe = mpi::initialize().unwrap();
     let world = universe.world();
+    if world.rank() == 2 {
+        while world.any_process().immediate_probe().is_none() {}
+        let (_, _) = world.any_process().receive::<u64>();
+        return;
+    }
     let other = world.process_at_rank(1 - world.rank());
     let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let big = vec![7_u8; MIB];
@@ -271,6 +282,9 @@ fn floor(runs: usize) {
                 .or_default()
                 .push(median(echoes));
         }
+    }
+    if world.rank() == 0 && world.size() == 3 {
+        world.process_at_rank(2).send(&0_u64);
     }
     for (name, values) in figures {
         println!("{name} {:.6}", median(values));
@@ -344,6 +358,10 @@ fn driver(runs: usize) {
             "mpi-floor",
             launch(&["-n", "2", exe, "floor", "--runs", "1"]),
         );
+        record(
+            "mpi-3rank-floor",
+            launch(&["-n", "3", exe, "floor", "--runs", "1"]),
+        );
         let python = [
             "-n",
             "3",
@@ -374,18 +392,19 @@ fn driver(runs: usize) {
         table.entry(metric).or_default().insert(system, value);
     }
     println!();
-    println!("| metric | cfut-mpi | mpi4py | mpi-floor |");
-    println!("|---|---|---|---|");
+    println!("| metric | cfut-mpi | mpi4py | mpi-floor | mpi-3rank-floor |");
+    println!("|---|---|---|---|---|");
     for (metric, row) in &table {
         let cell = |system: &str| {
             row.get(system)
                 .map_or("—".to_owned(), |v| format!("{v:.3}"))
         };
         println!(
-            "| `{metric}` | {} | {} | {} |",
+            "| `{metric}` | {} | {} | {} | {} |",
             cell("cfut-mpi"),
             cell("mpi4py"),
-            cell("mpi-floor")
+            cell("mpi-floor"),
+            cell("mpi-3rank-floor")
         );
     }
 }
