@@ -516,7 +516,7 @@ impl Call {
     /// ```
     /// use cfut_processes::backend::Call;
     ///
-    /// let (mut call, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 1 << 20], 1 << 16)?;
+    /// let (call, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 1 << 20], 1 << 16)?;
     /// assert_eq!(call.block_len(), 1 << 20);
     /// assert!(call.frame_len() < 100, "the megabyte is not in the frame");
     /// let (mut small, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 10], 1 << 16)?;
