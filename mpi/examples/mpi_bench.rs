@@ -129,7 +129,7 @@ fn cfut(runs: usize) {
                 figures
                     .entry("mpi_round_trip_cpu")
                     .or_default()
-                    .push((cpu_after - cpu_before) as f64 / 1e3 / ROUND_TRIPS as f64);
+                    .push(cpu_after.saturating_sub(cpu_before) as f64 / 1e3 / ROUND_TRIPS as f64);
 
                 // The same with the caller polling `is_done` instead of `result()`'s bounded spin
                 // and sleep: what the pipeline itself takes, without the caller's wake-up.
