@@ -7,12 +7,16 @@
 //! ```
 //!
 //! The driver (started without `mpirun`) launches, interleaved `--runs` times (default 5):
-//! `mpirun -n 3 mpi_bench cfut`, `mpirun -n 2 mpi_bench floor`, the same two with
+//! `mpirun -n 3 mpi_bench cfut`, `mpirun -n 2 mpi_bench floor`, `mpirun -n 3 mpi_bench floor`
+//! (the `mpi-3rank-floor`: the same ping-pong with a third rank polling beside it, the
+//! oversubscription of cfut-mpi's three busy threads on 2 cores), the first two with
 //! `--mca btl self,tcp`, the mpi4py script (`mpirun -n 3 /usr/bin/python3 -m
 //! mpi4py.futures mpi/bench/mpi4py_bench.py`), and the launch-to-exit runs; then prints the
 //! medians as `metric system value` lines and a table. Each measuring mode prints
 //! `metric value` lines (medians over its own repetitions), as the Python side does:
 //! - `mpi_round_trip_p50` (µs): one no-op call, wait for it, repeat; the median call.
+//! - `mpi_round_trip_cpu` (µs/call): the CPU those round trips took, all 3 ranks together
+//!   (every thread's on-CPU time), per call: what waiting by spinning and yielding costs.
 //! - `mpi_round_trip_p50_polled` (µs): the same, the caller polling `is_done` instead of
 //!   blocking in `result()` (so without the caller's sleep and wake-up).
 //! - `mpi_submit_result` (µs/call): 20 000 no-op calls submitted, then every result taken.
@@ -102,18 +106,30 @@ fn cfut(runs: usize) {
             for i in 0..ROUND_TRIPS as u64 {
                 assert_eq!(pool.submit(noop, i).result(), Ok(i));
             }
+            // The processes of the three ranks (one call on each worker: each call sleeps).
+            let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
+                .into_iter()
+                .map(|f| f.result().unwrap())
+                .chain([std::process::id()])
+                .collect();
             let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
             for _ in 0..runs {
                 let mut samples = Vec::with_capacity(ROUND_TRIPS);
+                let cpu_before: u64 = pids.iter().map(|&p| cpu_nanos(p)).sum();
                 for i in 0..ROUND_TRIPS as u64 {
                     let start = Instant::now();
                     assert_eq!(pool.submit(noop, i).result(), Ok(i));
                     samples.push(start.elapsed().as_secs_f64() * 1e6);
                 }
+                let cpu_after: u64 = pids.iter().map(|&p| cpu_nanos(p)).sum();
                 figures
                     .entry("mpi_round_trip_p50")
                     .or_default()
                     .push(median(samples));
+                figures
+                    .entry("mpi_round_trip_cpu")
+                    .or_default()
+                    .push(cpu_after.saturating_sub(cpu_before) as f64 / 1e3 / ROUND_TRIPS as f64);
 
                 // The same with the caller polling `is_done` instead of `result()`'s bounded spin
                 // and sleep: what the pipeline itself takes, without the caller's wake-up.
@@ -171,11 +187,6 @@ fn cfut(runs: usize) {
                     .push(median(samples));
             }
             // Idle CPU: every rank's CPU time over one second with nothing pending.
-            let pids: Vec<u32> = [pool.submit(pid, ()), pool.submit(pid, ())]
-                .into_iter()
-                .map(|f| f.result().unwrap())
-                .chain([std::process::id()])
-                .collect();
             let before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
             std::thread::sleep(Duration::from_secs(1));
             let after: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
@@ -205,10 +216,32 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
 }
 
-/// The raw rsmpi floor, under `mpirun -n 2`: 8-byte ping-pong and a 1 MiB echo.
+/// On-CPU nanoseconds of every thread of process `pid`, from `/proc/<pid>/task/*/schedstat`
+/// (clock ticks are too coarse for 2 000 round trips).
+fn cpu_nanos(pid: u32) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| {
+            let path = task.ok()?.path().join("schedstat");
+            let stat = std::fs::read_to_string(path).ok()?;
+            stat.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+/// The raw rsmpi floor, under `mpirun -n 2`: 8-byte ping-pong and a 1 MiB echo between ranks
+/// 0 and 1. Under `mpirun -n 3` (the `mpi-3rank-floor`), rank 2 polls for a message
+/// meanwhile, as busy as the third thread of cfut-mpi's round trip (caller, manager thread,
+/// worker rank) on a machine with 2 cores: Open MPI then runs oversubscribed, and its polls
+/// yield the CPU when they find nothing.
 fn floor(runs: usize) {
     let universe = mpi::initialize().unwrap();
     let world = universe.world();
+    if world.rank() == 2 {
+        while world.any_process().immediate_probe().is_none() {}
+        let (_, _) = world.any_process().receive::<u64>();
+        return;
+    }
     let other = world.process_at_rank(1 - world.rank());
     let mut figures: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let big = vec![7_u8; MIB];
@@ -249,6 +282,9 @@ fn floor(runs: usize) {
                 .or_default()
                 .push(median(echoes));
         }
+    }
+    if world.rank() == 0 && world.size() == 3 {
+        world.process_at_rank(2).send(&0_u64);
     }
     for (name, values) in figures {
         println!("{name} {:.6}", median(values));
@@ -322,6 +358,10 @@ fn driver(runs: usize) {
             "mpi-floor",
             launch(&["-n", "2", exe, "floor", "--runs", "1"]),
         );
+        record(
+            "mpi-3rank-floor",
+            launch(&["-n", "3", exe, "floor", "--runs", "1"]),
+        );
         let python = [
             "-n",
             "3",
@@ -352,18 +392,19 @@ fn driver(runs: usize) {
         table.entry(metric).or_default().insert(system, value);
     }
     println!();
-    println!("| metric | cfut-mpi | mpi4py | mpi-floor |");
-    println!("|---|---|---|---|");
+    println!("| metric | cfut-mpi | mpi4py | mpi-floor | mpi-3rank-floor |");
+    println!("|---|---|---|---|---|");
     for (metric, row) in &table {
         let cell = |system: &str| {
             row.get(system)
                 .map_or("—".to_owned(), |v| format!("{v:.3}"))
         };
         println!(
-            "| `{metric}` | {} | {} | {} |",
+            "| `{metric}` | {} | {} | {} | {} |",
             cell("cfut-mpi"),
             cell("mpi4py"),
-            cell("mpi-floor")
+            cell("mpi-floor"),
+            cell("mpi-3rank-floor")
         );
     }
 }

@@ -134,6 +134,25 @@ fn basic(pool: &MpiPoolExecutor) {
     for (sent, echoed) in payloads.iter().zip(echoes) {
         assert_eq!(&echoed.result().unwrap(), sent);
     }
+    // A big argument with a small result, a small argument with a big result, and small
+    // buffers (inside the frame) in flight between them, on both ranks.
+    let futures: Vec<_> = (0..4_u8)
+        .map(|i| {
+            (
+                pool.submit(
+                    |b: Vec<u8>| b.iter().map(|&x| u64::from(x)).sum::<u64>(),
+                    vec![i; 1 << 20],
+                ),
+                pool.submit(|(n, x): (usize, u8)| vec![x; n], (1 << 20, i)),
+                pool.submit(echo, vec![i; 100]),
+            )
+        })
+        .collect();
+    for (i, (sum, made, small)) in futures.into_iter().enumerate() {
+        assert_eq!(sum.result(), Ok(i as u64 * (1 << 20)));
+        assert_eq!(made.result(), Ok(vec![i as u8; 1 << 20]));
+        assert_eq!(small.result(), Ok(vec![i as u8; 100]));
+    }
 
     // Futures mix with thread-pool and process-pool futures in as_completed and wait.
     let threads = cfut_threads::ThreadPoolExecutor::new(1).unwrap();

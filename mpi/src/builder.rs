@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 
 use cfut_core::Error;
 use cfut_processes::backend::{self, Call};
@@ -16,6 +17,7 @@ use crate::loom::thread;
 use crate::manager::Manager;
 use crate::transport::{self, Comm, MAX_MESSAGE};
 use crate::tuning::DEFAULT_WINDOW;
+use crate::waiting::YieldingWait;
 use crate::{MpiPoolExecutor, StartError, serve, spawn};
 
 /// Exit status of a job whose root panicked (Rust's own status for a panicking `main`).
@@ -163,7 +165,11 @@ impl Builder {
         let universe = initialize()?;
         let world = universe.world();
         match self.start(&world, 0, setup) {
-            Ok(Some(pool)) => match panic::catch_unwind(AssertUnwindSafe(|| f(&pool))) {
+            Ok(Some(pool)) => match panic::catch_unwind(AssertUnwindSafe(|| {
+                // Waits on this thread yield the CPU to the manager and the workers.
+                let _waiting = cfut_core::install_wait_helper(Rc::new(YieldingWait));
+                f(&pool)
+            })) {
                 Ok(value) => {
                     drop(pool);
                     drop(universe);

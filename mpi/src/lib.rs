@@ -53,14 +53,19 @@
 //!
 //! Exactly as in the process pool, through [`cfut_processes::backend`]: the function as its
 //! offset inside the executable, the argument and result as postcard frames, one MPI message
-//! per frame. Every rank runs the same build: before any call crosses, the root sends its
+//! per frame. A `Vec<u8>` argument or result of 64 KiB or more is not copied into its frame:
+//! it follows the frame as an MPI message of its own and is received straight into the `Vec`
+//! the call (or the caller) gets, as mpi4py's pickle-5 out-of-band buffers are. Every rank runs the same build: before any call crosses, the root sends its
 //! build identity and each worker compares it with its own; a rank running another build
 //! refuses, and the pool is broken with [`Error::Broken`] saying so. One manager thread on
 //! the root makes every MPI call (MPI must offer `MPI_THREAD_SERIALIZED`; `MULTIPLE` is
 //! requested); each worker has a window of calls in flight ([`Builder::window`]); a chunked
 //! `map` sends each chunk as one call ([`CallExecutor::submit_batch`]). Idle ranks poll with
 //! a bounded back-off (spin 200 µs, then sleeps of 1/8 of the time idle, 10 µs to 1 ms) and
-//! the manager sleeps without MPI when nothing is in flight.
+//! the manager sleeps without MPI when nothing is in flight. Inside [`run`], a wait for a
+//! result on the root's thread yields the CPU between looks for up to 200 µs before the
+//! future's own spin and sleep: with fewer cores than busy threads (caller, manager, worker
+//! rank), a caller that spins holds the core the answer needs.
 //!
 //! # Failures
 //!
@@ -121,6 +126,7 @@ mod serve;
 mod spawn;
 mod transport;
 mod tuning;
+mod waiting;
 
 pub use crate::builder::{Builder, run};
 pub use crate::error::StartError;

@@ -10,7 +10,10 @@ use cfut_processes::backend::{self, Call};
 use crate::backoff::Backoff;
 use crate::inbox::{Inbox, Peek, Wake};
 use crate::loom::sync::Arc;
-use crate::transport::{self, Comm, Sending, TAG_CALL, TAG_REPLY, TAG_RESULT, TAG_SETUP, TAG_STOP};
+use crate::transport::{
+    self, Comm, Sending, TAG_BLOCK, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT,
+    TAG_RESULT_BLOCK, TAG_SETUP, TAG_STOP,
+};
 
 /// Exit status of a job ended because a worker broke the protocol.
 const EXIT_PROTOCOL: i32 = 99;
@@ -118,8 +121,13 @@ fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
     loop {
         let mut progressed = false;
         // Results first: they free room in the windows.
-        while let Some((source, _, length)) = comm.probe(None, Some(TAG_RESULT)) {
-            comm.receive_into(source, TAG_RESULT, length, &mut result);
+        while let Some((source, tag, length)) = comm.probe(None, None) {
+            if tag != TAG_RESULT && tag != TAG_RESULT_BLOCK {
+                protocol_error(&format!("a message with tag {tag:#x} from rank {source}"));
+            }
+            comm.receive_into(source, tag, length, &mut result);
+            // A result's block follows its frame: received straight into the future's `Vec`.
+            let block = (tag == TAG_RESULT_BLOCK).then(|| comm.receive_block(source, TAG_BLOCK));
             let Some(lane) = lanes.iter_mut().find(|lane| lane.rank == source) else {
                 protocol_error(&format!("a result from rank {source}, which is no worker"));
             };
@@ -135,7 +143,7 @@ fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
             }
             in_flight -= 1;
             // Runs the future's done-callbacks, here on the manager thread.
-            call.complete(&result);
+            call.complete_with_block(&result, block);
             progressed = true;
         }
         for lane in lanes.iter_mut() {
@@ -158,8 +166,16 @@ fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
             next_id += 1;
             call.set_id(next_id);
             let frame = call.take_frame();
-            lane.sending
-                .push(comm.start_send(lane.rank, TAG_CALL, frame));
+            if let Some(block) = call.take_block() {
+                // The frame, then its argument's bytes as they are, in a message of their own.
+                lane.sending
+                    .push(comm.start_send(lane.rank, TAG_CALL_BLOCK, frame));
+                lane.sending
+                    .push(comm.start_send(lane.rank, TAG_BLOCK, block));
+            } else {
+                lane.sending
+                    .push(comm.start_send(lane.rank, TAG_CALL, frame));
+            }
             lane.in_flight.push_back(call);
             in_flight += 1;
         }

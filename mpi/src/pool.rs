@@ -150,7 +150,7 @@ impl MpiPoolExecutor {
     }
 
     fn enqueue<R>(&self, call: Call, future: Future<R>) -> Future<R> {
-        let length = call.frame_len();
+        let length = call.frame_len().max(call.block_len());
         if length > MAX_MESSAGE {
             call.fail(Error::Serialization {
                 message: format!(
@@ -180,7 +180,7 @@ impl CallExecutor for MpiPoolExecutor {
         A: Portable,
         T: Portable,
     {
-        match Call::new(call, arg) {
+        match Call::with_blocks(call, arg, crate::tuning::MIN_BLOCK) {
             Ok((call, future)) => self.enqueue(call, future),
             Err(error) => Future::from_result(Err(error)),
         }

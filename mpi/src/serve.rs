@@ -5,7 +5,10 @@ use cfut_processes::backend;
 
 use crate::backoff::Backoff;
 use crate::loom::sync::{AtomicI32, Ordering};
-use crate::transport::{self, Comm, Sending, TAG_CALL, TAG_REPLY, TAG_SETUP, TAG_STOP};
+use crate::transport::{
+    self, Comm, Sending, TAG_BLOCK, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT,
+    TAG_RESULT_BLOCK, TAG_SETUP, TAG_STOP,
+};
 
 /// Exit status of a job ended because a frame could not be understood or sent.
 const EXIT_PROTOCOL: i32 = 99;
@@ -45,6 +48,8 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
     // result is sent without waiting for the root to take it, so the next call runs at once.
     let mut sending: Vec<Sending> = Vec::new();
     let mut spare: Vec<Vec<u8>> = Vec::new();
+    // Result blocks on their way (freed, not reused: the next call's result is its own `Vec`).
+    let mut blocks: Vec<Sending> = Vec::new();
     // The root's frame limit, once the handshake succeeded.
     let mut serving: Option<usize> = None;
     loop {
@@ -55,6 +60,7 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
             }
             None => true,
         });
+        blocks.retain_mut(|send| !send.test());
         let Some((tag, length)) = next(comm, root, &mut backoff) else {
             continue;
         };
@@ -71,21 +77,31 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
                 };
                 comm.start_send(root, TAG_REPLY, out.clone()).wait();
             }
-            (TAG_CALL, Some(limit)) => {
+            (TAG_CALL | TAG_CALL_BLOCK, Some(limit)) => {
+                // The argument's block follows its frame: received straight into the `Vec`
+                // the call gets.
+                let block = (tag == TAG_CALL_BLOCK).then(|| comm.receive_block(root, TAG_BLOCK));
                 out.clear();
                 // A result over the limit (at most MPI's message limit) comes back as a
                 // serialization error of its call.
-                if let Err(error) = backend::run_call(&frame, &mut out, limit) {
-                    fail(&format!("a call frame the worker cannot read: {error}"));
-                }
+                let result_block = backend::run_call_with_block(&frame, block, &mut out, limit)
+                    .unwrap_or_else(|error| {
+                        fail(&format!("a call frame the worker cannot read: {error}"))
+                    });
                 let result = std::mem::replace(&mut out, spare.pop().unwrap_or_default());
-                sending.push(comm.start_send(root, transport::TAG_RESULT, result));
+                if let Some(result_block) = result_block {
+                    // The frame, then the result's bytes as they are.
+                    sending.push(comm.start_send(root, TAG_RESULT_BLOCK, result));
+                    blocks.push(comm.start_send(root, TAG_BLOCK, result_block));
+                } else {
+                    sending.push(comm.start_send(root, TAG_RESULT, result));
+                }
             }
             _ => fail(&format!("an unexpected message (tag {tag:#x})")),
         }
         backoff.reset();
     }
-    for send in sending {
+    for send in sending.into_iter().chain(blocks) {
         send.wait();
     }
     // ORDERING: as above.

@@ -20,6 +20,13 @@ pub(crate) const TAG_CALL: c_int = 0x0cf3;
 pub(crate) const TAG_RESULT: c_int = 0x0cf4;
 /// Root to worker: stop serving (empty).
 pub(crate) const TAG_STOP: c_int = 0x0cf5;
+/// Root to worker: a `CALL` frame whose argument is the [`TAG_BLOCK`] message after it.
+pub(crate) const TAG_CALL_BLOCK: c_int = 0x0cf6;
+/// Worker to root: a `RESULT` frame whose value is the [`TAG_BLOCK`] message after it.
+pub(crate) const TAG_RESULT_BLOCK: c_int = 0x0cf7;
+/// Either way: a big byte buffer as it is, right after the frame it belongs to (a message
+/// of its own, received straight into the `Vec` the call or the caller gets).
+pub(crate) const TAG_BLOCK: c_int = 0x0cf8;
 
 /// The largest message MPI can count in one `int` of bytes.
 pub(crate) const MAX_MESSAGE: usize = c_int::MAX as usize;
@@ -127,6 +134,21 @@ impl Comm {
         // default error handler ends the job rather than return with fewer). Not zeroed
         // first: MPI writes every byte.
         unsafe { buf.set_len(length) };
+    }
+
+    /// Receives the next message from `source` with `tag` into a `Vec` of exactly its length,
+    /// waiting for it if it has not arrived (a [`TAG_BLOCK`] right after its frame).
+    pub(crate) fn receive_block(&self, source: i32, tag: c_int) -> Vec<u8> {
+        // SAFETY: a zeroed status is a valid out-parameter.
+        let mut status: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+        // SAFETY: `self.raw` is ours; `status` is writable.
+        unsafe { ffi::MPI_Probe(source, tag, self.raw, &mut status) };
+        let mut count: c_int = 0;
+        // SAFETY: `status` was filled by the probe; the datatype is a constant.
+        unsafe { ffi::MPI_Get_count(&status, ffi::RSMPI_UINT8_T, &mut count) };
+        let mut block = Vec::new();
+        self.receive_into(source, tag, usize::try_from(count).unwrap_or(0), &mut block);
+        block
     }
 
     /// Starts sending `buf` to `dest` with `tag`; the returned [`Sending`] owns the bytes

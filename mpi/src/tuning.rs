@@ -51,3 +51,23 @@ pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);
 /// frames are written or read; no figure recorded (`mpi_bytes_1mib` of `compare -- mpi` is
 /// the row of large frames).
 pub(crate) const BUFFER: usize = 64 * 1024;
+
+/// A `Vec<u8>` argument or result of at least this many bytes travels as a message of its
+/// own beside its call's frame (received straight into the `Vec` the call or the caller
+/// gets) instead of being copied into the frame and out of it again. Trades one more MPI
+/// message per call (about a microsecond on shared memory) against two copies of the
+/// buffer per direction (a copy of 1 MiB: tens of microseconds); above Open MPI's
+/// shared-memory eager limit (4 KiB) a buffer takes the rendezvous path either way.
+/// Measured: `mpi_bytes_1mib` of `compare -- mpi` (see `mpi/README.md`); no figure recorded
+/// near the threshold itself.
+pub(crate) const MIN_BLOCK: usize = 64 * 1024;
+
+/// How long the root's thread inside [`run`](crate::run) waits for a result by yielding its
+/// CPU between looks (`waiting.rs`), before it leaves the wait to the future's own short
+/// spin and sleep. Trades the caller's CPU while a result is due (a wait costs up to this
+/// much CPU, plus the future's own spin of tens of microseconds when the result is later
+/// still) against the wake-up of a caller that went to sleep (60–70 µs on this kind of
+/// 2-vCPU VM). Measured with `cargo build --release -p cfut-mpi --examples && cargo run
+/// --release -p cfut-bench --bin compare -- mpi`: `mpi_round_trip_p50` (see
+/// `mpi/README.md`).
+pub(crate) const WAIT_YIELD: Duration = Duration::from_micros(200);

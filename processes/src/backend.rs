@@ -17,7 +17,10 @@
 //! * [`run_call`], for the worker's step (the process pool's worker runs the same function);
 //! * [`decode_result`] and [`decode_batch`], for the parent's end of a `RESULT` frame;
 //! * [`Call`], a call waiting for its result: its frame and its future's completion, the
-//!   process pool's own pending-call record.
+//!   process pool's own pending-call record;
+//! * [`Call::with_blocks`], [`run_call_with_block`] and [`Call::complete_with_block`], for a
+//!   transport that moves a big `Vec<u8>` argument or result as a message of its own, a
+//!   *block* beside its frame, instead of copying it into the frame and out again.
 //!
 //! # Examples
 //!
@@ -54,7 +57,7 @@ use cfut_core::{ChunkResults, Error, Future, Portable, promise};
 use crate::block::Block;
 use crate::task::{self, PendingCall, Trampoline, Typed};
 use crate::worker::{self, Start};
-use crate::{image, wire};
+use crate::{beside, image, wire};
 
 /// This build's identity, as the `SETUP` frame carries it: equal on both sides when they run
 /// the same build.
@@ -306,8 +309,49 @@ pub fn run_call(call: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Erro
     outcome.map_err(|message| Error::Serialization { message })
 }
 
+/// [`run_call`] for a frame of [`Call::with_blocks`], with the block that came after it
+/// (`None` if none did): the argument is that block itself, not a copy. Returns the block to
+/// send after the `RESULT` frame when the result is a `Vec<u8>` of at least the length the
+/// parent asked for; [`Call::complete_with_block`] takes both. A result block longer than
+/// `limit` is not returned: the call is answered with [`Error::Serialization`] saying so.
+///
+/// # Errors
+///
+/// As [`run_call`].
+///
+/// # Examples
+///
+/// ```
+/// use cfut_processes::backend::{self, Call};
+///
+/// fn reverse(mut bytes: Vec<u8>) -> Vec<u8> { bytes.reverse(); bytes }
+///
+/// // Parent: buffers of 4 bytes and more travel as blocks.
+/// let (mut call, future) = Call::with_blocks(reverse, vec![1, 2, 3, 4], 4)?;
+/// assert!(call.set_running());
+/// call.set_id(1);
+/// let (frame, block) = (call.take_frame(), call.take_block());
+/// assert_eq!(block.as_deref(), Some(&[1, 2, 3, 4][..]));
+/// // Worker: the block is the argument; the result is a block again.
+/// let mut result = Vec::new();
+/// let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX)?;
+/// assert_eq!(back.as_deref(), Some(&[4, 3, 2, 1][..]));
+/// // Parent: the result's block becomes the future's value.
+/// call.complete_with_block(&result, back);
+/// assert_eq!(future.result(), Ok(vec![4, 3, 2, 1]));
+/// # Ok::<(), cfut_core::Error>(())
+/// ```
+pub fn run_call_with_block(
+    call: &[u8],
+    block: Option<Vec<u8>>,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, Error> {
+    beside::run_call(call, block, out, limit).map_err(|message| Error::Serialization { message })
+}
+
 /// The body of a `RESULT` frame: its status and payload.
-fn result_body(result: &[u8]) -> Result<(u8, &[u8]), Error> {
+pub(crate) fn result_body(result: &[u8]) -> Result<(u8, &[u8]), Error> {
     match wire::header(result) {
         Some((length, wire::RESULT)) if length > 13 && result.len() >= 4 + length => {
             let body = &result[wire::HEADER..4 + length];
@@ -407,6 +451,8 @@ pub(crate) fn defer_batch<T: Portable>(
 pub struct Call {
     pending: PendingCall,
     id: u64,
+    /// The argument's block, sent after the frame ([`Call::with_blocks`]).
+    block: Option<Vec<u8>>,
 }
 
 impl Call {
@@ -465,6 +511,92 @@ impl Call {
         Ok(Call::with(frame, defer_batch::<T>))
     }
 
+    /// The call `call(arg)` for a transport that moves big buffers as messages of their own:
+    /// an argument that is a `Vec<u8>` of at least `min_block` bytes is not encoded into the
+    /// frame but kept as the call's block ([`take_block`](Self::take_block), to send after
+    /// the frame); a `Vec<u8>` result of at least `min_block` bytes comes back as a block
+    /// too. The worker runs the frame with [`run_call_with_block`]; the result completes the
+    /// future through [`complete_with_block`](Self::complete_with_block). Any other type
+    /// travels in the frame as with [`Call::new`].
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_call`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_processes::backend::Call;
+    ///
+    /// let (call, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 1 << 20], 1 << 16)?;
+    /// assert_eq!(call.block_len(), 1 << 20);
+    /// assert!(call.frame_len() < 100, "the megabyte is not in the frame");
+    /// let (mut small, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 10], 1 << 16)?;
+    /// assert_eq!(small.take_block(), None);
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn with_blocks<A: Portable, T: Portable>(
+        call: fn(A) -> T,
+        arg: A,
+        min_block: usize,
+    ) -> Result<(Call, Future<T>), Error> {
+        let (frame, block) = beside::call_frame(call, arg, min_block)?;
+        let (mut call, future) = Call::with(frame, beside::decode::<T>);
+        call.block = block;
+        Ok((call, future))
+    }
+
+    /// The length of the call's block (0 if it has none, or once taken).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (call, _future) = cfut_processes::backend::Call::new(|b: Vec<u8>| b, vec![1; 99])?;
+    /// assert_eq!(call.block_len(), 0, "Call::new puts everything in the frame");
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn block_len(&self) -> usize {
+        self.block.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Moves the block out (see [`with_blocks`](Self::with_blocks)): the bytes to send after
+    /// the frame, as they are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut call, _future) = cfut_processes::backend::Call::with_blocks(|b: Vec<u8>| b, vec![7; 8], 8)?;
+    /// assert_eq!(call.take_block(), Some(vec![7; 8]));
+    /// assert_eq!(call.take_block(), None);
+    /// # Ok::<(), cfut_core::Error>(())
+    /// ```
+    pub fn take_block(&mut self) -> Option<Vec<u8>> {
+        self.block.take()
+    }
+
+    /// Completes the future from the call's `RESULT` frame and the block that came after it
+    /// (`None` if none did; see [`run_call_with_block`]). A result that announces a block
+    /// when none came fails the future with [`Error::Serialization`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_core::Error;
+    /// use cfut_processes::backend::{self, Call};
+    ///
+    /// let (mut call, future) = Call::with_blocks(|b: Vec<u8>| b, vec![3; 16], 8)?;
+    /// let (frame, block) = (call.take_frame(), call.take_block());
+    /// let mut result = Vec::new();
+    /// let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX)?;
+    /// assert!(back.is_some());
+    /// call.complete_with_block(&result, None);
+    /// assert!(matches!(future.result(), Err(Error::Serialization { .. })), "its block is missing");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn complete_with_block(self, result: &[u8], block: Option<Vec<u8>>) {
+        beside::with_block(block, || self.complete(result));
+    }
+
     fn with<R: Send + 'static>(frame: Vec<u8>, decode: task::Decode<R>) -> (Call, Future<R>) {
         let (promise, future) = promise();
         let pending = PendingCall {
@@ -472,7 +604,14 @@ impl Call {
             block: None,
             slot: Box::new(Typed { promise, decode }),
         };
-        (Call { pending, id: 0 }, future)
+        (
+            Call {
+                pending,
+                id: 0,
+                block: None,
+            },
+            future,
+        )
     }
 
     /// The length of the call's frame (0 once taken).
@@ -608,6 +747,7 @@ impl fmt::Debug for Call {
         f.debug_struct("Call")
             .field("id", &self.id)
             .field("frame_len", &self.pending.frame.len())
+            .field("block_len", &self.block_len())
             .finish_non_exhaustive()
     }
 }

@@ -171,6 +171,7 @@ compile_error!(
 );
 
 pub mod backend;
+mod beside;
 mod block;
 mod board;
 mod builder;

@@ -91,13 +91,13 @@ pub(crate) fn install_panic_hook() {
 /// The panic as it travels: message and location.
 type WirePanic = (String, Option<String>);
 
-fn caught(payload: &(dyn std::any::Any + Send)) -> WirePanic {
+pub(crate) fn caught(payload: &(dyn std::any::Any + Send)) -> WirePanic {
     let message = cfut_core::panic_message(payload);
     let location = PANIC_LOCATION.with(|slot| slot.borrow_mut().take());
     (message, location)
 }
 
-fn not_portable(out: &mut Vec<u8>, message: String) -> u8 {
+pub(crate) fn not_portable(out: &mut Vec<u8>, message: String) -> u8 {
     out.extend_from_slice(message.as_bytes());
     wire::NOT_PORTABLE
 }
@@ -106,7 +106,7 @@ fn not_portable(out: &mut Vec<u8>, message: String) -> u8 {
 /// into an [`Error::Serialization`] message that says what failed (`what`: "decode the
 /// result in the parent", ...) and keeps the value's own words. `what` is only formatted on
 /// failure: batches call this once per element.
-fn guarded<R, W: fmt::Display>(
+pub(crate) fn guarded<R, W: fmt::Display>(
     what: impl FnOnce() -> W,
     step: impl FnOnce() -> Result<R, String>,
 ) -> Result<R, String> {

@@ -60,7 +60,7 @@ pub(crate) fn unit(metric: &str) -> &'static str {
         | "recursive_fib" => "s",
         "mpi_round_trip_p50" | "mpi_round_trip_p50_tcp" | "mpi_round_trip_p50_polled" => "µs",
         "mpi_idle_cpu_pct" => "% of a core",
-        "mpi_submit_result" => "µs/call",
+        "mpi_submit_result" | "mpi_round_trip_cpu" => "µs/call",
         "mpi_map_chunked" => "calls/s",
         _ => "ms",
     }
