@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::Error;
+use crate::{Error, Job};
 use crate::help;
 use crate::inner::{CANCELLED, FAILED, Inner, READY, RUNNING};
 use crate::loom::sync::{Arc, TaskArc};
@@ -279,7 +279,42 @@ impl<T> Future<T> {
     /// assert_eq!(future.result(), Ok(42));
     /// ```
     pub fn result(self) -> Result<T, Error> {
-        self.wait();
+        if !self.is_done() {
+            let queued = help::help_or_take(&|job| self.is_future_of(job), &|| {
+                !self.inner().is_done()
+            });
+            if let Some(job) = queued {
+                return self.run_inline(job);
+            }
+            self.inner().block();
+        }
+        self.inner().take()
+    }
+
+    /// Is `job` the job side of this future's task (made together by `Spawn::spawn`)?
+    fn is_future_of(&self, job: &Job) -> bool {
+        match &self.handle {
+            Handle::Task(task) => job.is_task(std::ptr::from_ref(&**task).cast::<()>()),
+            Handle::Plain(_) => false,
+        }
+    }
+
+    /// Runs `job`, this future's own (a wait helper handed it back still queued), on this
+    /// thread and returns the outcome: the fork-join fast path. Nobody else can reach a task
+    /// whose both halves are here and whose state word is `0` (no waiter, callback or waker
+    /// registered, not cancelled), so the call's outcome is returned directly, without being
+    /// published in the future; otherwise the job runs the usual way.
+    fn run_inline(self, job: Job) -> Result<T, Error> {
+        if let Handle::Task(task) = &self.handle {
+            if self.inner().state() == 0 {
+                // SAFETY: `job` is this task's unique job side (`is_future_of`), unacted, and
+                // `self` is its unique future, held by value; the state word is `0`.
+                let outcome = unsafe { task.run_inline() };
+                drop(job); // its call is gone: acting on it (`Abandon`) does nothing
+                return outcome;
+            }
+        }
+        job.run();
         self.inner().take()
     }
 

@@ -182,6 +182,13 @@ impl Job {
         }
     }
 
+    /// Is this the job side of the task at `task` (the address of its allocation)?
+    pub(crate) fn is_task(&self, task: *const ()) -> bool {
+        self.task
+            .as_deref()
+            .is_some_and(|mine| std::ptr::eq(std::ptr::from_ref(mine).cast::<()>(), task))
+    }
+
     fn act(mut self, action: Action) {
         let task = self
             .task

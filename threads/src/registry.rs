@@ -58,7 +58,7 @@ impl Registry {
             deques.push(Some(local));
         }
         Registry {
-            gate: Gate::new(),
+            gate: Gate::new(workers),
             sleep: Sleep::new(workers),
             injector: Injector::new(),
             stealers: stealers.into_boxed_slice(),
@@ -79,16 +79,18 @@ impl Registry {
         self.started.load(Ordering::Relaxed)
     }
 
-    /// Python's submit path: admit, queue (locally when on one of our workers), make sure an
-    /// idle worker will see it, else start a thread if below `max_workers`.
+    /// Python's submit path: admit, queue, make sure an idle worker will see it, else start a
+    /// thread if below `max_workers`. From one of our workers, the call goes to its own deque
+    /// (`worker::submit_local`); from anywhere else, to the injector.
     pub(crate) fn execute(this: &Arc<Self>, job: Job) {
+        let Err(job) = worker::submit_local(this, job) else {
+            return;
+        };
         let pass = match this.gate.enter() {
             Ok(pass) => pass,
             Err(closed) => return this.reject(job, closed),
         };
-        if let Err(job) = worker::push_local(this, job) {
-            this.injector.push(job);
-        }
+        this.injector.push(job);
         if !this.sleep.notify_work(|| this.injector.len()) {
             Self::start_thread(this);
         }
@@ -120,7 +122,8 @@ impl Registry {
         }
     }
 
-    fn reject(&self, job: Job, closed: Closed) {
+    /// Fails `job` with the error of a closed gate.
+    pub(crate) fn reject(&self, job: Job, closed: Closed) {
         match closed {
             Closed::Shutdown => job.reject(Error::Shutdown),
             Closed::Broken => {

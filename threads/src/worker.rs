@@ -17,22 +17,28 @@ use crate::unwind;
 thread_local! {
     /// The worker running on this thread, if it is one.
     static CURRENT: RefCell<Option<Rc<WorkerThread>>> = const { RefCell::new(None) };
-    /// The registry of that worker, null on other threads: what every `submit` checks
+    /// The same worker as a plain pointer, null on other threads: what every `submit` checks
     /// first. A plain pointer in a `Cell` needs no destructor, so reading it is one load,
-    /// where `CURRENT` (which has one) is checked for registration on each access.
-    static CURRENT_REGISTRY: Cell<*const Registry> = const { Cell::new(std::ptr::null()) };
+    /// where `CURRENT` (which has one) is checked for registration on each access. It points
+    /// into `CURRENT`'s `Rc` and is set only while that holds it.
+    static CURRENT_WORKER: Cell<*const WorkerThread> = const { Cell::new(std::ptr::null()) };
 }
 
 // loom's `thread_local!` does not accept a `const` initializer.
 #[cfg(cfut_loom)]
 thread_local! {
     static CURRENT: RefCell<Option<Rc<WorkerThread>>> = RefCell::new(None);
-    static CURRENT_REGISTRY: Cell<*const Registry> = Cell::new(std::ptr::null());
+    static CURRENT_WORKER: Cell<*const WorkerThread> = Cell::new(std::ptr::null());
 }
 
-/// Is the current thread a worker of `registry`?
-fn is_worker_of(registry: &Registry) -> bool {
-    CURRENT_REGISTRY.with(|current| std::ptr::eq(current.get(), registry))
+/// Runs `f` with the current thread's worker if it is a worker of `registry`.
+fn with_worker_of<R>(registry: &Registry, f: impl FnOnce(&WorkerThread) -> R) -> Option<R> {
+    let worker = CURRENT_WORKER.with(Cell::get);
+    // SAFETY: a non-null pointer points into the `Rc` that `CURRENT` holds on this thread
+    // (`main` sets it after storing the `Rc` and clears it before taking it back), so the
+    // worker outlives this call; it is only ever shared immutably.
+    let worker = unsafe { worker.as_ref() }?;
+    std::ptr::eq(&*worker.registry, registry).then(|| f(worker))
 }
 
 /// The state of one worker, owned by its thread.
@@ -43,27 +49,38 @@ struct WorkerThread {
     local: Local<Job>,
 }
 
-/// Pushes `job` onto the current thread's local deque if the thread is a worker of
-/// `registry`; gives the job back otherwise.
-pub(crate) fn push_local(registry: &Registry, job: Job) -> Result<(), Job> {
-    if !is_worker_of(registry) {
-        return Err(job);
-    }
-    CURRENT.with(|current| match &*current.borrow() {
-        Some(worker) if std::ptr::eq(&*worker.registry, registry) => {
-            worker.local.push(job);
+/// Submits `job` from a task of one of `registry`'s workers to that worker's own deque
+/// (admitted by the gate's local pass; rejected after shutdown), and makes sure an idle
+/// worker will see it. Gives the job back if the thread is not a worker of `registry`.
+pub(crate) fn submit_local(registry: &Arc<Registry>, job: Job) -> Result<(), Job> {
+    let mut job = Some(job);
+    let admitted = with_worker_of(registry, |worker| {
+        let job = job.take().expect("taken once");
+        match registry.gate.enter_local(worker.index) {
+            Ok(pass) => {
+                worker.local.push(job);
+                drop(pass);
+                Ok(())
+            }
+            Err(closed) => Err((job, closed)),
+        }
+    });
+    match admitted {
+        None => Err(job.expect("not taken")),
+        Some(Ok(())) => {
+            Registry::wake_or_start(registry);
             Ok(())
         }
-        _ => Err(job),
-    })
+        Some(Err((job, closed))) => {
+            registry.reject(job, closed);
+            Ok(())
+        }
+    }
 }
 
 /// The index of the current thread if it is a worker of `registry`.
 pub(crate) fn current_index(registry: &Registry) -> Option<usize> {
-    CURRENT.with(|current| match &*current.borrow() {
-        Some(worker) if std::ptr::eq(&*worker.registry, registry) => Some(worker.index),
-        _ => None,
-    })
+    with_worker_of(registry, |worker| worker.index)
 }
 
 /// The body of worker thread `index`.
@@ -87,12 +104,12 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, local: Local<Job>) {
         local,
     });
     CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
-    CURRENT_REGISTRY.with(|current| current.set(Arc::as_ptr(&registry)));
+    CURRENT_WORKER.with(|current| current.set(Rc::as_ptr(&worker)));
     let helper = install_wait_helper(Rc::clone(&worker) as Rc<dyn WaitHelper>);
     registry.thread_ready();
     worker.run();
     drop(helper);
-    CURRENT_REGISTRY.with(|current| current.set(std::ptr::null()));
+    CURRENT_WORKER.with(|current| current.set(std::ptr::null()));
     CURRENT.with(|current| current.borrow_mut().take());
     drop(worker);
     registry.thread_exited();
@@ -151,18 +168,38 @@ impl WaitHelper for WorkerThread {
     /// future is pending; never work taken from the injector or from other workers, so a
     /// waiting task is never re-entered by an unrelated call (rayon #592).
     fn help_while(&self, pending: &dyn Fn() -> bool) {
+        self.help(&|_| false, pending);
+    }
+
+    /// As `help_while`, and the awaited call's own job, if it is still on this worker's
+    /// deque, is handed back to run inline: what makes `submit` + `result()` inside a task a
+    /// fork-join (the child ran where it was pushed, nothing was published or woken).
+    fn help_or_take(
+        &self,
+        awaited: &dyn Fn(&Job) -> bool,
+        pending: &dyn Fn() -> bool,
+    ) -> Option<Job> {
+        self.help(awaited, pending)
+    }
+}
+
+impl WorkerThread {
+    /// Pops this worker's own calls, newest first, while `pending()`: hands back the first
+    /// that `awaited` recognises, runs the others.
+    fn help(&self, awaited: &dyn Fn(&Job) -> bool, pending: &dyn Fn() -> bool) -> Option<Job> {
         while pending() {
-            match self.local.pop() {
-                Some(job) => run(job),
-                None => break,
+            let Some(job) = self.local.pop() else { break };
+            if awaited(&job) {
+                return Some(job);
             }
+            run(job);
         }
-        if self.registry.has_work() {
-            // This thread is about to block while calls are queued (maybe in its own batch):
-            // make sure an idle worker, or a new one, takes them; they might be what the
-            // awaited future depends on.
+        if pending() && self.registry.has_work() {
+            // This thread is about to block while calls are queued: make sure an idle worker,
+            // or a new one, takes them; they might be what the awaited future depends on.
             Registry::wake_or_start(&self.registry);
         }
+        None
     }
 }
 
