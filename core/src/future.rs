@@ -280,9 +280,7 @@ impl<T> Future<T> {
     /// ```
     pub fn result(self) -> Result<T, Error> {
         if !self.is_done() {
-            let queued = help::help_or_take(&|job| self.is_future_of(job), &|| {
-                !self.inner().is_done()
-            });
+            let queued = help::help_or_take(self.key(), &|| !self.inner().is_done());
             if let Some(job) = queued {
                 return self.run_inline(job);
             }
@@ -291,11 +289,13 @@ impl<T> Future<T> {
         self.inner().take()
     }
 
-    /// Is `job` the job side of this future's task (made together by `Spawn::spawn`)?
-    fn is_future_of(&self, job: &Job) -> bool {
+    /// The key of this future's call (see [`Job::key`]): for a future made with its job by
+    /// `Spawn::spawn`, the same as the job's; otherwise a key no job has (the address of the
+    /// future's own allocation).
+    fn key(&self) -> usize {
         match &self.handle {
-            Handle::Task(task) => job.is_task(std::ptr::from_ref(&**task).cast::<()>()),
-            Handle::Plain(_) => false,
+            Handle::Task(task) => std::ptr::from_ref(&**task).cast::<()>() as usize,
+            Handle::Plain(inner) => Arc::as_ptr(inner).cast::<()>() as usize,
         }
     }
 
@@ -307,7 +307,7 @@ impl<T> Future<T> {
     fn run_inline(self, job: Job) -> Result<T, Error> {
         if let Handle::Task(task) = &self.handle {
             if self.inner().state() == 0 {
-                // SAFETY: `job` is this task's unique job side (`is_future_of`), unacted, and
+                // SAFETY: `job` is this task's unique job side (its key), unacted, and
                 // `self` is its unique future, held by value; the state word is `0`.
                 let outcome = unsafe { task.run_inline() };
                 drop(job); // its call is gone: acting on it (`Abandon`) does nothing

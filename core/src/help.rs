@@ -45,9 +45,9 @@ pub trait WaitHelper {
     /// nothing suitable left to run (the caller then sleeps until the future is done).
     fn help_while(&self, pending: &dyn Fn() -> bool);
 
-    /// Like [`help_while`](Self::help_while), for `result()` on the future of one call: a
-    /// queued job for which `awaited` is true is that very call, and is handed back instead
-    /// of being run, so that the waiting code runs it inline and takes its value directly
+    /// Like [`help_while`](Self::help_while), for `result()` on the future of one call whose
+    /// key is `awaited`: a queued job with that [`key`](Job::key) is that very call, and is
+    /// handed back instead of being run, so that the waiting code runs it inline and takes its value directly
     /// (the fast path of a fork-join: no publication, no hand-off). Returns `None` when
     /// `pending()` turned false or nothing suitable is left to run. The default helps with
     /// [`help_while`](Self::help_while) and hands nothing back.
@@ -69,12 +69,10 @@ pub trait WaitHelper {
     ///             job.run();
     ///         }
     ///     }
-    ///     fn help_or_take(&self, awaited: &dyn Fn(&Job) -> bool, pending: &dyn Fn() -> bool)
-    ///         -> Option<Job>
-    ///     {
+    ///     fn help_or_take(&self, awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
     ///         while pending() {
     ///             let job = self.0.lock().unwrap().pop()?;
-    ///             if awaited(&job) {
+    ///             if job.key() == awaited {
     ///                 return Some(job);
     ///             }
     ///             job.run();
@@ -101,11 +99,7 @@ pub trait WaitHelper {
     /// assert!(second.is_done(), "queued above `first`, so run before it was reached");
     /// assert_eq!(second.result(), Ok(2));
     ///     /// ```
-    fn help_or_take(
-        &self,
-        awaited: &dyn Fn(&Job) -> bool,
-        pending: &dyn Fn() -> bool,
-    ) -> Option<Job> {
+    fn help_or_take(&self, awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
         let _ = awaited;
         self.help_while(pending);
         None
@@ -179,12 +173,9 @@ impl Drop for WaitHelperGuard {
     }
 }
 
-/// Lets this thread's helper, if any, run work while `pending()`, handing back a queued job
-/// that `awaited` recognises (see [`WaitHelper::help_or_take`]).
-pub(crate) fn help_or_take(
-    awaited: &dyn Fn(&Job) -> bool,
-    pending: &dyn Fn() -> bool,
-) -> Option<Job> {
+/// Lets this thread's helper, if any, run work while `pending()`, handing back the queued job
+/// whose key is `awaited` (see [`WaitHelper::help_or_take`]).
+pub(crate) fn help_or_take(awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
     slot::current().and_then(|helper| helper.help_or_take(awaited, pending))
 }
 

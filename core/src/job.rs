@@ -182,11 +182,25 @@ impl Job {
         }
     }
 
-    /// Is this the job side of the task at `task` (the address of its allocation)?
-    pub(crate) fn is_task(&self, task: *const ()) -> bool {
+    /// A number that identifies this job's call while the job (or, for a job made by
+    /// `Spawn::spawn`, its future) is alive: the address of the call's allocation. A
+    /// [`WaitHelper`] is handed the key of the awaited call and compares it with the keys
+    /// of the jobs it meets. Keys of calls that no longer exist may be reused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let first = cfut_core::Job::new(|| ());
+    /// let second = cfut_core::Job::new(|| ());
+    /// assert_ne!(first.key(), second.key());
+    /// assert_eq!(first.key(), first.key());
+    /// ```
+    ///
+    /// [`WaitHelper`]: crate::WaitHelper
+    pub fn key(&self) -> usize {
         self.task
             .as_deref()
-            .is_some_and(|mine| std::ptr::eq(std::ptr::from_ref(mine).cast::<()>(), task))
+            .map_or(0, |task| std::ptr::from_ref(task).cast::<()>() as usize)
     }
 
     fn act(mut self, action: Action) {

@@ -19,6 +19,7 @@
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use crate::loom::thread;
+use crate::padded::Padded;
 
 /// No new calls are accepted.
 const SHUTDOWN: usize = 1;
@@ -40,15 +41,10 @@ pub(crate) enum Closed {
 #[derive(Debug)]
 pub(crate) struct Gate {
     state: AtomicUsize,
-    /// Worker `i`'s flag at index `i`: up while it submits to its own deque.
-    locals: Box<[LocalFlag]>,
+    /// Worker `i`'s flag at index `i`: up while it submits to its own deque. Padded, so
+    /// that raising it costs the worker no line transfer.
+    locals: Box<[Padded<AtomicBool>]>,
 }
-
-/// One worker's submission flag, alone in its cache line (128 bytes: adjacent-line
-/// prefetchers pair lines), so that raising it costs the worker no line transfer.
-#[derive(Debug)]
-#[repr(align(128))]
-struct LocalFlag(AtomicBool);
 
 /// An accepted submission from a worker to its own deque; dropping it marks it complete.
 #[derive(Debug)]
@@ -68,7 +64,7 @@ impl Gate {
         Gate {
             state: AtomicUsize::new(0),
             locals: (0..workers)
-                .map(|_| LocalFlag(AtomicBool::new(false)))
+                .map(|_| Padded(AtomicBool::new(false)))
                 .collect(),
         }
     }
@@ -76,7 +72,7 @@ impl Gate {
     /// Admits worker `index` submitting to its own deque, as [`enter`](Self::enter) does
     /// (the same answers), with its own flag instead of the shared count.
     pub(crate) fn enter_local(&self, index: usize) -> Result<LocalPass<'_>, Closed> {
-        let flag = &self.locals[index].0;
+        let flag = &*self.locals[index];
         // ORDERING: the fence orders raising the flag before reading the word (the
         // submitter's half of the Dekker pair with `wait_for_submitters`).
         flag.store(true, Ordering::Relaxed);
@@ -103,7 +99,7 @@ impl Gate {
         // this wait is short: at most a thread start.
         while self.state.load(Ordering::SeqCst) >= SUBMITTER
             // ORDERING: `Acquire` pairs with the pass's `Release`: its push is visible.
-            || self.locals.iter().any(|local| local.0.load(Ordering::Acquire))
+            || self.locals.iter().any(|local| local.load(Ordering::Acquire))
         {
             thread::yield_now();
         }

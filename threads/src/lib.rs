@@ -89,6 +89,7 @@ mod builder;
 mod error;
 mod gate;
 mod loom;
+mod padded;
 mod pool;
 mod queue;
 mod registry;

@@ -154,12 +154,20 @@ impl WorkerThread {
     /// as 5, 2, 1, 4, 3). Batches saved a steal per call on floods of no-op calls;
     /// `compare -- threads` and `compare -- combinators` measure what taking them one by
     /// one costs (`submit_result`, `as_completed_10k`).
+    ///
+    /// A call taken from elsewhere is published as the one this worker works for (see
+    /// `Registry::steal_for`); a call from its own deque is still work for the same one.
     fn find_work(&self) -> Option<Job> {
         let registry = &*self.registry;
-        self.local
-            .pop()
-            .or_else(|| registry.injector.steal())
-            .or_else(|| registry.steal_from_others(self.index))
+        if let Some(job) = self.local.pop() {
+            return Some(job);
+        }
+        let taken = registry
+            .injector
+            .steal()
+            .or_else(|| registry.steal_from_others(self.index));
+        registry.work_for(self.index, taken.as_ref().map_or(0, Job::key));
+        taken
     }
 }
 
@@ -168,31 +176,41 @@ impl WaitHelper for WorkerThread {
     /// future is pending; never work taken from the injector or from other workers, so a
     /// waiting task is never re-entered by an unrelated call (rayon #592).
     fn help_while(&self, pending: &dyn Fn() -> bool) {
-        self.help(&|_| false, pending);
+        self.help(0, pending);
     }
 
-    /// As `help_while`, and the awaited call's own job, if it is still on this worker's
-    /// deque, is handed back to run inline: what makes `submit` + `result()` inside a task a
-    /// fork-join (the child ran where it was pushed, nothing was published or woken).
-    fn help_or_take(
-        &self,
-        awaited: &dyn Fn(&Job) -> bool,
-        pending: &dyn Fn() -> bool,
-    ) -> Option<Job> {
+    /// As `help_while`, with two more moves for the call with key `awaited`:
+    /// - its own job, if still on this worker's deque, is handed back to run inline: what
+    ///   makes `submit` + `result()` inside a task a fork-join (the child runs where it was
+    ///   pushed, nothing is published or woken);
+    /// - once this worker's deque is empty, if another worker took the call, this one takes
+    ///   calls from that worker's deque (leapfrogging): the awaited call submitted them, or
+    ///   waits for them, so they are its work, not unrelated calls.
+    fn help_or_take(&self, awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
         self.help(awaited, pending)
     }
 }
 
 impl WorkerThread {
-    /// Pops this worker's own calls, newest first, while `pending()`: hands back the first
-    /// that `awaited` recognises, runs the others.
-    fn help(&self, awaited: &dyn Fn(&Job) -> bool, pending: &dyn Fn() -> bool) -> Option<Job> {
+    /// Pops this worker's own calls, newest first, while `pending()`: hands back the one with
+    /// key `awaited`, runs the others; then leapfrogs (see `help_or_take`; never for key 0).
+    fn help(&self, awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
         while pending() {
-            let Some(job) = self.local.pop() else { break };
-            if awaited(&job) {
-                return Some(job);
+            if let Some(job) = self.local.pop() {
+                if awaited != 0 && job.key() == awaited {
+                    return Some(job);
+                }
+                run(job);
+            } else if let Some(job) = self.registry.steal_for(self.index, awaited) {
+                // Its deque is empty, so while the call runs everything on it is work for
+                // that call: published as such, as a call taken at the top level is.
+                let outer = self.registry.working_for(self.index);
+                self.registry.work_for(self.index, job.key());
+                run(job);
+                self.registry.work_for(self.index, outer);
+            } else {
+                break;
             }
-            run(job);
         }
         if pending() && self.registry.has_work() {
             // This thread is about to block while calls are queued: make sure an idle worker,
