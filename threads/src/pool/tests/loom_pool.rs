@@ -38,3 +38,35 @@ fn cancelling_shutdown_vs_worker() {
         assert_eq!(pool.spawn(|| 3).result(), Err(Error::Shutdown));
     });
 }
+
+/// A task submitting a child to its own worker's deque (the gate's local pass) races a
+/// cancelling shutdown that does not wait. Once `shutdown` returns, every admitted call is
+/// queued where the drain saw it, or already taken by the worker: so a child that still ran
+/// was taken before the drain, which the one worker could only do after its parent had
+/// returned. Fails if `wait_for_submitters` ignores the workers' flags (the push then lands
+/// after the drain, while the parent still runs, and the child runs later).
+#[test]
+fn local_submission_vs_cancelling_shutdown() {
+    loom::model(|| {
+        let pool = crate::loom::sync::Arc::new(ThreadPoolExecutor::new(1).unwrap());
+        let slot = crate::loom::sync::Arc::new(crate::loom::sync::Mutex::new(None));
+        let (inner, child_slot) = (pool.clone(), slot.clone());
+        let parent = pool.spawn(move || {
+            let child = inner.spawn(|| 2);
+            *child_slot.lock() = Some(child);
+        });
+        pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
+        let parent_returned = parent.is_done();
+        let _ = parent.result();
+        if let Some(child) = slot.lock().take() {
+            match child.result() {
+                Ok(value) => {
+                    assert_eq!(value, 2);
+                    assert!(parent_returned, "a child pushed after the drain ran");
+                }
+                Err(error) => assert!(matches!(error, Error::Cancelled | Error::Shutdown)),
+            }
+        }
+        drop(pool);
+    });
+}
