@@ -310,7 +310,7 @@ impl<T> Future<T> {
                 // SAFETY: `job` is this task's unique job side (its key), unacted, and
                 // `self` is its unique future, held by value; the state word is `0`.
                 let outcome = unsafe { task.run_inline() };
-                drop(job); // its call is gone: acting on it (`Abandon`) does nothing
+                job.discard_spent();
                 return outcome;
             }
         }

@@ -203,6 +203,12 @@ impl Job {
             .map_or(0, |task| std::ptr::from_ref(task).cast::<()>() as usize)
     }
 
+    /// Drops a job whose call its future already took out and ran (`Future::result`'s
+    /// inline path): there is nothing left to act on, so no `Abandon` is dispatched.
+    pub(crate) fn discard_spent(mut self) {
+        drop(self.task.take());
+    }
+
     fn act(mut self, action: Action) {
         let task = self
             .task
