@@ -5,12 +5,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::{Error, Job};
 use crate::help;
 use crate::inner::{CANCELLED, FAILED, Inner, READY, RUNNING};
 use crate::loom::sync::{Arc, TaskArc};
 use crate::task::Completion;
 use crate::waiter::Waiter;
+use crate::{Error, Job};
 
 /// The result of a call that may not have finished yet: Python's `concurrent.futures.Future`.
 ///

@@ -69,9 +69,7 @@ impl Registry {
             sleep: Sleep::new(workers),
             injector: Injector::new(),
             stealers: stealers.into_boxed_slice(),
-            working_for: (0..workers)
-                .map(|_| Padded(AtomicUsize::new(0)))
-                .collect(),
+            working_for: (0..workers).map(|_| Padded(AtomicUsize::new(0))).collect(),
             deques: Mutex::new(deques),
             started: AtomicUsize::new(0),
             starting: AtomicUsize::new(0),

@@ -139,8 +139,9 @@ fn a_child_run_by_its_waiting_parent_still_calls_its_callbacks() {
 // forever (the latch times out and the test fails).
 #[test]
 fn a_waiting_worker_runs_the_calls_of_the_call_another_worker_took() {
-    let (parent_thread, child_thread, grandchild_thread, released) =
-        bounded("parent waiting for a child taken by the other worker", || {
+    let (parent_thread, child_thread, grandchild_thread, released) = bounded(
+        "parent waiting for a child taken by the other worker",
+        || {
             let pool = Arc::new(ThreadPoolExecutor::new(2).unwrap());
             let inner = Arc::clone(&pool);
             let child_started = Latch::default();
@@ -161,11 +162,20 @@ fn a_waiting_worker_runs_the_calls_of_the_call_another_worker_took() {
                 assert!(child_started.wait(), "the other worker started the child");
                 let (child_thread, grandchild, released) = child.result().unwrap();
                 let grandchild_thread = grandchild.result().unwrap();
-                (std::thread::current().id(), child_thread, grandchild_thread, released)
+                (
+                    std::thread::current().id(),
+                    child_thread,
+                    grandchild_thread,
+                    released,
+                )
             });
             outcome(parent).unwrap()
-        });
+        },
+    );
     assert!(released, "the grandchild ran while the child was blocked");
     assert_ne!(parent_thread, child_thread);
-    assert_eq!(grandchild_thread, parent_thread, "the waiting parent ran it");
+    assert_eq!(
+        grandchild_thread, parent_thread,
+        "the waiting parent ran it"
+    );
 }
