@@ -139,20 +139,26 @@ mod slot {
     }
 }
 
-// Loom runs its model threads on one OS thread, so a thread-local would leak between them;
-// models never install helpers.
+// Loom runs its model threads on one OS thread, so the slot is loom's thread-local there
+// (one per model thread; loom's `thread_local!` takes no `const` initializer). Core's own
+// models never install helpers; the thread pool's models do, through its workers.
 #[cfg(cfut_loom)]
 mod slot {
+    use std::cell::RefCell;
     use std::rc::Rc;
 
     use super::WaitHelper;
 
-    pub(super) fn replace(_: Option<Rc<dyn WaitHelper>>) -> Option<Rc<dyn WaitHelper>> {
-        None
+    loom::thread_local! {
+        static HELPER: RefCell<Option<Rc<dyn WaitHelper>>> = RefCell::new(None);
+    }
+
+    pub(super) fn replace(helper: Option<Rc<dyn WaitHelper>>) -> Option<Rc<dyn WaitHelper>> {
+        HELPER.with(|slot| slot.replace(helper))
     }
 
     pub(super) fn current() -> Option<Rc<dyn WaitHelper>> {
-        None
+        HELPER.with(|slot| slot.borrow().clone())
     }
 }
 
