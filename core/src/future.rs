@@ -5,12 +5,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::Error;
 use crate::help;
 use crate::inner::{CANCELLED, FAILED, Inner, READY, RUNNING};
 use crate::loom::sync::{Arc, TaskArc};
 use crate::task::Completion;
 use crate::waiter::Waiter;
+use crate::{Error, Job};
 
 /// The result of a call that may not have finished yet: Python's `concurrent.futures.Future`.
 ///
@@ -279,7 +279,42 @@ impl<T> Future<T> {
     /// assert_eq!(future.result(), Ok(42));
     /// ```
     pub fn result(self) -> Result<T, Error> {
-        self.wait();
+        if !self.is_done() {
+            let queued = help::help_or_take(self.key(), &|| !self.inner().is_done());
+            if let Some(job) = queued {
+                return self.run_inline(job);
+            }
+            self.inner().block();
+        }
+        self.inner().take()
+    }
+
+    /// The key of this future's call (see [`Job::key`]): for a future made with its job by
+    /// `Spawn::spawn`, the same as the job's; otherwise a key no job has (the address of the
+    /// future's own allocation).
+    fn key(&self) -> usize {
+        match &self.handle {
+            Handle::Task(task) => std::ptr::from_ref(&**task).cast::<()>() as usize,
+            Handle::Plain(inner) => Arc::as_ptr(inner).cast::<()>() as usize,
+        }
+    }
+
+    /// Runs `job`, this future's own (a wait helper handed it back still queued), on this
+    /// thread and returns the outcome: the fork-join fast path. Nobody else can reach a task
+    /// whose both halves are here and whose state word is `0` (no waiter, callback or waker
+    /// registered, not cancelled), so the call's outcome is returned directly, without being
+    /// published in the future; otherwise the job runs the usual way.
+    fn run_inline(self, job: Job) -> Result<T, Error> {
+        if let Handle::Task(task) = &self.handle {
+            if self.inner().state() == 0 {
+                // SAFETY: `job` is this task's unique job side (its key), unacted, and
+                // `self` is its unique future, held by value; the state word is `0`.
+                let outcome = unsafe { task.run_inline() };
+                job.discard_spent();
+                return outcome;
+            }
+        }
+        job.run();
         self.inner().take()
     }
 

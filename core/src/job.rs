@@ -182,6 +182,33 @@ impl Job {
         }
     }
 
+    /// A number that identifies this job's call while the job (or, for a job made by
+    /// `Spawn::spawn`, its future) is alive: the address of the call's allocation. A
+    /// [`WaitHelper`] is handed the key of the awaited call and compares it with the keys
+    /// of the jobs it meets. Keys of calls that no longer exist may be reused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let first = cfut_core::Job::new(|| ());
+    /// let second = cfut_core::Job::new(|| ());
+    /// assert_ne!(first.key(), second.key());
+    /// assert_eq!(first.key(), first.key());
+    /// ```
+    ///
+    /// [`WaitHelper`]: crate::WaitHelper
+    pub fn key(&self) -> usize {
+        self.task
+            .as_deref()
+            .map_or(0, |task| std::ptr::from_ref(task).cast::<()>() as usize)
+    }
+
+    /// Drops a job whose call its future already took out and ran (`Future::result`'s
+    /// inline path): there is nothing left to act on, so no `Abandon` is dispatched.
+    pub(crate) fn discard_spent(mut self) {
+        drop(self.task.take());
+    }
+
     fn act(mut self, action: Action) {
         let task = self
             .task

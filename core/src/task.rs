@@ -39,6 +39,18 @@ use crate::{Error, Future, Job, unwind};
 /// The future's view of a task: its completion state, whatever the call's type.
 pub(crate) trait Completion<T>: Send + Sync {
     fn inner(&self) -> &Inner<T>;
+
+    /// Takes the call out of the task and runs it here, returning its outcome without
+    /// publishing it: the inline path of a wait that holds both halves (`Future::result`).
+    /// The state machine is never touched, so it stays pending; the caller drops both halves
+    /// afterwards (acting on the emptied job is a no-op).
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the task's unique [`Job`] (unacted) and the unique [`Future`] by
+    /// value, and must have seen the state word at `0` (no registration, not cancelled):
+    /// then no other party can reach the task, and the call cell is still full.
+    unsafe fn run_inline(&self) -> Result<T, Error>;
 }
 
 /// The job's view of a task: the call, type-erased.
@@ -66,9 +78,21 @@ struct Task<T, F> {
 // `Arc`, after the `Arc`'s own synchronisation: again only a move of `F`. `Send` is derived.
 unsafe impl<T: Send, F: Send> Sync for Task<T, F> {}
 
-impl<T: Send, F: Send> Completion<T> for Task<T, F> {
+impl<T, F> Completion<T> for Task<T, F>
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+{
     fn inner(&self) -> &Inner<T> {
         &self.inner
+    }
+
+    unsafe fn run_inline(&self) -> Result<T, Error> {
+        // SAFETY: by this method's contract the caller holds the unique job, unacted, so no
+        // other access to the cell can overlap this one and the call is still in it.
+        let call = self.call.with_mut(|cell| unsafe { (*cell).take() });
+        let call = call.expect("an unacted job's task still holds its call");
+        unwind::halt_unwinding(call).map_err(Error::from_panic)
     }
 }
 

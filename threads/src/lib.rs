@@ -56,9 +56,13 @@
 //!   shutdown), or fails with `Error::Shutdown` (submitted after shutdown) or `Error::Broken`
 //!   (the initializer failed); no future stays pending forever.
 //! - *Waiting inside the pool*: `result()` on one of the pool's threads runs that thread's own
-//!   queued calls (children its tasks submitted) while the awaited future is pending, never
-//!   unrelated work taken from other queues; so a task that submits children and waits for
-//!   them cannot deadlock even a one-thread pool (CPython's can).
+//!   queued calls (children its tasks submitted) while the awaited future is pending — the
+//!   awaited call itself, if still queued there, inline, its value handed straight back (a
+//!   fork-join: `submit` + `result()` of a child costs no hand-off and no wake-up) — and, if
+//!   another thread took the awaited call, the calls queued on that thread's deque (which
+//!   the awaited call submitted or waits for: *leapfrogging*); never unrelated work from the
+//!   shared queue; so a task that submits children and waits for them cannot deadlock even
+//!   a one-thread pool (CPython's can).
 //! - *No lost wake-up, no idle burn*: the sleep protocol is model-checked with loom
 //!   (`RUSTFLAGS="--cfg cfut_loom"`); idle threads park after a short bounded spin (24 looks for work).
 //! - *Shutdown* joins the threads when it waits; dropping the pool waits too (Python's `with`),
@@ -89,6 +93,7 @@ mod builder;
 mod error;
 mod gate;
 mod loom;
+mod padded;
 mod pool;
 mod queue;
 mod registry;

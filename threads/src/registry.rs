@@ -7,6 +7,7 @@ use crate::gate::{Closed, Gate};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread::{self, JoinHandle};
+use crate::padded::Padded;
 use crate::queue::{Injector, Local, Stealer};
 use crate::sleep::Sleep;
 use crate::worker;
@@ -29,6 +30,12 @@ pub(crate) struct Registry {
     pub(crate) injector: Injector<Job>,
     /// The stealing end of worker `i`'s local deque, at index `i`.
     stealers: Box<[Stealer<Job>]>,
+    /// At index `i`, the key (`Job::key`) of the call worker `i` last took from the injector
+    /// or from another worker and is still working for (0: none): every call on its deque
+    /// was submitted, directly or further down, by that call or by calls it waits for. A
+    /// worker waiting for that call may take them (`steal_for`). A hint, read `Relaxed`: a
+    /// stale key only makes a waiting worker run a call it did not need to.
+    working_for: Box<[Padded<AtomicUsize>]>,
     /// Worker `i`'s local deque (for calls submitted by its own tasks) until its thread
     /// starts and takes it.
     deques: Mutex<Vec<Option<Local<Job>>>>,
@@ -58,10 +65,11 @@ impl Registry {
             deques.push(Some(local));
         }
         Registry {
-            gate: Gate::new(),
+            gate: Gate::new(workers),
             sleep: Sleep::new(workers),
             injector: Injector::new(),
             stealers: stealers.into_boxed_slice(),
+            working_for: (0..workers).map(|_| Padded(AtomicUsize::new(0))).collect(),
             deques: Mutex::new(deques),
             started: AtomicUsize::new(0),
             starting: AtomicUsize::new(0),
@@ -79,16 +87,18 @@ impl Registry {
         self.started.load(Ordering::Relaxed)
     }
 
-    /// Python's submit path: admit, queue (locally when on one of our workers), make sure an
-    /// idle worker will see it, else start a thread if below `max_workers`.
+    /// Python's submit path: admit, queue, make sure an idle worker will see it, else start a
+    /// thread if below `max_workers`. From one of our workers, the call goes to its own deque
+    /// (`worker::submit_local`); from anywhere else, to the injector.
     pub(crate) fn execute(this: &Arc<Self>, job: Job) {
+        let Err(job) = worker::submit_local(this, job) else {
+            return;
+        };
         let pass = match this.gate.enter() {
             Ok(pass) => pass,
             Err(closed) => return this.reject(job, closed),
         };
-        if let Err(job) = worker::push_local(this, job) {
-            this.injector.push(job);
-        }
+        this.injector.push(job);
         if !this.sleep.notify_work(|| this.injector.len()) {
             Self::start_thread(this);
         }
@@ -120,7 +130,8 @@ impl Registry {
         }
     }
 
-    fn reject(&self, job: Job, closed: Closed) {
+    /// Fails `job` with the error of a closed gate.
+    pub(crate) fn reject(&self, job: Job, closed: Closed) {
         match closed {
             Closed::Shutdown => job.reject(Error::Shutdown),
             Closed::Broken => {
@@ -194,6 +205,38 @@ impl Registry {
     /// Is there any queued call a worker could take?
     pub(crate) fn has_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|local| !local.is_empty())
+    }
+
+    /// The key of the call worker `index` works for (0: none).
+    pub(crate) fn working_for(&self, index: usize) -> usize {
+        // ORDERING: a hint (see the field).
+        self.working_for[index].load(Ordering::Relaxed)
+    }
+
+    /// Worker `index` works for the call with key `key` from now on (0: none).
+    pub(crate) fn work_for(&self, index: usize, key: usize) {
+        let slot = &self.working_for[index];
+        // ORDERING: a hint (see the field); only this worker writes its slot.
+        if slot.load(Ordering::Relaxed) != key {
+            slot.store(key, Ordering::Relaxed);
+        }
+    }
+
+    /// Steals one call, for worker `thief` waiting for the call with key `awaited`, from the
+    /// deque of a worker working for that call (leapfrogging: Wagner and Calder, 1993): a
+    /// call that the awaited one submitted, or one it waits for.
+    pub(crate) fn steal_for(&self, thief: usize, awaited: usize) -> Option<Job> {
+        if awaited == 0 {
+            return None;
+        }
+        let count = self.stealers.len();
+        (1..count).find_map(|offset| {
+            let victim = (thief + offset) % count;
+            // ORDERING: a hint (see the field).
+            (self.working_for[victim].load(Ordering::Relaxed) == awaited)
+                .then(|| self.stealers[victim].steal())
+                .flatten()
+        })
     }
 
     /// Steals one call from any worker but `thief`, starting after it.

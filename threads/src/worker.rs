@@ -17,22 +17,28 @@ use crate::unwind;
 thread_local! {
     /// The worker running on this thread, if it is one.
     static CURRENT: RefCell<Option<Rc<WorkerThread>>> = const { RefCell::new(None) };
-    /// The registry of that worker, null on other threads: what every `submit` checks
+    /// The same worker as a plain pointer, null on other threads: what every `submit` checks
     /// first. A plain pointer in a `Cell` needs no destructor, so reading it is one load,
-    /// where `CURRENT` (which has one) is checked for registration on each access.
-    static CURRENT_REGISTRY: Cell<*const Registry> = const { Cell::new(std::ptr::null()) };
+    /// where `CURRENT` (which has one) is checked for registration on each access. It points
+    /// into `CURRENT`'s `Rc` and is set only while that holds it.
+    static CURRENT_WORKER: Cell<*const WorkerThread> = const { Cell::new(std::ptr::null()) };
 }
 
 // loom's `thread_local!` does not accept a `const` initializer.
 #[cfg(cfut_loom)]
 thread_local! {
     static CURRENT: RefCell<Option<Rc<WorkerThread>>> = RefCell::new(None);
-    static CURRENT_REGISTRY: Cell<*const Registry> = Cell::new(std::ptr::null());
+    static CURRENT_WORKER: Cell<*const WorkerThread> = Cell::new(std::ptr::null());
 }
 
-/// Is the current thread a worker of `registry`?
-fn is_worker_of(registry: &Registry) -> bool {
-    CURRENT_REGISTRY.with(|current| std::ptr::eq(current.get(), registry))
+/// Runs `f` with the current thread's worker if it is a worker of `registry`.
+fn with_worker_of<R>(registry: &Registry, f: impl FnOnce(&WorkerThread) -> R) -> Option<R> {
+    let worker = CURRENT_WORKER.with(Cell::get);
+    // SAFETY: a non-null pointer points into the `Rc` that `CURRENT` holds on this thread
+    // (`main` sets it after storing the `Rc` and clears it before taking it back), so the
+    // worker outlives this call; it is only ever shared immutably.
+    let worker = unsafe { worker.as_ref() }?;
+    std::ptr::eq(&*worker.registry, registry).then(|| f(worker))
 }
 
 /// The state of one worker, owned by its thread.
@@ -43,27 +49,38 @@ struct WorkerThread {
     local: Local<Job>,
 }
 
-/// Pushes `job` onto the current thread's local deque if the thread is a worker of
-/// `registry`; gives the job back otherwise.
-pub(crate) fn push_local(registry: &Registry, job: Job) -> Result<(), Job> {
-    if !is_worker_of(registry) {
-        return Err(job);
-    }
-    CURRENT.with(|current| match &*current.borrow() {
-        Some(worker) if std::ptr::eq(&*worker.registry, registry) => {
-            worker.local.push(job);
+/// Submits `job` from a task of one of `registry`'s workers to that worker's own deque
+/// (admitted by the gate's local pass; rejected after shutdown), and makes sure an idle
+/// worker will see it. Gives the job back if the thread is not a worker of `registry`.
+pub(crate) fn submit_local(registry: &Arc<Registry>, job: Job) -> Result<(), Job> {
+    let mut job = Some(job);
+    let admitted = with_worker_of(registry, |worker| {
+        let job = job.take().expect("taken once");
+        match registry.gate.enter_local(worker.index) {
+            Ok(pass) => {
+                worker.local.push(job);
+                drop(pass);
+                Ok(())
+            }
+            Err(closed) => Err((job, closed)),
+        }
+    });
+    match admitted {
+        None => Err(job.expect("not taken")),
+        Some(Ok(())) => {
+            Registry::wake_or_start(registry);
             Ok(())
         }
-        _ => Err(job),
-    })
+        Some(Err((job, closed))) => {
+            registry.reject(job, closed);
+            Ok(())
+        }
+    }
 }
 
 /// The index of the current thread if it is a worker of `registry`.
 pub(crate) fn current_index(registry: &Registry) -> Option<usize> {
-    CURRENT.with(|current| match &*current.borrow() {
-        Some(worker) if std::ptr::eq(&*worker.registry, registry) => Some(worker.index),
-        _ => None,
-    })
+    with_worker_of(registry, |worker| worker.index)
 }
 
 /// The body of worker thread `index`.
@@ -87,12 +104,12 @@ pub(crate) fn main(registry: Arc<Registry>, index: usize, local: Local<Job>) {
         local,
     });
     CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&worker)));
-    CURRENT_REGISTRY.with(|current| current.set(Arc::as_ptr(&registry)));
+    CURRENT_WORKER.with(|current| current.set(Rc::as_ptr(&worker)));
     let helper = install_wait_helper(Rc::clone(&worker) as Rc<dyn WaitHelper>);
     registry.thread_ready();
     worker.run();
     drop(helper);
-    CURRENT_REGISTRY.with(|current| current.set(std::ptr::null()));
+    CURRENT_WORKER.with(|current| current.set(std::ptr::null()));
     CURRENT.with(|current| current.borrow_mut().take());
     drop(worker);
     registry.thread_exited();
@@ -137,12 +154,20 @@ impl WorkerThread {
     /// as 5, 2, 1, 4, 3). Batches saved a steal per call on floods of no-op calls;
     /// `compare -- threads` and `compare -- combinators` measure what taking them one by
     /// one costs (`submit_result`, `as_completed_10k`).
+    ///
+    /// A call taken from elsewhere is published as the one this worker works for (see
+    /// `Registry::steal_for`); a call from its own deque is still work for the same one.
     fn find_work(&self) -> Option<Job> {
         let registry = &*self.registry;
-        self.local
-            .pop()
-            .or_else(|| registry.injector.steal())
-            .or_else(|| registry.steal_from_others(self.index))
+        if let Some(job) = self.local.pop() {
+            return Some(job);
+        }
+        let taken = registry
+            .injector
+            .steal()
+            .or_else(|| registry.steal_from_others(self.index));
+        registry.work_for(self.index, taken.as_ref().map_or(0, Job::key));
+        taken
     }
 }
 
@@ -151,18 +176,48 @@ impl WaitHelper for WorkerThread {
     /// future is pending; never work taken from the injector or from other workers, so a
     /// waiting task is never re-entered by an unrelated call (rayon #592).
     fn help_while(&self, pending: &dyn Fn() -> bool) {
+        self.help(0, pending);
+    }
+
+    /// As `help_while`, with two more moves for the call with key `awaited`:
+    /// - its own job, if still on this worker's deque, is handed back to run inline: what
+    ///   makes `submit` + `result()` inside a task a fork-join (the child runs where it was
+    ///   pushed, nothing is published or woken);
+    /// - once this worker's deque is empty, if another worker took the call, this one takes
+    ///   calls from that worker's deque (leapfrogging): the awaited call submitted them, or
+    ///   waits for them, so they are its work, not unrelated calls.
+    fn help_or_take(&self, awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
+        self.help(awaited, pending)
+    }
+}
+
+impl WorkerThread {
+    /// Pops this worker's own calls, newest first, while `pending()`: hands back the one with
+    /// key `awaited`, runs the others; then leapfrogs (see `help_or_take`; never for key 0).
+    fn help(&self, awaited: usize, pending: &dyn Fn() -> bool) -> Option<Job> {
         while pending() {
-            match self.local.pop() {
-                Some(job) => run(job),
-                None => break,
+            if let Some(job) = self.local.pop() {
+                if awaited != 0 && job.key() == awaited {
+                    return Some(job);
+                }
+                run(job);
+            } else if let Some(job) = self.registry.steal_for(self.index, awaited) {
+                // Its deque is empty, so while the call runs everything on it is work for
+                // that call: published as such, as a call taken at the top level is.
+                let outer = self.registry.working_for(self.index);
+                self.registry.work_for(self.index, job.key());
+                run(job);
+                self.registry.work_for(self.index, outer);
+            } else {
+                break;
             }
         }
-        if self.registry.has_work() {
-            // This thread is about to block while calls are queued (maybe in its own batch):
-            // make sure an idle worker, or a new one, takes them; they might be what the
-            // awaited future depends on.
+        if pending() && self.registry.has_work() {
+            // This thread is about to block while calls are queued: make sure an idle worker,
+            // or a new one, takes them; they might be what the awaited future depends on.
             Registry::wake_or_start(&self.registry);
         }
+        None
     }
 }
 

@@ -40,7 +40,7 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use ::loom::sync::atomic::{AtomicUsize, Ordering, fence};
+        pub(crate) use ::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
     }
 }
 

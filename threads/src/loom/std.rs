@@ -44,7 +44,7 @@ pub(crate) mod sync {
     }
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
+        pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
     }
 }
 

@@ -150,6 +150,13 @@ impl Sleep {
                 if round + 1 < SEARCH_ROUNDS {
                     backoff(round);
                 }
+                // Once the rounds yield (each a system call), a shutdown is worth noticing
+                // at once: the caller's join waits for this thread. Spinning rounds do not
+                // look, so as not to pull in the gate's line, which submitters write.
+                if round >= SPIN_ONLY && terminated() && !has_work() {
+                    self.remove_searcher();
+                    return None;
+                }
             }
             // `terminated` first: once it is true, no push can still be on its way, so an
             // empty look afterwards is final.

@@ -38,3 +38,80 @@ fn cancelling_shutdown_vs_worker() {
         assert_eq!(pool.spawn(|| 3).result(), Err(Error::Shutdown));
     });
 }
+
+/// A task submitting a child to its own worker's deque (the gate's local pass) races a
+/// cancelling shutdown that does not wait. Once `shutdown` returns, every admitted call is
+/// queued where the drain saw it, or already taken by the worker: so a child that still ran
+/// was taken before the drain, which the one worker could only do after its parent had
+/// returned. Fails if `wait_for_submitters` ignores the workers' flags (the push then lands
+/// after the drain, while the parent still runs, and the child runs later).
+#[test]
+fn local_submission_vs_cancelling_shutdown() {
+    loom::model(|| {
+        let pool = crate::loom::sync::Arc::new(ThreadPoolExecutor::new(1).unwrap());
+        let slot = crate::loom::sync::Arc::new(crate::loom::sync::Mutex::new(None));
+        let (inner, child_slot) = (pool.clone(), slot.clone());
+        let parent = pool.spawn(move || {
+            let child = inner.spawn(|| 2);
+            *child_slot.lock() = Some(child);
+        });
+        pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
+        let parent_returned = parent.is_done();
+        let _ = parent.result();
+        if let Some(child) = slot.lock().take() {
+            match child.result() {
+                Ok(value) => {
+                    assert_eq!(value, 2);
+                    assert!(parent_returned, "a child pushed after the drain ran");
+                }
+                Err(error) => assert!(matches!(error, Error::Cancelled | Error::Shutdown)),
+            }
+        }
+        drop(pool);
+    });
+}
+
+/// Two workers: a task submits a child to its own deque and waits for it, while the other
+/// worker (started for the child) may steal it. Either the parent takes the child back and
+/// runs it inline (nothing published), or the thief runs it and the parent — after finding
+/// nothing to leapfrog onto — sleeps until the thief's completion wakes it: the value
+/// arrives both ways, no wake-up is lost, and the pool joins.
+#[test]
+fn child_inline_or_stolen() {
+    loom::model(|| {
+        let pool = crate::loom::sync::Arc::new(ThreadPoolExecutor::new(2).unwrap());
+        let inner = pool.clone();
+        let parent = pool.spawn(move || inner.spawn(|| 5).result());
+        assert_eq!(parent.result(), Ok(Ok(5)));
+        drop(pool);
+    });
+}
+
+/// Two workers: a task submits a child to its own deque, then blocks on a condition variable
+/// until the child ran — a wait that does not help, so the child must be taken by the other
+/// worker, which the local submission must start (or wake). Fails (loom reports the
+/// deadlock) if `submit_local` pushes without `wake_or_start`.
+#[test]
+fn local_submission_reaches_another_worker() {
+    use crate::loom::sync::{Arc, Condvar, Mutex};
+    loom::model(|| {
+        let pool = Arc::new(ThreadPoolExecutor::new(2).unwrap());
+        let inner = Arc::clone(&pool);
+        let parent = pool.spawn(move || {
+            let ran = Arc::new((Mutex::new(false), Condvar::new()));
+            let signal = Arc::clone(&ran);
+            let child = inner.spawn(move || {
+                *signal.0.lock() = true;
+                signal.1.notify_one();
+            });
+            let mut done = ran.0.lock();
+            while !*done {
+                done = ran.1.wait(done);
+            }
+            drop(done);
+            child.result()
+        });
+        assert_eq!(parent.result(), Ok(Ok(())));
+        drop(pool);
+    });
+}

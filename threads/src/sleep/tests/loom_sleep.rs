@@ -24,7 +24,7 @@ impl Pool {
         let pool = Arc::new(Pool {
             sleep: Sleep::new(workers),
             queue: Injector::new(),
-            gate: Gate::new(),
+            gate: Gate::new(workers),
         });
         // As `Registry::start_thread`: a starting worker counts as searching.
         for _ in 0..workers {
