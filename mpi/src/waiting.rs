@@ -24,7 +24,7 @@ impl WaitHelper for YieldingWait {
     fn help_while(&self, pending: &dyn Fn() -> bool) {
         let start = Instant::now();
         while pending() && start.elapsed() < WAIT_YIELD {
-            std::thread::yield_now();
+            crate::loom::thread::yield_now();
         }
     }
 }

@@ -326,7 +326,7 @@ impl ProcessPoolExecutor {
         let (promise, future) = promise();
         let mut call = PendingCall {
             frame,
-            block: block.map(std::sync::Arc::new),
+            block: block.map(crate::loom::sync::BlockArc::new),
             slot: Box::new(Typed { promise, decode }),
         };
         let mut state = self.shared.state.lock();

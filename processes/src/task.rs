@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
+use crate::loom::sync::BlockArc as Arc;
 use std::io;
 use std::os::fd::BorrowedFd;
-use std::sync::Arc;
 
 use cfut_core::{Error, Portable, Promise};
 
@@ -484,7 +484,7 @@ impl fmt::Debug for PendingCall {
 }
 
 #[cfg(test)]
-#[path = "task/props.rs"]
+#[path = "task/tests/props.rs"]
 mod props;
 
 #[cfg(test)]

@@ -45,11 +45,11 @@
 //!
 //! [postcard]: https://docs.rs/postcard
 
+use crate::loom::sync::BlockArc as Arc;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -53,7 +53,7 @@ pub(crate) mod sync {
 }
 
 pub(crate) mod thread {
-    pub(crate) use ::loom::thread::{Builder, JoinHandle, ThreadId, current};
+    pub(crate) use ::loom::thread::{Builder, JoinHandle, ThreadId, current, yield_now};
     // loom models no time (never reached in a model).
     pub(crate) use std::thread::sleep;
 }

@@ -55,5 +55,5 @@ pub(crate) mod sync {
 }
 
 pub(crate) mod thread {
-    pub(crate) use std::thread::{Builder, JoinHandle, ThreadId, current, sleep};
+    pub(crate) use std::thread::{Builder, JoinHandle, ThreadId, current, sleep, yield_now};
 }

@@ -10,7 +10,12 @@ pub(crate) mod sync {
     pub(crate) mod shared {
         pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
     }
+
     pub(crate) use ::loom::sync::Arc;
+    /// Shares a big call's immutable block (`block.rs`) between its pending call and the
+    /// bytes queued for its worker: nothing to model (never written once shared), so std's
+    /// `Arc` on both sides, also in tests that run outside a loom model.
+    pub(crate) use std::sync::Arc as BlockArc;
     // loom has no `OnceLock`; the values cached in it (the executable's address range and
     // build identity) are computed from immutable facts, so std's is used unmodelled.
     pub(crate) use std::sync::OnceLock;

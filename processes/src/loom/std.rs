@@ -7,6 +7,11 @@ pub(crate) mod sync {
     pub(crate) mod shared {
         pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
     }
+
+    /// Shares a big call's immutable block (`block.rs`) between its pending call and the
+    /// bytes queued for its worker: nothing to model (never written once shared), so std's
+    /// `Arc` on both sides, also in tests that run outside a loom model.
+    pub(crate) use std::sync::Arc as BlockArc;
     use std::sync::PoisonError;
     pub(crate) use std::sync::{Arc, OnceLock};
 
