@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Every metric is measured for every system in the same run, systems interleaved (round
-//! robin), and the median of the runs is reported; the Python side (bench/python/, run with
+//! robin, each round starting one system later), and the median of the runs is reported; the Python side (bench/python/, run with
 //! the first `python3` on `PATH`; numpy for two rows of the processes suite) runs after the
 //! Rust side of its suite. The machine may be shared and noisy: read the ratios between
 //! systems of one run, not the absolute numbers. Each JSON line is

@@ -105,14 +105,18 @@ impl Report {
         self.runs
     }
 
-    /// Runs every contender `runs` times, interleaved round robin (system A run 1, system B
-    /// run 1, …, system A run 2, …), and records each one's median value and median CPU. Each
-    /// run's value goes to standard error as it comes (a median hides an intermittent slow
-    /// run).
+    /// Runs every contender `runs` times, interleaved round robin, each round starting one
+    /// system later (A B C, then B C A, then C A B, …), and records each one's median value and
+    /// median CPU. The rotation keeps a system from always running right after the same one:
+    /// a figure can depend on what ran before it (the caches it left, the threads of a pool
+    /// still exiting). Each run's value goes to standard error as it comes (a median hides an
+    /// intermittent slow run).
     pub(crate) fn measure(&mut self, metric: &str, mut contenders: Vec<Contender<'_>>) {
-        let mut samples: Vec<Vec<Sample>> = vec![Vec::with_capacity(self.runs); contenders.len()];
+        let count = contenders.len();
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::with_capacity(self.runs); count];
         for round in 1..=self.runs {
-            for (i, (system, run)) in contenders.iter_mut().enumerate() {
+            for i in (0..count).map(|k| (round - 1 + k) % count) {
+                let (system, run) = &mut contenders[i];
                 let sample = run();
                 eprintln!(
                     "    {metric} {system} run {round}: {:.4} {}",
