@@ -76,8 +76,9 @@ fn main() {
         "{:<10} {:>10} {:>10} {:>10} {:>12}",
         "size", "Vec<u8>", "Vec<f64>", "String", "socket-floor"
     );
-    for mib in [1_usize, 16] {
-        let bytes = mib << 20;
+    // Around the size from which a buffer travels as a block of its own (64 KiB), and above.
+    for kib in [16_usize, 64, 256, 1024, 16 * 1024] {
+        let bytes = kib << 10;
         let data = vec![7_u8; bytes];
         let floats = vec![1.5_f64; bytes / 8];
         let text = "x".repeat(bytes);
@@ -99,7 +100,11 @@ fn main() {
         let socket = median(runs, || floor.echo(&data));
         println!(
             "{:<10} {u8s:>10.3} {f64s:>10.3} {strings:>10.3} {socket:>12.3}",
-            format!("{mib} MiB")
+            if kib < 1024 {
+                format!("{kib} KiB")
+            } else {
+                format!("{} MiB", kib >> 10)
+            }
         );
     }
 }

@@ -56,8 +56,13 @@ pub(crate) const BUFFER: usize = 64 * 1024;
 /// the receive buffer at its usual size.
 ///
 /// Trades the block's extra header and `sendmsg` pieces against two copies of the value in
-/// each direction. The rows it affects are `proc_echo_1mib` and `proc_echo_16mib` of
-/// `compare -- processes` (both above it).
+/// each direction. Per value (16 KiB, 64 KiB, 256 KiB, never; one build per value, two runs of
+/// `cargo run --release -p cfut-processes --example big_payloads -- 100`, `Vec<u8>` echo, ms):
+/// at 64 KiB 0.069–0.117, 0.064–0.070, 0.070–0.088, 0.071–0.129; at 256 KiB 0.139–0.222,
+/// 0.133–0.136, 0.114–0.203, 0.161–0.223; at 1 MiB 0.38–0.45, 0.37–0.42, 0.36–0.40, 1.46–1.51.
+/// Where the threshold sits between 16 and 256 KiB makes no difference above the noise;
+/// having none costs 3.5× at 1 MiB. The rows of `compare -- processes` it affects are
+/// `proc_echo_1mib` and `proc_echo_16mib` (both above it).
 pub(crate) const BLOCK_FROM: usize = 64 * 1024;
 
 /// A worker whose socket closed is given this long, first, to become reapable before the
