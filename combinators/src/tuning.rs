@@ -62,7 +62,7 @@ pub(crate) const WAIT_SPIN_ROUNDS: u32 = 8;
 /// share the cores, a `map` that spins holds a core a runner needs to get ahead, while a
 /// yield hands it over; a `map` waiting for a long call yields this many times more before
 /// it sleeps. `map_100k_grouped`, cfut's median of `compare -- combinators --runs 9` on 2
-/// cores (other builds running), three alternating runs each: 67, 64, 136 M calls/s with 32
+/// cores, three alternating runs each: 67, 64, 136 M calls/s with 32
 /// yields against 18, 21, 128 M calls/s without.
 #[cfg(not(cfut_loom))]
 pub(crate) const WAIT_YIELD_ROUNDS: u32 = 32;

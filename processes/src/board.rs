@@ -158,6 +158,24 @@ impl Drop for Board {
     }
 }
 
+/// Room for the control part of a message carrying one descriptor.
+fn control_space() -> usize {
+    // SAFETY: `CMSG_SPACE` is a pure computation.
+    unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as usize }
+}
+
+/// A message of the one buffer `iov` with `control` (of [`control_space`] bytes) for its
+/// control part. Both must outlive the `sendmsg`/`recvmsg` that uses it.
+fn message(iov: &mut libc::iovec, control: &mut [u8]) -> libc::msghdr {
+    // SAFETY: a zeroed `msghdr` is a valid empty message; the fields are set below.
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.as_mut_ptr().cast();
+    message.msg_controllen = control.len() as _;
+    message
+}
+
 /// Parent: sends the start of `bytes` (the worker's first frame) with `fd` attached, without
 /// blocking. Returns how many bytes went.
 pub(crate) fn send_with(
@@ -166,19 +184,12 @@ pub(crate) fn send_with(
     fd: BorrowedFd<'_>,
 ) -> io::Result<usize> {
     let raw = fd.as_raw_fd();
-    // SAFETY: `CMSG_SPACE` is a pure computation.
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) } as usize;
-    let mut control = vec![0_u8; space];
+    let mut control = vec![0_u8; control_space()];
     let mut iov = libc::iovec {
         iov_base: bytes.as_ptr().cast_mut().cast(),
         iov_len: bytes.len(),
     };
-    // SAFETY: a zeroed `msghdr` is a valid empty message; the fields are set below.
-    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
-    message.msg_iov = &mut iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.as_mut_ptr().cast();
-    message.msg_controllen = space as _;
+    let message = message(&mut iov, &mut control);
     // SAFETY: `message` points at `control`, which has room for one header and one
     // descriptor (`CMSG_SPACE`), so `CMSG_FIRSTHDR` is non-null and `CMSG_DATA` in bounds.
     unsafe {
@@ -213,20 +224,13 @@ pub(crate) fn send_with(
 /// Worker: waits for the parent's first bytes and takes the descriptor attached to them, if
 /// any, leaving the bytes in the socket (`MSG_PEEK`) for the usual receive path.
 pub(crate) fn receive(socket: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> {
-    // SAFETY: `CMSG_SPACE` is a pure computation.
-    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) } as usize;
-    let mut control = vec![0_u8; space];
+    let mut control = vec![0_u8; control_space()];
     let mut byte = 0_u8;
     let mut iov = libc::iovec {
         iov_base: (&raw mut byte).cast(),
         iov_len: 1,
     };
-    // SAFETY: a zeroed `msghdr` is a valid empty message; the fields are set below.
-    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
-    message.msg_iov = &mut iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.as_mut_ptr().cast();
-    message.msg_controllen = space as _;
+    let mut message = message(&mut iov, &mut control);
     loop {
         // SAFETY: `message` and everything it points at are valid for the call.
         let got = unsafe {

@@ -4,8 +4,9 @@
 //! `cargo run --release -p cfut-bench --bin compare -- processes`; a figure "per value" comes
 //! from one build of that binary per value of the constant (edit it, then
 //! `cargo build --release -p cfut-bench && target/release/compare processes --runs 3`),
-//! medians of 3 runs, 2 worker processes on 2 cores with other builds running beside them:
-//! read the ratios between values, and only differences of 2× or more.
+//! medians of 3 runs, 2 worker processes on 2 cores. One run per value carries the noise of
+//! its whole run (the same build's figure moves up to 2× between runs): read only
+//! differences of 2× or more.
 
 use std::time::Duration;
 

@@ -72,16 +72,23 @@ fn wait_running<T>(future: &Future<T>) {
     }
 }
 
+/// Eight calls that each leave the file `call-{i}` in `folder`, queued behind the held worker
+/// and given the time to be sent ahead to it.
+fn queue_marks(pool: &ProcessPoolExecutor, folder: &Path) -> Vec<Future<bool>> {
+    let queued = (0..8)
+        .map(|i| pool.submit(mark, path(folder, &format!("call-{i}"))))
+        .collect();
+    // Let the manager send them ahead to the busy worker.
+    std::thread::sleep(Duration::from_millis(50));
+    queued
+}
+
 #[test]
 fn a_cancelled_call_never_runs_and_the_others_do() {
     let folder = folder("cancel");
     let gate = path(&folder, "gate");
     let (pool, blocker) = held_pool(&gate);
-    let queued: Vec<_> = (0..8)
-        .map(|i| pool.submit(mark, path(&folder, &format!("call-{i}"))))
-        .collect();
-    // Let the manager send them ahead to the busy worker.
-    std::thread::sleep(Duration::from_millis(50));
+    let queued = queue_marks(&pool, &folder);
     for (i, future) in queued.iter().enumerate() {
         assert_eq!(future.state(), State::Pending, "queued call {i}");
         if i % 2 == 0 {
@@ -132,10 +139,7 @@ fn a_cancelling_shutdown_cancels_calls_sent_ahead() {
     let folder = folder("shutdown");
     let gate = path(&folder, "gate");
     let (pool, blocker) = held_pool(&gate);
-    let queued: Vec<_> = (0..8)
-        .map(|i| pool.submit(mark, path(&folder, &format!("call-{i}"))))
-        .collect();
-    std::thread::sleep(Duration::from_millis(50));
+    let queued = queue_marks(&pool, &folder);
     pool.shutdown(Shutdown::new().cancel_pending(true).wait(false));
     std::fs::write(&gate, b"open").unwrap();
     assert_eq!(get(blocker), Ok(true));
