@@ -9,8 +9,9 @@
 //! The driver (started without `mpirun`) launches, interleaved `--runs` times (default 5):
 //! `mpirun -n 3 mpi_bench cfut`, `mpirun -n 2 mpi_bench floor`, `mpirun -n 3 mpi_bench floor`
 //! (the `mpi-3rank-floor`: the same ping-pong with a third rank polling beside it, the
-//! oversubscription of cfut-mpi's three busy threads on 2 cores), the first two with
-//! `--mca btl self,tcp`, the mpi4py script (`mpirun -n 3 /usr/bin/python3 -m
+//! oversubscription of 3 ranks on 2 cores), the first two with `--mca btl self,tcp`, all
+//! three with `--mca mpi_yield_when_idle 0` (`mpi_round_trip_p50_no_yield`: Open MPI yields
+//! the CPU at every empty poll when ranks outnumber cores), the mpi4py script (`mpirun -n 3 /usr/bin/python3 -m
 //! mpi4py.futures mpi/bench/mpi4py_bench.py`), and the launch-to-exit runs; then prints the
 //! medians as `metric system value` lines and a table. Each measuring mode prints
 //! `metric value` lines (medians over its own repetitions), as the Python side does:
@@ -343,6 +344,7 @@ fn driver(runs: usize) {
     let exe = exe.to_str().unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/mpi4py_bench.py");
     let tcp = ["--mca", "btl", "self,tcp"];
+    let no_yield = ["--mca", "mpi_yield_when_idle", "0"];
     let mut figures: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
     let mut record = |system: &str, lines: Vec<(String, f64)>| {
         for (metric, value) in lines {
@@ -380,6 +382,18 @@ fn driver(runs: usize) {
         };
         record("cfut-mpi", tcp_lines("cfut", "3"));
         record("mpi-floor", tcp_lines("floor", "2"));
+        // Open MPI yields the CPU at every empty poll when ranks outnumber cores (3 on 2
+        // here): the same round trips with that turned off, for every system alike.
+        let no_yield_lines = |mode: &str, n: &str| {
+            launch(&[&no_yield[..], &["-n", n, exe, mode, "--runs", "1"]].concat())
+                .into_iter()
+                .filter(|(metric, _)| metric == "mpi_round_trip_p50")
+                .map(|(_, value)| ("mpi_round_trip_p50_no_yield".to_owned(), value))
+                .collect::<Vec<_>>()
+        };
+        record("cfut-mpi", no_yield_lines("cfut", "3"));
+        record("mpi-floor", no_yield_lines("floor", "2"));
+        record("mpi-3rank-floor", no_yield_lines("floor", "3"));
         let startup = |args: &[&str]| vec![("mpi_startup_shutdown".to_owned(), launch_ms(args))];
         record("cfut-mpi", startup(&["-n", "3", exe, "startup"]));
         record("mpi-floor", startup(&["-n", "3", exe, "floor_startup"]));

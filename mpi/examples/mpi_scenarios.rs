@@ -69,6 +69,7 @@ fn main() {
             panic!("the root gives up");
         }),
         "shutdown" => Builder::new().window(1).run(shutdown),
+        "unwatched" => cfut_mpi::run(unwatched),
         "drop_waits" => drop_waits(),
         "spawn" => spawn(),
         "on" => on(),
@@ -221,6 +222,49 @@ fn shutdown(pool: &MpiPoolExecutor) {
     }
     pool.shutdown(Shutdown::new());
     std::fs::remove_file(&gate).unwrap();
+}
+
+/// Inside `run` the root's thread drives the calls it waits for and queues its calls without
+/// waking the manager: calls it never waits for through cfut are still answered and their
+/// callbacks run, by the manager, while the thread blocks elsewhere (a channel here).
+fn unwatched(pool: &MpiPoolExecutor) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let futures: Vec<_> = (0..20_u64)
+        .map(|i| {
+            let future = pool.submit(square, i);
+            let sender = sender.clone();
+            future.add_done_callback(move |result| {
+                sender.send(result.copied().map_err(Clone::clone)).unwrap();
+            });
+            future
+        })
+        .collect();
+    let mut values: Vec<u64> = (0..20)
+        .map(|_| {
+            receiver
+                .recv_timeout(Duration::from_secs(60))
+                .expect("a call nobody waits for is answered")
+                .unwrap()
+        })
+        .collect();
+    values.sort_unstable();
+    assert_eq!(values, (0..20).map(|i| i * i).collect::<Vec<_>>());
+    assert!(futures.iter().all(|f| f.is_done()));
+    // Then a round trip again, driven by this thread, and one while a call nobody waits for
+    // is in flight beside it.
+    assert_eq!(pool.submit(square, 6).result(), Ok(36));
+    let unwatched = pool.submit(
+        |x: u64| {
+            std::thread::sleep(Duration::from_millis(20));
+            x
+        },
+        1,
+    );
+    assert_eq!(pool.submit(square, 7).result(), Ok(49));
+    while !unwatched.is_done() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(unwatched.result(), Ok(1));
 }
 
 /// Leaving the closure drops the pool, which waits for the calls: Python's `with` block.

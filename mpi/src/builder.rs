@@ -11,13 +11,14 @@ use mpi::Threading;
 use mpi::raw::AsRaw;
 use mpi::topology::SimpleCommunicator;
 
+use crate::driver::Seat;
 use crate::inbox::Inbox;
-use crate::loom::sync::Arc;
+use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread;
 use crate::manager::Manager;
 use crate::transport::{self, Comm, MAX_MESSAGE};
 use crate::tuning::DEFAULT_WINDOW;
-use crate::waiting::YieldingWait;
+use crate::waiting::DrivingWait;
 use crate::{MpiPoolExecutor, StartError, serve, spawn};
 
 /// Exit status of a job whose root panicked (Rust's own status for a panicking `main`).
@@ -164,10 +165,13 @@ impl Builder {
         let setup = self.setup()?;
         let universe = initialize()?;
         let world = universe.world();
-        match self.start(&world, 0, setup) {
+        match self.start(&world, 0, setup, true) {
             Ok(Some(pool)) => match panic::catch_unwind(AssertUnwindSafe(|| {
-                // Waits on this thread yield the CPU to the manager and the workers.
-                let _waiting = cfut_core::install_wait_helper(Rc::new(YieldingWait));
+                // Waits on this thread drive the root's MPI calls themselves.
+                let _waiting = cfut_core::install_wait_helper(Rc::new(DrivingWait {
+                    inbox: Arc::clone(&pool.inbox),
+                    seat: Arc::clone(&pool.seat),
+                }));
                 f(&pool)
             })) {
                 Ok(value) => {
@@ -232,7 +236,7 @@ impl Builder {
                  needs it (initialize with mpi::Threading::Multiple or Serialized)",
             ));
         }
-        self.start(comm, root, setup)
+        self.start(comm, root, setup, false)
     }
 
     fn start(
@@ -240,6 +244,7 @@ impl Builder {
         comm: &SimpleCommunicator,
         root: i32,
         setup: Vec<u8>,
+        driven: bool,
     ) -> Result<Option<MpiPoolExecutor>, StartError> {
         use mpi::traits::Communicator;
 
@@ -262,24 +267,35 @@ impl Builder {
             return Ok(None);
         }
         let workers = (0..size).filter(|&rank| rank != root).collect();
-        Ok(Some(self.manage(comm, workers, setup)))
+        Ok(Some(self.manage(comm, workers, setup, driven)))
     }
 
-    /// Starts the manager thread over `comm` for `workers`.
-    pub(crate) fn manage(&self, comm: Comm, workers: Vec<i32>, setup: Vec<u8>) -> MpiPoolExecutor {
+    /// Starts the manager thread over `comm` for `workers`; `driven`: the calling thread
+    /// drives the root too, when it submits and while it waits ([`run`]'s thread).
+    pub(crate) fn manage(
+        &self,
+        comm: Comm,
+        workers: Vec<i32>,
+        setup: Vec<u8>,
+        driven: bool,
+    ) -> MpiPoolExecutor {
         let inbox: Arc<Inbox<Call>> = Arc::new(Inbox::new());
+        let seat: Arc<Seat> = Arc::new(Mutex::new(None));
         let manager = Manager {
             comm,
             workers: Vec::clone(&workers),
             inbox: inbox.clone(),
+            seat: seat.clone(),
             setup,
             window: self.window,
+            driven,
         };
+        let driver_thread = driven.then(|| thread::current().id());
         let spawned = thread::Builder::new()
             .name("cfut-mpi-manager".to_owned())
             .spawn(move || manager.run());
         match spawned {
-            Ok(handle) => MpiPoolExecutor::new(inbox, handle, workers),
+            Ok(handle) => MpiPoolExecutor::new(inbox, seat, handle, driver_thread, workers),
             Err(error) => {
                 // The workers wait for the handshake: end the job rather than leave them.
                 eprintln!("cfut-mpi: the pool's manager thread could not start ({error})");
@@ -315,7 +331,7 @@ impl Builder {
         let setup = self.setup()?;
         spawn::keep_constructor();
         let (comm, workers) = spawn::spawn(self.max_workers)?;
-        Ok(self.manage(comm, workers, setup))
+        Ok(self.manage(comm, workers, setup, false))
     }
 }
 

@@ -1,10 +1,15 @@
-//! [`Inbox`]: the calls submitted to a pool and not yet sent, shared by the pool's handle and
-//! its manager thread, with the manager's sleep.
+//! [`Inbox`]: the calls submitted to a pool and not yet sent, shared by the pool's handle,
+//! its manager thread and the root's thread when it drives ([`crate::driver`]), with the
+//! manager's sleep.
 //!
-//! The protocol with a race: a submission (or shutdown) and the manager going to sleep. The
-//! manager checks for work and marks itself asleep under the same lock that a submission
-//! takes to queue and to read that mark, so a submission either is seen by the check or
-//! finds the mark and wakes it (loom model: `tests/loom_inbox.rs` in this module).
+//! The protocol with a race: work appearing and the manager going to sleep. Work is a call
+//! queued, a call in flight that nobody drives, or the shutdown. The manager checks for it
+//! and marks itself asleep under the same lock that a submission takes to queue, a driver
+//! takes to move a call into flight ([`Inbox::take`]) and a leaving driver takes to stop
+//! counting itself ([`Inbox::leave_drive`]); each of them reads the mark under that lock, so
+//! the work is either seen by the check or finds the mark and wakes the manager. While a
+//! thread drives, the manager stands aside (sleeps) and the driver wakes it if it leaves with
+//! calls in flight (loom models: `tests/loom_inbox.rs` in this module).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -22,6 +27,16 @@ pub(crate) enum Wake {
     Stop,
 }
 
+/// Why the manager waits in [`Inbox::wait`]: what counts as news.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waiting {
+    /// Nothing was in flight when it looked: a call in flight now (moved there by a driver
+    /// since) is news.
+    Idle,
+    /// Results are due: only a new call or the shutdown is news.
+    ResultsDue,
+}
+
 /// The submitted, unsent calls of one pool.
 #[derive(Debug)]
 pub(crate) struct Inbox<C> {
@@ -33,6 +48,8 @@ pub(crate) struct Inbox<C> {
     queued: AtomicUsize,
     /// Mirrors `closed.is_some()`, for [`Inbox::peek`].
     closing: AtomicBool,
+    /// Mirrors `drivers`, for [`Inbox::driven`].
+    driving: AtomicUsize,
 }
 
 /// What [`Inbox::peek`] sees.
@@ -53,6 +70,10 @@ struct State<C> {
     closed: Option<Error>,
     /// The manager sleeps in [`Inbox::wait`] and must be notified.
     asleep: bool,
+    /// Calls taken from the queue and not yet answered (or cancelled).
+    in_flight: usize,
+    /// Threads driving the root other than the manager ([`Inbox::enter_drive`]).
+    drivers: usize,
 }
 
 impl<C> Inbox<C> {
@@ -62,10 +83,13 @@ impl<C> Inbox<C> {
                 queue: VecDeque::new(),
                 closed: None,
                 asleep: false,
+                in_flight: 0,
+                drivers: 0,
             }),
             wake: Condvar::new(),
             queued: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
+            driving: AtomicUsize::new(0),
         }
     }
 
@@ -83,8 +107,29 @@ impl<C> Inbox<C> {
         }
     }
 
-    /// Queues `call`; gives it back with the reason if the pool is closed.
+    /// `true` while another thread drives: the manager stands aside. A look without the
+    /// lock; [`wait`](Self::wait) decides under it.
+    pub(crate) fn driven(&self) -> bool {
+        // ORDERING: a stale value costs the manager one step or one short sleep.
+        self.driving.load(Ordering::Acquire) > 0
+    }
+
+    /// Queues `call` and wakes the manager if it sleeps; gives the call back with the reason
+    /// if the pool is closed.
     pub(crate) fn push(&self, call: C) -> Result<(), (C, Error)> {
+        self.queue(call, true)
+    }
+
+    /// Queues `call` without waking the manager: for a thread that sends it itself right
+    /// after, or leaves it to the manager's next look (at most [`MAX_SLEEP`] away in a
+    /// driven pool, whose manager never sleeps longer).
+    ///
+    /// [`MAX_SLEEP`]: crate::tuning::MAX_SLEEP
+    pub(crate) fn push_quiet(&self, call: C) -> Result<(), (C, Error)> {
+        self.queue(call, false)
+    }
+
+    fn queue(&self, call: C, wake: bool) -> Result<(), (C, Error)> {
         let mut state = self.state.lock();
         if let Some(error) = &state.closed {
             return Err((call, error.clone()));
@@ -92,7 +137,7 @@ impl<C> Inbox<C> {
         state.queue.push_back(call);
         // ORDERING: see `peek`.
         self.queued.store(state.queue.len(), Ordering::Release);
-        if state.asleep {
+        if wake && state.asleep {
             state.asleep = false;
             self.wake.notify_one();
         }
@@ -126,28 +171,73 @@ impl<C> Inbox<C> {
         self.state.lock().closed.clone()
     }
 
-    /// The oldest queued call (the manager's side).
+    /// `true` once the pool is closed with nothing queued and nothing in flight: nothing can
+    /// arrive any more. Decided under the lock (a [`peek`](Self::peek) can see the two
+    /// mirrors at different moments).
+    pub(crate) fn finished(&self) -> bool {
+        let state = self.state.lock();
+        state.closed.is_some() && state.queue.is_empty() && state.in_flight == 0
+    }
+
+    /// The oldest queued call, now in flight (the driver's side).
     pub(crate) fn take(&self) -> Option<C> {
         if self.peek() != Peek::Calls {
             return None;
         }
         let mut state = self.state.lock();
         let call = state.queue.pop_front();
+        if call.is_some() {
+            state.in_flight += 1;
+        }
         // ORDERING: see `peek`.
         self.queued.store(state.queue.len(), Ordering::Release);
         call
     }
 
-    /// The manager's sleep: returns at once if calls wait or the pool is closed; otherwise
-    /// sleeps until a submission or a shutdown, or for at most `timeout` (`None`: no limit).
-    pub(crate) fn wait(&self, timeout: Option<Duration>) -> Wake {
+    /// `count` calls in flight were answered (or cancelled before they left).
+    pub(crate) fn answered(&self, count: usize) {
+        let mut state = self.state.lock();
+        state.in_flight -= count;
+    }
+
+    /// The calling thread starts driving: the manager stands aside until it leaves.
+    pub(crate) fn enter_drive(&self) {
+        let mut state = self.state.lock();
+        state.drivers += 1;
+        // ORDERING: see `driven`.
+        self.driving.store(state.drivers, Ordering::Release);
+    }
+
+    /// The calling thread stops driving; wakes the manager if work is left to it (calls in
+    /// flight or queued, or the shutdown). One lock and no system call when nothing is left:
+    /// the common end of a round trip.
+    pub(crate) fn leave_drive(&self) {
+        let mut state = self.state.lock();
+        state.drivers -= 1;
+        // ORDERING: see `driven`.
+        self.driving.store(state.drivers, Ordering::Release);
+        let work = state.in_flight > 0 || !state.queue.is_empty() || state.closed.is_some();
+        if state.drivers == 0 && state.asleep && work {
+            state.asleep = false;
+            self.wake.notify_one();
+        }
+    }
+
+    /// The manager's sleep: returns at once if there is news (see [`Waiting`]) or the pool
+    /// is closed, and no other thread drives; otherwise sleeps until news, a driver leaving
+    /// with work, or a shutdown, or for at most `timeout` (`None`: no limit).
+    pub(crate) fn wait(&self, timeout: Option<Duration>, waiting: Waiting) -> Wake {
         let mut state = self.state.lock();
         loop {
-            if !state.queue.is_empty() {
-                return Wake::Look;
-            }
-            if state.closed.is_some() {
-                return Wake::Stop;
+            if state.drivers == 0 {
+                let news =
+                    !state.queue.is_empty() || (waiting == Waiting::Idle && state.in_flight > 0);
+                if news {
+                    return Wake::Look;
+                }
+                if state.closed.is_some() {
+                    return Wake::Stop;
+                }
             }
             state.asleep = true;
             match timeout {
@@ -155,7 +245,8 @@ impl<C> Inbox<C> {
                 Some(timeout) => {
                     state = self.wake.wait_timeout(state, timeout);
                     state.asleep = false;
-                    return if state.queue.is_empty() && state.closed.is_some() {
+                    return if state.drivers == 0 && state.queue.is_empty() && state.closed.is_some()
+                    {
                         Wake::Stop
                     } else {
                         Wake::Look
@@ -181,7 +272,7 @@ mod tests_std {
         inbox.push(1).unwrap();
         assert_eq!(inbox.close(Error::Shutdown, true), [1]);
         assert_eq!(inbox.push(2), Err((2, Error::Shutdown)));
-        assert_eq!(inbox.wait(None), Wake::Stop);
+        assert_eq!(inbox.wait(None, Waiting::Idle), Wake::Stop);
         assert_eq!(inbox.closed(), Some(Error::Shutdown));
     }
 

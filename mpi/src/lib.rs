@@ -57,15 +57,28 @@
 //! it follows the frame as an MPI message of its own and is received straight into the `Vec`
 //! the call (or the caller) gets, as mpi4py's pickle-5 out-of-band buffers are. Every rank runs the same build: before any call crosses, the root sends its
 //! build identity and each worker compares it with its own; a rank running another build
-//! refuses, and the pool is broken with [`Error::Broken`] saying so. One manager thread on
-//! the root makes every MPI call (MPI must offer `MPI_THREAD_SERIALIZED`; `MULTIPLE` is
-//! requested); each worker has a window of calls in flight ([`Builder::window`]); a chunked
-//! `map` sends each chunk as one call ([`CallExecutor::submit_batch`]). Idle ranks poll with
-//! a bounded back-off (spin 200 µs, then sleeps of 1/8 of the time idle, 10 µs to 1 ms) and
-//! the manager sleeps without MPI when nothing is in flight. Inside [`run`], a wait for a
-//! result on the root's thread yields the CPU between looks for up to 200 µs before the
-//! future's own spin and sleep: with fewer cores than busy threads (caller, manager, worker
-//! rank), a caller that spins holds the core the answer needs.
+//! refuses, and the pool is broken with [`Error::Broken`] saying so. On the root, one thread
+//! at a time makes the MPI calls (MPI must offer `MPI_THREAD_SERIALIZED`; `MULTIPLE` is
+//! requested): the pool's manager thread, or, inside [`run`], the root's own thread while it
+//! waits for a result — it sends its calls itself and receives the answers itself, so a
+//! round trip involves two threads (the caller and the worker rank) instead of three. The
+//! manager stands aside meanwhile and takes over when the caller stops waiting with calls
+//! still in flight, or does something else; a call nobody waits for is still answered
+//! within a millisecond of its result (mpi4py's manager polls at the same 1 ms at most). Each
+//! worker has a window of calls in flight ([`Builder::window`]); a chunked `map` sends each
+//! chunk as one call ([`CallExecutor::submit_batch`]). Idle ranks poll with a bounded
+//! back-off (spin 200 µs, then sleeps of 1/8 of the time idle, 10 µs to 1 ms).
+//!
+//! Inside [`run`], done-callbacks of this pool's futures may run on the root's thread (while
+//! it waits for a result, as a thread pool's waiting caller runs queued calls); elsewhere they
+//! run on the manager thread. Either way, a callback that blocks on another of this pool's
+//! results waits forever, as in Python.
+//!
+//! On a node with more ranks than cores, Open MPI yields the CPU at every poll that finds
+//! nothing (`mpi_yield_when_idle`), a system call that dominates a round trip of a tiny call:
+//! `--mca mpi_yield_when_idle 0` cuts it by half or more when the ranks' busy threads fit the
+//! cores (see `mpi/README.md`). cfut-mpi leaves the setting to the user: with more busy
+//! threads than cores, the yield is what lets a waiting rank give its core away.
 //!
 //! # Failures
 //!
@@ -117,6 +130,7 @@
 
 mod backoff;
 mod builder;
+mod driver;
 mod error;
 mod inbox;
 mod loom;

@@ -1,32 +1,15 @@
-//! The manager thread of the root: the only thread that calls MPI while a pool lives. It
-//! shakes hands with every worker, hands calls out (up to a window per worker), completes
-//! futures from the results, and stops the workers at shutdown.
+//! The manager thread of the root: shakes hands with every worker, then drives the root
+//! ([`Driver`]) whenever no other thread does — hands calls out, completes futures from the
+//! results — and stops the workers at shutdown.
 
-use std::collections::VecDeque;
-
-use cfut_core::Error;
-use cfut_processes::backend::{self, Call};
+use cfut_processes::backend::Call;
 
 use crate::backoff::Backoff;
-use crate::inbox::{Inbox, Peek, Wake};
+use crate::driver::{Driver, Seat};
+use crate::inbox::{Inbox, Waiting, Wake};
 use crate::loom::sync::Arc;
-use crate::transport::{
-    self, Comm, Sending, TAG_BLOCK, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT,
-    TAG_RESULT_BLOCK, TAG_SETUP, TAG_STOP,
-};
-
-/// Exit status of a job ended because a worker broke the protocol.
-const EXIT_PROTOCOL: i32 = 99;
-
-/// One worker rank, seen from the root.
-#[derive(Debug)]
-struct Lane {
-    rank: i32,
-    /// Sent calls, oldest first: results come back in this order.
-    in_flight: VecDeque<Call>,
-    /// Sends MPI may still be reading.
-    sending: Vec<Sending>,
-}
+use crate::transport::Comm;
+use crate::tuning::{MAX_SLEEP, SPIN};
 
 /// What the manager needs to run.
 #[derive(Debug)]
@@ -34,8 +17,13 @@ pub(crate) struct Manager {
     pub(crate) comm: Comm,
     pub(crate) workers: Vec<i32>,
     pub(crate) inbox: Arc<Inbox<Call>>,
+    pub(crate) seat: Arc<Seat>,
     pub(crate) setup: Vec<u8>,
     pub(crate) window: usize,
+    /// Another thread drives too (the root's thread inside [`run`](crate::run)), pushing its
+    /// calls without waking the manager: the manager then never sleeps longer than
+    /// [`MAX_SLEEP`], so a call nobody waits for is still answered.
+    pub(crate) driven: bool,
 }
 
 impl Manager {
@@ -45,175 +33,86 @@ impl Manager {
             comm,
             workers,
             inbox,
+            seat,
             setup,
             window,
+            driven,
         } = self;
-        let mut lanes: Vec<Lane> = workers
-            .iter()
-            .map(|&rank| Lane {
-                rank,
-                in_flight: VecDeque::new(),
-                sending: vec![comm.start_send(rank, TAG_SETUP, setup.clone())],
-            })
-            .collect();
-        if let Err(error) = handshake(&comm, &mut lanes) {
+        let mut driver = Driver::new(comm, &workers, &setup, window);
+        if let Err(error) = driver.handshake() {
             // No call crosses: every pending and later call fails with the reason.
             for call in inbox.close(error.clone(), true) {
                 call.fail(error.clone());
             }
-            while inbox.wait(None) != Wake::Stop {}
+            while inbox.wait(None, Waiting::Idle) != Wake::Stop {}
         } else {
-            serve(&comm, &mut lanes, &inbox, window);
+            *seat.lock() = Some(driver);
+            serve(&seat, &inbox, driven);
+            driver = seat
+                .lock()
+                .take()
+                .expect("the manager takes the driver back once");
         }
-        for lane in &mut lanes {
-            lane.sending
-                .push(comm.start_send(lane.rank, TAG_STOP, Vec::new()));
-        }
-        for lane in lanes {
-            for sending in lane.sending {
-                sending.wait();
-            }
-        }
-        drop(comm);
+        driver.stop();
     }
 }
 
-/// Waits for every worker's answer to `SETUP`; the refusals, if any, as one `Broken` error.
-fn handshake(comm: &Comm, lanes: &mut [Lane]) -> Result<(), Error> {
-    let mut answered = vec![false; lanes.len()];
-    let mut refusals = Vec::new();
-    let mut backoff = Backoff::new();
-    while answered.iter().any(|a| !a) {
-        let Some((source, _, length)) = comm.probe(None, Some(TAG_REPLY)) else {
-            if let Some(sleep) = backoff.idle() {
-                crate::loom::thread::sleep(sleep);
-            }
-            continue;
-        };
-        backoff.reset();
-        let mut reply = Vec::new();
-        comm.receive_into(source, TAG_REPLY, length, &mut reply);
-        if let Some(index) = lanes.iter().position(|lane| lane.rank == source) {
-            answered[index] = true;
-        }
-        if let Err(Error::Broken { reason } | Error::Serialization { message: reason }) =
-            backend::read_reply(&reply)
-        {
-            refusals.push(format!("rank {source} refused: {reason}"));
-        }
-    }
-    if refusals.is_empty() {
-        Ok(())
-    } else {
-        refusals.sort();
-        Err(Error::Broken {
-            reason: format!("the MPI pool is broken: {}", refusals.join("; ")),
-        })
-    }
-}
-
-/// Hands calls out and completes them until the pool is closed and nothing is in flight.
-fn serve(comm: &Comm, lanes: &mut [Lane], inbox: &Inbox<Call>, window: usize) {
-    let mut next_id: u64 = 0;
-    let mut backoff = Backoff::new();
-    let mut in_flight = 0_usize;
-    let mut result = Vec::new();
+/// Drives the root whenever no other thread does, until the pool is closed and nothing is
+/// in flight.
+fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
+    // The longest sleep when nothing is in flight: none for a pool whose only other
+    // submitters wake the manager, `MAX_SLEEP` for one whose root thread queues quietly.
+    let idle_timeout = driven.then_some(MAX_SLEEP);
+    // The manager's own activity: it polls without sleeping only right after it moved calls
+    // itself. After another thread's (a caller driving in a round trip), spinning would take
+    // the core that caller and the worker rank need.
+    let mut own = Backoff::new();
     loop {
-        let mut progressed = false;
-        // Results first: they free room in the windows.
-        while let Some((source, tag, length)) = comm.probe(None, None) {
-            if tag != TAG_RESULT && tag != TAG_RESULT_BLOCK {
-                protocol_error(&format!("a message with tag {tag:#x} from rank {source}"));
-            }
-            comm.receive_into(source, tag, length, &mut result);
-            // A result's block follows its frame: received straight into the future's `Vec`.
-            let block = (tag == TAG_RESULT_BLOCK).then(|| comm.receive_block(source, TAG_BLOCK));
-            let Some(lane) = lanes.iter_mut().find(|lane| lane.rank == source) else {
-                protocol_error(&format!("a result from rank {source}, which is no worker"));
-            };
-            let Some(call) = lane.in_flight.pop_front() else {
-                protocol_error(&format!("a result from rank {source}, which runs no call"));
-            };
-            if backend::frame_id(&result) != Some(call.id()) {
-                protocol_error(&format!(
-                    "rank {source} answered call {:?} while call {} was next",
-                    backend::frame_id(&result),
-                    call.id()
-                ));
-            }
-            in_flight -= 1;
-            // Runs the future's done-callbacks, here on the manager thread.
-            call.complete_with_block(&result, block);
-            progressed = true;
+        if inbox.driven() {
+            // Another thread drives: stand aside until it leaves with work left (or for
+            // `MAX_SLEEP`, then look again).
+            inbox.wait(Some(MAX_SLEEP), Waiting::ResultsDue);
+            continue;
         }
-        for lane in lanes.iter_mut() {
-            lane.sending.retain_mut(|sending| !sending.test());
+        let mut guard = seat.lock();
+        let driver = guard
+            .as_mut()
+            .expect("the driver is seated while the manager serves");
+        if driver.step(inbox) {
+            own.reset();
+            continue;
         }
-        // Then new calls, each to the worker with the fewest in flight.
-        while let Some(lane) = lanes
-            .iter_mut()
-            .filter(|lane| lane.in_flight.len() < window)
-            .min_by_key(|lane| lane.in_flight.len())
-        {
-            let Some(mut call) = inbox.take() else {
-                break;
-            };
-            progressed = true;
-            if !call.set_running() {
-                call.cancel();
-                continue;
-            }
-            next_id += 1;
-            call.set_id(next_id);
-            let frame = call.take_frame();
-            if let Some(block) = call.take_block() {
-                // The frame, then its argument's bytes as they are, in a message of their own.
-                lane.sending
-                    .push(comm.start_send(lane.rank, TAG_CALL_BLOCK, frame));
-                lane.sending
-                    .push(comm.start_send(lane.rank, TAG_BLOCK, block));
-            } else {
-                lane.sending
-                    .push(comm.start_send(lane.rank, TAG_CALL, frame));
-            }
-            lane.in_flight.push_back(call);
-            in_flight += 1;
+        let in_flight = driver.in_flight();
+        // Under the seat: no other thread can move a call into flight meanwhile.
+        if in_flight == 0 && inbox.finished() {
+            return;
         }
-        if progressed {
-            backoff.reset();
+        // How long since anyone's progress says how long to sleep.
+        let shared = driver.backoff.idle();
+        let room = driver.has_room();
+        drop(guard);
+        if own.idle().is_none() {
+            // Right after its own activity, look again at once: the next call of a round
+            // trip comes within microseconds, and a wake-up costs more than that.
             continue;
         }
         if in_flight == 0 {
-            // Nothing can arrive. Right after activity, look at the inbox again at once (the
-            // caller of a round trip submits its next call within microseconds, and a
-            // condition-variable wake-up costs more than that); then sleep until a
-            // submission or the shutdown, without MPI.
-            match inbox.peek() {
-                Peek::Calls => {}
-                Peek::Stop => return,
-                Peek::Empty => {
-                    if backoff.idle().is_some() {
-                        if inbox.wait(None) == Wake::Stop {
-                            return;
-                        }
-                        backoff.reset();
-                    }
-                }
-            }
-        } else if let Some(sleep) = backoff.idle() {
-            // Results are due: poll again after a bounded sleep — cut short by a submission
-            // when a window has room for it.
-            if lanes.iter().any(|lane| lane.in_flight.len() < window) {
-                inbox.wait(Some(sleep));
+            // Nothing can arrive: sleep without MPI until a submission, a driver leaving
+            // calls in flight, or the shutdown.
+            inbox.wait(idle_timeout, Waiting::Idle);
+        } else if let Some(sleep) = shared {
+            if room {
+                // Results are due: poll again after a bounded sleep, cut short by a
+                // submission.
+                inbox.wait(Some(sleep), Waiting::ResultsDue);
             } else {
+                // Every window is full: a submission could not be sent before a result.
                 crate::loom::thread::sleep(sleep);
             }
+        } else {
+            // Another thread drove just now and may again: look back after the spin it
+            // polls for (a driver leaving calls in flight wakes the manager sooner).
+            inbox.wait(Some(SPIN), Waiting::ResultsDue);
         }
     }
-}
-
-/// A worker broke the protocol: the job cannot go on safely, so it ends, never hangs.
-fn protocol_error(message: &str) -> ! {
-    eprintln!("cfut-mpi: {message}; ending the MPI job");
-    transport::abort(EXIT_PROTOCOL)
 }

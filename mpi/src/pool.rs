@@ -7,6 +7,7 @@ use cfut_core::{
 };
 use cfut_processes::backend::Call;
 
+use crate::driver::{self, Seat};
 use crate::inbox::Inbox;
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread::{self, JoinHandle, ThreadId};
@@ -22,8 +23,9 @@ use crate::transport::MAX_MESSAGE;
 /// every cfut executor gives, so `map`, `as_completed` and `wait` work on it, mixed with
 /// thread and process futures.
 ///
-/// Calls wait in the root, cancellable, until the manager thread sends them; each worker has
-/// up to [`window`](crate::Builder::window) calls in flight. Drop is leaving Python's `with`
+/// Calls wait in the root, cancellable, until they are sent (by the manager thread, or inside
+/// [`run`](crate::run) by the root's own thread, see the crate docs); each worker has up to
+/// [`window`](crate::Builder::window) calls in flight. Drop is leaving Python's `with`
 /// block: no new calls, wait for the submitted ones, stop the workers.
 ///
 /// # Examples
@@ -45,18 +47,30 @@ use crate::transport::MAX_MESSAGE;
 /// [`Builder::on`]: crate::Builder::on
 /// [`Builder::spawn`]: crate::Builder::spawn
 pub struct MpiPoolExecutor {
-    inbox: Arc<Inbox<Call>>,
+    pub(crate) inbox: Arc<Inbox<Call>>,
+    pub(crate) seat: Arc<Seat>,
     manager: Mutex<Option<JoinHandle<()>>>,
     manager_thread: ThreadId,
+    /// The thread that drives the root besides the manager ([`run`](crate::run)'s), if any:
+    /// its submissions send their call themselves.
+    driver_thread: Option<ThreadId>,
     workers: Vec<i32>,
 }
 
 impl MpiPoolExecutor {
-    pub(crate) fn new(inbox: Arc<Inbox<Call>>, manager: JoinHandle<()>, workers: Vec<i32>) -> Self {
+    pub(crate) fn new(
+        inbox: Arc<Inbox<Call>>,
+        seat: Arc<Seat>,
+        manager: JoinHandle<()>,
+        driver_thread: Option<ThreadId>,
+        workers: Vec<i32>,
+    ) -> Self {
         MpiPoolExecutor {
             inbox,
+            seat,
             manager_thread: manager.thread().id(),
             manager: Mutex::new(Some(manager)),
+            driver_thread,
             workers,
         }
     }
@@ -120,7 +134,8 @@ impl MpiPoolExecutor {
     /// Python's `shutdown(wait, cancel_futures)`: stop accepting calls; optionally cancel
     /// the ones not yet sent to a worker; optionally wait until every sent call finished and
     /// every worker rank was told to stop. Calling it again is harmless. Called from one of
-    /// this pool's done-callbacks (which run on the manager thread), it does not wait.
+    /// this pool's done-callbacks (which run on the manager thread, or inside
+    /// [`run`](crate::run) on the root's thread while it waits), it does not wait.
     ///
     /// # Examples
     ///
@@ -139,7 +154,10 @@ impl MpiPoolExecutor {
         for call in self.inbox.close(Error::Shutdown, how.cancels_pending()) {
             call.cancel();
         }
-        if how.waits() && thread::current().id() != self.manager_thread {
+        let here = thread::current().id();
+        // A done-callback runs on the manager thread or on a thread driving the root, which
+        // the manager needs to finish: waiting there would never end.
+        if how.waits() && here != self.manager_thread && !driver::driving_here() {
             let manager = self.manager.lock().take();
             if let Some(manager) = manager {
                 // A panicking manager completed no future wrongly: its calls' promises were
@@ -157,6 +175,21 @@ impl MpiPoolExecutor {
                     "a call of {length} bytes exceeds the {MAX_MESSAGE}-byte MPI message limit"
                 ),
             });
+        } else if self
+            .driver_thread
+            .is_some_and(|id| id == thread::current().id())
+        {
+            // The driving thread sends its call itself, unless the manager is in the middle of
+            // a step (it then sees the call in its next one): no wake-up of the manager, which
+            // a round trip cannot afford. The manager still looks within `MAX_SLEEP` if
+            // nobody drives, so a call nobody waits for is answered.
+            if let Err((call, error)) = self.inbox.push_quiet(call) {
+                call.fail(error);
+            } else if let Some(mut seat) = self.seat.try_lock() {
+                if let Some(driver) = seat.as_mut() {
+                    driver.send_queued(&self.inbox);
+                }
+            }
         } else if let Err((call, error)) = self.inbox.push(call) {
             call.fail(error);
         }
@@ -187,7 +220,7 @@ impl CallExecutor for MpiPoolExecutor {
     }
 
     /// The results stay encoded until the thread that consumes them calls
-    /// [`ChunkResults::decode`]: the manager thread only moves bytes.
+    /// [`ChunkResults::decode`]: the thread that receives them only moves bytes.
     fn submit_batch<A, T>(&self, call: fn(A) -> T, args: Vec<A>) -> Future<ChunkResults<T>>
     where
         A: Portable,

@@ -53,6 +53,12 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
     // The root's frame limit, once the handshake succeeded.
     let mut serving: Option<usize> = None;
     loop {
+        let Some((tag, length)) = next(comm, root, &mut backoff) else {
+            continue;
+        };
+        // Finished sends are collected only when a message came: each test is a pass of MPI's
+        // progress engine, which on an oversubscribed node also yields the CPU when it finds
+        // nothing, so an idle poll makes one MPI call, the probe.
         sending.retain_mut(|send| match send.reclaim() {
             Some(buf) => {
                 spare.push(buf);
@@ -61,9 +67,6 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
             None => true,
         });
         blocks.retain_mut(|send| !send.test());
-        let Some((tag, length)) = next(comm, root, &mut backoff) else {
-            continue;
-        };
         comm.receive_into(root, tag, length, &mut frame);
         match (tag, serving) {
             (TAG_STOP, _) => break,

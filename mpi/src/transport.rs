@@ -1,9 +1,9 @@
 //! The MPI calls this crate makes, over one duplicated communicator: byte messages sent,
 //! probed and received, each with a tag saying what it carries.
 //!
-//! Only raw handles cross threads here: during a pool's life exactly one thread (the
-//! manager's, or a worker rank's main thread) calls MPI on a [`Comm`], which
-//! `MPI_THREAD_SERIALIZED` allows. MPI's default error handler ends the whole job on any
+//! Only raw handles cross threads here: during a pool's life one thread at a time calls MPI
+//! on a [`Comm`] (on the root, whoever holds the driver's seat, `driver.rs`; on a worker
+//! rank, its main thread), which `MPI_THREAD_SERIALIZED` allows. MPI's default error handler ends the whole job on any
 //! failure, so return codes are not checked: a failing call never returns.
 
 use std::os::raw::{c_int, c_void};
@@ -42,7 +42,7 @@ pub(crate) struct Comm {
 
 // SAFETY: an `MPI_Comm` is a handle that any thread may use once MPI runs at
 // `MPI_THREAD_SERIALIZED` or above (checked before any `Comm` is made); this crate lets one
-// thread at a time use it (see the module docs).
+// thread at a time use it (see the module docs): the seat's lock orders their calls.
 unsafe impl Send for Comm {}
 
 impl Comm {

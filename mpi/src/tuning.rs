@@ -45,9 +45,12 @@ pub(crate) const SLEEP_FRACTION: u32 = 8;
 
 /// The longest sleep between two polls: the most latency an idle rank adds to the next
 /// message (mpi4py.futures backs off to the same 1 ms). Idle worker ranks wake 1000 times a
-/// second; the root's manager sleeps without MPI when nothing is in flight. Measured:
-/// `mpi_idle_cpu_pct` 3–4% of one core for the three ranks together (1 root + 2 workers,
-/// over one idle second, at the 1% resolution of clock ticks).
+/// second, and so does the manager of a pool made by [`run`](crate::run), whose root thread
+/// queues its calls without waking it (so a call nobody waits for is answered within this);
+/// other pools' managers sleep without MPI when nothing is in flight. Measured:
+/// `mpi_idle_cpu_pct` 5–6% of one core for the three ranks together (1 root + 2 workers,
+/// over one idle second, at the 1% resolution of clock ticks; 3–5% before the root's manager
+/// woke too, under the same load).
 pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);
 
 /// The initial capacity of a worker rank's buffer of outgoing results and of its buffer of
@@ -68,13 +71,11 @@ pub(crate) const BUFFER: usize = 64 * 1024;
 /// near the threshold itself.
 pub(crate) const MIN_BLOCK: usize = 64 * 1024;
 
-/// How long the root's thread inside [`run`](crate::run) waits for a result by yielding its
-/// CPU between looks (`waiting.rs`), before it leaves the wait to the future's own short
-/// spin and sleep. Trades the caller's CPU while a result is due (a wait costs up to this
-/// much CPU, plus the future's own spin of tens of microseconds when the result is later
-/// still) against the wake-up of a caller that went to sleep (a caller that sleeps at once
-/// waits 68–70 µs per round trip on 2 cores). `mpi_round_trip_p50` of
-/// `mpirun -n 3 target/release/examples/mpi_bench cfut --runs 1` (after `cargo build --release
-/// -p cfut-mpi --examples`), builds alternated: 58.7–73.0 µs without this wait (the caller
-/// spins, holding a core the manager and the worker need, then sleeps), 7.3–11.7 µs with it.
-pub(crate) const WAIT_YIELD: Duration = Duration::from_micros(200);
+/// How long the root's thread inside [`run`](crate::run), about to drive while it waits for
+/// a result (`waiting.rs`), yields to the manager holding the seat before it leaves the
+/// wait to the manager and to the future's own spin and sleep. Not a tunable but a bound:
+/// the manager holds the seat for one step (microseconds), then sees the waiting thread
+/// and stands aside, so the wait for the seat ends long before this in practice; the bound
+/// only keeps a manager stuck in a long step (a done-callback that blocks) from holding the
+/// waiter in a yield loop.
+pub(crate) const SEAT_WAIT: Duration = Duration::from_micros(200);

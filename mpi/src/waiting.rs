@@ -1,31 +1,61 @@
-//! [`YieldingWait`]: how the root's thread waits for a result inside [`run`](crate::run) —
-//! looking again after each yield of its CPU, for a bounded time, instead of spinning on it.
+//! [`DrivingWait`]: how the root's thread waits for a result inside [`run`](crate::run) — by
+//! driving the root itself ([`crate::driver`]) while a result may come soon, instead of
+//! leaving every MPI call to the manager thread.
 //!
-//! Three threads take turns in a round trip: the caller, the manager, the worker rank (a
-//! fourth, the other worker rank, wakes now and then); with fewer cores than that a caller
-//! that spins holds a core the manager or the worker needs, and the answer comes only
-//! once the caller's spin is spent and it sleeps, and then it pays a wake-up too. The
-//! manager's and the workers' own polls yield already: Open MPI's `MPI_Iprobe` yields the
-//! CPU when it finds nothing on an oversubscribed node (`mpi_yield_when_idle`).
+//! A round trip through the manager needs three threads to take turns (caller, manager,
+//! worker rank), plus the manager's wake-up; with fewer cores than that, the answer waits
+//! for a core. A caller that drives sends its call and receives the answer itself: two
+//! threads (caller, worker rank), no hand-over. The manager stands aside meanwhile, and is
+//! woken if the caller leaves with calls in flight.
 
 use std::time::Instant;
 
 use cfut_core::WaitHelper;
+use cfut_processes::backend::Call;
 
-use crate::tuning::WAIT_YIELD;
+use crate::driver::{self, Seat};
+use crate::inbox::Inbox;
+use crate::loom::sync::Arc;
+use crate::tuning::SEAT_WAIT;
 
-/// The wait helper of the root's thread in [`run`](crate::run): yields the CPU between looks
-/// at the awaited future for up to [`WAIT_YIELD`], then leaves the wait to the future's own
-/// (a short spin, then sleep).
+/// The wait helper of the root's thread in [`run`](crate::run): drives the root while the
+/// awaited future is pending and the last progress is recent (the driver's spin,
+/// [`SPIN`](crate::tuning::SPIN)); then leaves the rest of the wait to the manager and to
+/// the future's own (a short spin, then sleep).
 #[derive(Debug)]
-pub(crate) struct YieldingWait;
+pub(crate) struct DrivingWait {
+    pub(crate) inbox: Arc<Inbox<Call>>,
+    pub(crate) seat: Arc<Seat>,
+}
 
-impl WaitHelper for YieldingWait {
+impl WaitHelper for DrivingWait {
     fn help_while(&self, pending: &dyn Fn() -> bool) {
+        if !pending() {
+            return;
+        }
+        if driver::driving_here() {
+            // A done-callback waits while this thread drives (it holds the seat): nothing to
+            // drive from here; the future's own wait follows.
+            return;
+        }
+        self.inbox.enter_drive();
         let start = Instant::now();
-        while pending() && start.elapsed() < WAIT_YIELD {
+        while pending() {
+            if let Some(mut seat) = self.seat.try_lock() {
+                let Some(driver) = seat.as_mut() else {
+                    // Before the handshake, or after the workers were stopped.
+                    break;
+                };
+                while pending() && (driver.step(&self.inbox) || driver.backoff.idle().is_none()) {}
+                break;
+            }
+            // The manager is in the middle of a step: it stands aside after it.
+            if start.elapsed() >= SEAT_WAIT {
+                break;
+            }
             crate::loom::thread::yield_now();
         }
+        self.inbox.leave_drive();
     }
 }
 
@@ -37,29 +67,45 @@ mod tests {
     use cfut_core::{install_wait_helper, promise};
 
     use super::*;
+    use crate::loom::sync::Mutex;
 
-    #[test]
-    fn a_wait_still_ends_when_the_result_comes_late() {
-        let _guard = install_wait_helper(Rc::new(YieldingWait));
-        let (producer, future) = promise();
-        let setter = std::thread::spawn(move || {
-            std::thread::sleep(WAIT_YIELD + Duration::from_millis(20));
-            producer.set_result(5)
-        });
-        assert_eq!(
-            future.result(),
-            Ok(5),
-            "the helper gave up, then the wait slept"
-        );
-        assert!(setter.join().unwrap());
+    fn helper() -> DrivingWait {
+        DrivingWait {
+            inbox: Arc::new(Inbox::new()),
+            seat: Arc::new(Mutex::new(None)),
+        }
     }
 
     #[test]
-    fn a_wait_returns_as_soon_as_the_result_is_there() {
-        let _guard = install_wait_helper(Rc::new(YieldingWait));
+    fn a_wait_with_nothing_seated_is_the_futures_own() {
+        let helper = helper();
+        let inbox = Arc::clone(&helper.inbox);
+        let _guard = install_wait_helper(Rc::new(helper));
         let (producer, future) = promise();
-        let setter = std::thread::spawn(move || producer.set_result(6));
-        assert_eq!(future.result(), Ok(6));
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            producer.set_result(5)
+        });
+        assert_eq!(future.result(), Ok(5));
         assert!(setter.join().unwrap());
+        assert!(!inbox.driven(), "the waiter stopped counting as a driver");
+    }
+
+    #[test]
+    fn a_wait_on_a_busy_seat_gives_up_driving_and_still_ends() {
+        let helper = helper();
+        let inbox = Arc::clone(&helper.inbox);
+        let seat = Arc::clone(&helper.seat);
+        let (producer, future) = promise();
+        let held = seat.lock();
+        let waiter = std::thread::spawn(move || {
+            let _guard = install_wait_helper(Rc::new(helper));
+            future.result()
+        });
+        std::thread::sleep(SEAT_WAIT + Duration::from_millis(20));
+        assert!(producer.set_result(6));
+        assert_eq!(waiter.join().unwrap(), Ok(6));
+        drop(held);
+        assert!(!inbox.driven(), "the waiter stopped counting as a driver");
     }
 }

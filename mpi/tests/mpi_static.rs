@@ -28,6 +28,11 @@ fn shutdown_cancels_what_waits_and_waits_for_what_runs() {
 }
 
 #[test]
+fn calls_nobody_waits_for_are_answered_while_the_root_blocks_elsewhere() {
+    scenario("unwatched");
+}
+
+#[test]
 fn leaving_run_waits_for_the_calls_like_a_with_block() {
     scenario("drop_waits");
 }

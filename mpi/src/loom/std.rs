@@ -9,8 +9,9 @@ pub(crate) mod sync {
 
     pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
 
-    /// A mutex whose `lock` never reports poisoning: no critical section of this crate runs
-    /// user code (futures are completed outside the lock).
+    /// A mutex whose `lock` never reports poisoning: the one critical section of this crate
+    /// that runs user code, a step of the driver (futures' done-callbacks), runs it through
+    /// `cfut_core`, which catches a callback's panic; any other panic there ends the job.
     #[derive(Debug, Default)]
     pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
 
@@ -21,6 +22,15 @@ pub(crate) mod sync {
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        /// The lock if no other thread holds it (nor this one).
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            match self.0.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            }
         }
     }
 

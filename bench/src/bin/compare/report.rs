@@ -58,7 +58,10 @@ pub(crate) fn unit(metric: &str) -> &'static str {
         | "cpu_hash_files"
         | "cpu_hash_files_processes"
         | "recursive_fib" => "s",
-        "mpi_round_trip_p50" | "mpi_round_trip_p50_tcp" | "mpi_round_trip_p50_polled" => "µs",
+        "mpi_round_trip_p50"
+        | "mpi_round_trip_p50_tcp"
+        | "mpi_round_trip_p50_polled"
+        | "mpi_round_trip_p50_no_yield" => "µs",
         "mpi_idle_cpu_pct" => "% of a core",
         "mpi_submit_result" | "mpi_round_trip_cpu" => "µs/call",
         "mpi_map_chunked" => "calls/s",

@@ -1,5 +1,5 @@
-//! loom models of the inbox's sleep protocol: a submission or a shutdown racing the manager
-//! going to sleep is never lost.
+//! loom models of the inbox's sleep protocol: a submission, a shutdown, or a driver leaving
+//! calls in flight, racing the manager going to sleep, is never lost.
 
 use loom::thread;
 
@@ -9,7 +9,7 @@ use crate::loom::sync::Arc;
 /// The manager's loop: sleep until a call or the stop, take what comes.
 fn manager(inbox: &Inbox<u32>, mut wants: usize) {
     while wants > 0 {
-        match inbox.wait(None) {
+        match inbox.wait(None, Waiting::Idle) {
             Wake::Look => {
                 while inbox.take().is_some() {
                     wants -= 1;
@@ -69,5 +69,71 @@ fn a_check_and_sleep_under_two_locks_loses_the_wake_up() {
             state.asleep = true;
         }
         submitter.join().unwrap();
+    });
+}
+
+/// `true` once a call is in flight and no thread drives it: the manager must poll for it.
+fn unattended(inbox: &Inbox<u32>) -> bool {
+    let state = inbox.state.lock();
+    state.in_flight > 0 && state.drivers == 0
+}
+
+/// A caller drives (moves a queued call into flight), then leaves before its result came,
+/// while the manager sleeps, stands aside, or is about to: the manager always wakes to poll.
+/// A lost wake-up is a deadlock here, which loom reports.
+#[test]
+fn a_driver_leaving_a_call_in_flight_wakes_the_manager() {
+    loom::model(|| {
+        let inbox = Arc::new(Inbox::new());
+        inbox.push_quiet(7).unwrap();
+        let caller = {
+            let inbox = inbox.clone();
+            thread::spawn(move || {
+                inbox.enter_drive();
+                assert_eq!(inbox.take(), Some(7));
+                inbox.leave_drive();
+            })
+        };
+        while !unattended(&inbox) {
+            inbox.wait(None, Waiting::Idle);
+            thread::yield_now();
+        }
+        caller.join().unwrap();
+    });
+}
+
+/// The deliberately broken variant: the leaving driver reads the sleep mark, then stops
+/// counting itself, in two critical sections. The model finds the manager that looks in
+/// between: it sees the driver still there, marks itself asleep to stand aside, and the
+/// driver, having seen no mark, wakes nobody (asserted rather than slept, as above).
+#[test]
+#[should_panic(expected = "nobody wakes the manager")]
+fn a_driver_reading_the_mark_before_leaving_loses_the_wake_up() {
+    loom::model(|| {
+        let inbox = Arc::new(Inbox::new());
+        inbox.push_quiet(7).unwrap();
+        inbox.enter_drive();
+        assert_eq!(inbox.take(), Some(7));
+        let caller = {
+            let inbox = inbox.clone();
+            thread::spawn(move || {
+                let saw_sleeper = inbox.state.lock().asleep;
+                inbox.state.lock().drivers -= 1;
+                saw_sleeper
+            })
+        };
+        // The manager's check-and-mark, as `wait` does it under one lock.
+        let stood_aside = {
+            let mut state = inbox.state.lock();
+            if state.drivers > 0 {
+                state.asleep = true;
+            }
+            state.asleep
+        };
+        let woken = caller.join().unwrap();
+        assert!(
+            !stood_aside || woken,
+            "a call is in flight, the manager sleeps, and nobody wakes the manager"
+        );
     });
 }
