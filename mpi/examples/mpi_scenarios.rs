@@ -155,6 +155,26 @@ fn basic(pool: &MpiPoolExecutor) {
         assert_eq!(small.result(), Ok(vec![i as u8; 100]));
     }
 
+    // Any plain buffer travels beside its frame with its alignment: numbers, text.
+    let floats: Vec<f64> = (0..(1 << 17)).map(f64::from).collect();
+    let reversed = pool.submit(
+        |mut values: Vec<f64>| {
+            values.reverse();
+            values
+        },
+        floats.clone(),
+    );
+    assert_eq!(
+        reversed.result(),
+        Ok(floats.iter().rev().copied().collect::<Vec<_>>())
+    );
+    let text = "cfut ".repeat(1 << 16);
+    assert_eq!(
+        pool.submit(|s: String| s.to_uppercase(), text.clone())
+            .result(),
+        Ok(text.to_uppercase())
+    );
+
     // Futures mix with thread-pool and process-pool futures in as_completed and wait.
     let threads = cfut_threads::ThreadPoolExecutor::new(1).unwrap();
     let processes = cfut_processes::ProcessPoolExecutor::new(1).unwrap();

@@ -16,8 +16,8 @@ use crate::backoff::Backoff;
 use crate::inbox::Inbox;
 use crate::loom::sync::Mutex;
 use crate::transport::{
-    self, Comm, Sending, TAG_BLOCK, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT,
-    TAG_RESULT_BLOCK, TAG_SETUP, TAG_STOP,
+    self, Comm, Sending, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT, TAG_RESULT_BLOCK,
+    TAG_SETUP, TAG_STOP,
 };
 
 /// Exit status of a job ended because a worker broke the protocol.
@@ -164,9 +164,13 @@ impl Driver {
             }
             self.comm
                 .receive_into(source, tag, length, &mut self.result);
-            // A result's block follows its frame: received straight into the future's `Vec`.
-            let block =
-                (tag == TAG_RESULT_BLOCK).then(|| self.comm.receive_block(source, TAG_BLOCK));
+            // A result's block follows its frame: received straight into the memory of the
+            // future's `Vec`.
+            let block = (tag == TAG_RESULT_BLOCK).then(|| {
+                self.comm.receive_block(source).unwrap_or_else(|message| {
+                    protocol_error(&format!("rank {source} sent {message}"))
+                })
+            });
             let Some(lane) = self.lanes.iter_mut().find(|lane| lane.rank == source) else {
                 protocol_error(&format!("a result from rank {source}, which is no worker"));
             };
@@ -225,7 +229,7 @@ impl Driver {
                 lane.sending
                     .push(self.comm.start_send(lane.rank, TAG_CALL_BLOCK, frame));
                 lane.sending
-                    .push(self.comm.start_send(lane.rank, TAG_BLOCK, block));
+                    .push(self.comm.start_send_block(lane.rank, block));
             } else {
                 lane.sending
                     .push(self.comm.start_send(lane.rank, TAG_CALL, frame));

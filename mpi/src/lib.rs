@@ -53,10 +53,13 @@
 //!
 //! Exactly as in the process pool, through [`cfut_processes::backend`]: the function as its
 //! offset inside the executable, the argument and result as postcard frames, one MPI message
-//! per frame. A `Vec<u8>` argument or result of 64 KiB or more is not copied into its frame:
-//! it follows the frame as an MPI message of its own and is received straight into the `Vec`
-//! the call (or the caller) gets, as mpi4py's pickle-5 out-of-band buffers are. Every rank runs the same build: before any call crosses, the root sends its
-//! build identity and each worker compares it with its own; a rank running another build
+//! per frame. A plain buffer of 64 KiB or more (a `Vec` of primitive numbers, a `String`) as
+//! argument or result is not encoded into its frame: its memory follows the frame as an MPI
+//! message of its own (its tag says its alignment) and is received straight into the memory
+//! of the `Vec` the call (or the caller) gets, as mpi4py's pickle-5 out-of-band buffers are;
+//! the process pool's sockets carry the same blocks. Every rank runs the same build: before
+//! any call crosses, the root sends its build identity and each worker compares it with its
+//! own; a rank running another build
 //! refuses, and the pool is broken with [`Error::Broken`] saying so. On the root, one thread
 //! at a time makes the MPI calls (MPI must offer `MPI_THREAD_SERIALIZED`; `MULTIPLE` is
 //! requested): the pool's manager thread, or, inside [`run`], the root's own thread while it

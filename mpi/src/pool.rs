@@ -213,7 +213,7 @@ impl CallExecutor for MpiPoolExecutor {
         A: Portable,
         T: Portable,
     {
-        match Call::with_blocks(call, arg, crate::tuning::MIN_BLOCK) {
+        match Call::with_blocks(call, arg) {
             Ok((call, future)) => self.enqueue(call, future),
             Err(error) => Future::from_result(Err(error)),
         }

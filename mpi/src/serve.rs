@@ -6,8 +6,8 @@ use cfut_processes::backend;
 use crate::backoff::Backoff;
 use crate::loom::sync::{AtomicI32, Ordering};
 use crate::transport::{
-    self, Comm, Sending, TAG_BLOCK, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT,
-    TAG_RESULT_BLOCK, TAG_SETUP, TAG_STOP,
+    self, Comm, Sending, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT, TAG_RESULT_BLOCK,
+    TAG_SETUP, TAG_STOP,
 };
 
 /// Exit status of a job ended because a frame could not be understood or sent.
@@ -83,7 +83,10 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
             (TAG_CALL | TAG_CALL_BLOCK, Some(limit)) => {
                 // The argument's block follows its frame: received straight into the `Vec`
                 // the call gets.
-                let block = (tag == TAG_CALL_BLOCK).then(|| comm.receive_block(root, TAG_BLOCK));
+                let block = (tag == TAG_CALL_BLOCK).then(|| {
+                    comm.receive_block(root)
+                        .unwrap_or_else(|message| fail(&format!("the root sent {message}")))
+                });
                 out.clear();
                 // A result over the limit (at most MPI's message limit) comes back as a
                 // serialization error of its call.
@@ -95,7 +98,7 @@ pub(crate) fn serve(comm: &Comm, root: i32) {
                 if let Some(result_block) = result_block {
                     // The frame, then the result's bytes as they are.
                     sending.push(comm.start_send(root, TAG_RESULT_BLOCK, result));
-                    blocks.push(comm.start_send(root, TAG_BLOCK, result_block));
+                    blocks.push(comm.start_send_block(root, result_block));
                 } else {
                     sending.push(comm.start_send(root, TAG_RESULT, result));
                 }

@@ -8,6 +8,7 @@
 
 use std::os::raw::{c_int, c_void};
 
+use cfut_processes::backend::Block;
 use mpi::ffi;
 
 /// Root to worker: the `SETUP` frame (build identity, initializer).
@@ -20,13 +21,27 @@ pub(crate) const TAG_CALL: c_int = 0x0cf3;
 pub(crate) const TAG_RESULT: c_int = 0x0cf4;
 /// Root to worker: stop serving (empty).
 pub(crate) const TAG_STOP: c_int = 0x0cf5;
-/// Root to worker: a `CALL` frame whose argument is the [`TAG_BLOCK`] message after it.
+/// Root to worker: a `CALL` frame whose argument is the block message after it.
 pub(crate) const TAG_CALL_BLOCK: c_int = 0x0cf6;
-/// Worker to root: a `RESULT` frame whose value is the [`TAG_BLOCK`] message after it.
+/// Worker to root: a `RESULT` frame whose value is the block message after it.
 pub(crate) const TAG_RESULT_BLOCK: c_int = 0x0cf7;
-/// Either way: a big byte buffer as it is, right after the frame it belongs to (a message
-/// of its own, received straight into the `Vec` the call or the caller gets).
-pub(crate) const TAG_BLOCK: c_int = 0x0cf8;
+/// Either way, plus the log2 of the block's alignment (0 to [`Block::MAX_ALIGN_LOG2`]): a
+/// big plain buffer's bytes as they are, right after the frame it belongs to (a message of
+/// its own, received straight into a [`Block`] of that alignment, which becomes the `Vec`
+/// the call or the caller gets).
+const TAG_BLOCK: c_int = 0x0d00;
+
+/// The tag of the message carrying `block` (see [`TAG_BLOCK`]).
+fn block_tag(block: &Block) -> c_int {
+    // At most `Block::MAX_ALIGN_LOG2`.
+    TAG_BLOCK + block.align().trailing_zeros() as c_int
+}
+
+/// The alignment a block message of `tag` carries, if `tag` is a block's.
+fn block_align(tag: c_int) -> Option<usize> {
+    let log2 = u32::try_from(tag.checked_sub(TAG_BLOCK)?).ok()?;
+    (log2 <= Block::MAX_ALIGN_LOG2).then(|| 1 << log2)
+}
 
 /// The largest message MPI can count in one `int` of bytes.
 pub(crate) const MAX_MESSAGE: usize = c_int::MAX as usize;
@@ -136,19 +151,42 @@ impl Comm {
         unsafe { buf.set_len(length) };
     }
 
-    /// Receives the next message from `source` with `tag` into a `Vec` of exactly its length,
-    /// waiting for it if it has not arrived (a [`TAG_BLOCK`] right after its frame).
-    pub(crate) fn receive_block(&self, source: i32, tag: c_int) -> Vec<u8> {
-        // SAFETY: a zeroed status is a valid out-parameter.
-        let mut status: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+    /// Receives the next message from `source`, waiting for it if it has not arrived: the
+    /// block message right after its frame, into a [`Block`] of its length and of the
+    /// alignment its tag carries. `Err` (with what came instead) if that message is no block.
+    pub(crate) fn receive_block(&self, source: i32) -> Result<Block, String> {
+        // SAFETY: a zeroed status is a valid out-parameter; `RSMPI_ANY_TAG` is a constant.
+        let (mut status, any_tag): (ffi::MPI_Status, c_int) =
+            unsafe { (std::mem::zeroed(), ffi::RSMPI_ANY_TAG) };
         // SAFETY: `self.raw` is ours; `status` is writable.
-        unsafe { ffi::MPI_Probe(source, tag, self.raw, &mut status) };
+        unsafe { ffi::MPI_Probe(source, any_tag, self.raw, &mut status) };
+        let tag = status.MPI_TAG;
+        let Some(align) = block_align(tag) else {
+            return Err(format!("a message with tag {tag:#x} where a block was due"));
+        };
         let mut count: c_int = 0;
         // SAFETY: `status` was filled by the probe; the datatype is a constant.
         unsafe { ffi::MPI_Get_count(&status, ffi::RSMPI_UINT8_T, &mut count) };
-        let mut block = Vec::new();
-        self.receive_into(source, tag, usize::try_from(count).unwrap_or(0), &mut block);
-        block
+        let length = usize::try_from(count).unwrap_or(0);
+        let mut block = Block::with_capacity(length, align)
+            .ok_or_else(|| format!("no block of {length} bytes aligned to {align}"))?;
+        // SAFETY: the block has room for `length` bytes (at most `c_int::MAX`, as probed); the
+        // status is ignored.
+        unsafe {
+            ffi::MPI_Recv(
+                block.spare_capacity_mut().as_mut_ptr().cast::<c_void>(),
+                count,
+                ffi::RSMPI_UINT8_T,
+                source,
+                tag,
+                self.raw,
+                ffi::RSMPI_STATUS_IGNORE,
+            )
+        };
+        // SAFETY: the probed message of exactly `length` bytes was received into the spare
+        // room (MPI's default error handler ends the job rather than return with fewer).
+        unsafe { block.grow_len(length) };
+        Ok(block)
     }
 
     /// Starts sending `buf` to `dest` with `tag`; the returned [`Sending`] owns the bytes
@@ -158,14 +196,25 @@ impl Comm {
     ///
     /// If `buf` is longer than [`MAX_MESSAGE`] (callers check first).
     pub(crate) fn start_send(&self, dest: i32, tag: c_int, buf: Vec<u8>) -> Sending {
-        let count = c_int::try_from(buf.len()).expect("a message within MAX_MESSAGE");
+        self.start(dest, tag, Payload::Bytes(buf))
+    }
+
+    /// Starts sending `block` to `dest`, tagged with its alignment; as
+    /// [`start_send`](Self::start_send).
+    pub(crate) fn start_send_block(&self, dest: i32, block: Block) -> Sending {
+        self.start(dest, block_tag(&block), Payload::Block(block))
+    }
+
+    fn start(&self, dest: i32, tag: c_int, buf: Payload) -> Sending {
+        let bytes = buf.bytes();
+        let count = c_int::try_from(bytes.len()).expect("a message within MAX_MESSAGE");
         // SAFETY: `RSMPI_REQUEST_NULL` is a constant handle.
         let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
         // SAFETY: the heap buffer of `buf` does not move when `buf` moves into the returned
         // `Sending`, which keeps it alive until the request completes (or leaks it).
         unsafe {
             ffi::MPI_Isend(
-                buf.as_ptr().cast::<c_void>(),
+                bytes.as_ptr().cast::<c_void>(),
                 count,
                 ffi::RSMPI_UINT8_T,
                 dest,
@@ -194,11 +243,27 @@ impl Drop for Comm {
     }
 }
 
+/// What a send owns while MPI reads it.
+#[derive(Debug)]
+enum Payload {
+    Bytes(Vec<u8>),
+    Block(Block),
+}
+
+impl Payload {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Payload::Bytes(bytes) => bytes,
+            Payload::Block(block) => block.as_bytes(),
+        }
+    }
+}
+
 /// A send in progress: owns its bytes until MPI completes it.
 #[derive(Debug)]
 pub(crate) struct Sending {
     request: ffi::MPI_Request,
-    buf: Option<Vec<u8>>,
+    buf: Option<Payload>,
 }
 
 // SAFETY: as for `Comm`: a request handle used by one thread at a time.
@@ -219,13 +284,18 @@ impl Sending {
         flag != 0
     }
 
-    /// The bytes back once MPI is done with them (`None` while it is not), for reuse.
+    /// The bytes of a [`start_send`](Comm::start_send) back once MPI is done with them
+    /// (`None` while it is not), for reuse. (A block's send is [`test`](Self::test)ed: its
+    /// block is freed.)
     pub(crate) fn reclaim(&mut self) -> Option<Vec<u8>> {
         self.buf.as_ref()?;
         let mut flag: c_int = 0;
         // SAFETY: `self.request` is the live request of this send.
         unsafe { ffi::MPI_Test(&mut self.request, &mut flag, ffi::RSMPI_STATUS_IGNORE) };
-        if flag != 0 { self.buf.take() } else { None }
+        match self.buf.take_if(|_| flag != 0) {
+            Some(Payload::Bytes(bytes)) => Some(bytes),
+            Some(Payload::Block(_)) | None => None,
+        }
     }
 
     /// Blocks until MPI is done with the bytes.

@@ -61,16 +61,6 @@ pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);
 /// difference above the noise.
 pub(crate) const BUFFER: usize = 64 * 1024;
 
-/// A `Vec<u8>` argument or result of at least this many bytes travels as a message of its
-/// own beside its call's frame (received straight into the `Vec` the call or the caller
-/// gets) instead of being copied into the frame and out of it again. Trades one more MPI
-/// message per call (about a microsecond on shared memory) against two copies of the
-/// buffer per direction (a copy of 1 MiB: tens of microseconds); above Open MPI's
-/// shared-memory eager limit (4 KiB) a buffer takes the rendezvous path either way.
-/// Measured: `mpi_bytes_1mib` of `compare -- mpi` (see `mpi/README.md`); no figure recorded
-/// near the threshold itself.
-pub(crate) const MIN_BLOCK: usize = 64 * 1024;
-
 /// How long the root's thread inside [`run`](crate::run), about to drive while it waits for
 /// a result (`waiting.rs`), yields to the manager holding the seat before it leaves the
 /// wait to the manager and to the future's own spin and sleep. Not a tunable but a bound:

@@ -19,8 +19,10 @@
 //! * [`Call`], a call waiting for its result: its frame and its future's completion, the
 //!   process pool's own pending-call record;
 //! * [`Call::with_blocks`], [`run_call_with_block`] and [`Call::complete_with_block`], for a
-//!   transport that moves a big `Vec<u8>` argument or result as a message of its own, a
-//!   *block* beside its frame, instead of copying it into the frame and out again.
+//!   transport that moves a big plain argument or result (a `Vec` of primitive numbers, a
+//!   `String`, of 64 KiB or more) as a message of its own, a [`Block`] of its memory beside
+//!   its frame, instead of encoding it into the frame and decoding it out again: the same
+//!   blocks the process pool's sockets carry as `BLOCK` frames.
 //!
 //! # Examples
 //!
@@ -54,10 +56,10 @@ use std::fmt;
 
 use cfut_core::{ChunkResults, Error, Future, Portable, promise};
 
-use crate::block::Block;
+pub use crate::block::Block;
 use crate::task::{self, PendingCall, Trampoline, Typed};
 use crate::worker::{self, Start};
-use crate::{beside, image, wire};
+use crate::{image, wire};
 
 /// This build's identity, as the `SETUP` frame carries it: equal on both sides when they run
 /// the same build.
@@ -309,11 +311,11 @@ pub fn run_call(call: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Erro
     outcome.map_err(|message| Error::Serialization { message })
 }
 
-/// [`run_call`] for a frame of [`Call::with_blocks`], with the block that came after it
+/// [`run_call`] for a frame of [`Call::with_blocks`], with the block that came with it
 /// (`None` if none did): the argument is that block itself, not a copy. Returns the block to
-/// send after the `RESULT` frame when the result is a `Vec<u8>` of at least the length the
-/// parent asked for; [`Call::complete_with_block`] takes both. A result block longer than
-/// `limit` is not returned: the call is answered with [`Error::Serialization`] saying so.
+/// send with the `RESULT` frame when the result is a plain buffer of 64 KiB or more;
+/// [`Call::complete_with_block`] takes both. A result block longer than `limit` is not
+/// returned: the call is answered with [`Error::Serialization`] saying so.
 ///
 /// # Errors
 ///
@@ -324,30 +326,37 @@ pub fn run_call(call: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), Erro
 /// ```
 /// use cfut_processes::backend::{self, Call};
 ///
-/// fn reverse(mut bytes: Vec<u8>) -> Vec<u8> { bytes.reverse(); bytes }
+/// fn reverse(mut values: Vec<f64>) -> Vec<f64> { values.reverse(); values }
 ///
-/// // Parent: buffers of 4 bytes and more travel as blocks.
-/// let (mut call, future) = Call::with_blocks(reverse, vec![1, 2, 3, 4], 4)?;
+/// // Parent: a buffer of 64 KiB and more travels as a block, with its alignment.
+/// let values: Vec<f64> = (0..10_000).map(f64::from).collect();
+/// let (mut call, future) = Call::with_blocks(reverse, values.clone())?;
 /// assert!(call.set_running());
 /// call.set_id(1);
 /// let (frame, block) = (call.take_frame(), call.take_block());
-/// assert_eq!(block.as_deref(), Some(&[1, 2, 3, 4][..]));
+/// assert_eq!(block.as_ref().map(|b| (b.len(), b.align())), Some((80_000, 8)));
 /// // Worker: the block is the argument; the result is a block again.
 /// let mut result = Vec::new();
 /// let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX)?;
-/// assert_eq!(back.as_deref(), Some(&[4, 3, 2, 1][..]));
+/// assert_eq!(back.as_ref().map(|b| b.len()), Some(80_000));
 /// // Parent: the result's block becomes the future's value.
 /// call.complete_with_block(&result, back);
-/// assert_eq!(future.result(), Ok(vec![4, 3, 2, 1]));
+/// assert_eq!(future.result(), Ok(values.into_iter().rev().collect()));
 /// # Ok::<(), cfut_core::Error>(())
 /// ```
 pub fn run_call_with_block(
     call: &[u8],
-    block: Option<Vec<u8>>,
+    block: Option<Block>,
     out: &mut Vec<u8>,
     limit: usize,
-) -> Result<Option<Vec<u8>>, Error> {
-    beside::run_call(call, block, out, limit).map_err(|message| Error::Serialization { message })
+) -> Result<Option<Block>, Error> {
+    let mut frames = wire::Outbox::with_block_aside(std::mem::take(out));
+    let outcome = worker::run_call(call, block, &mut frames, limit);
+    let (bytes, block) = frames.into_parts();
+    *out = bytes;
+    outcome
+        .map(|()| block)
+        .map_err(|message| Error::Serialization { message })
 }
 
 /// The body of a `RESULT` frame: its status and payload.
@@ -451,8 +460,8 @@ pub(crate) fn defer_batch<T: Portable>(
 pub struct Call {
     pending: PendingCall,
     id: u64,
-    /// The argument's block, sent after the frame ([`Call::with_blocks`]).
-    block: Option<Vec<u8>>,
+    /// The argument's block, sent with the frame ([`Call::with_blocks`]).
+    block: Option<Block>,
 }
 
 impl Call {
@@ -512,12 +521,13 @@ impl Call {
     }
 
     /// The call `call(arg)` for a transport that moves big buffers as messages of their own:
-    /// an argument that is a `Vec<u8>` of at least `min_block` bytes is not encoded into the
-    /// frame but kept as the call's block ([`take_block`](Self::take_block), to send after
-    /// the frame); a `Vec<u8>` result of at least `min_block` bytes comes back as a block
-    /// too. The worker runs the frame with [`run_call_with_block`]; the result completes the
-    /// future through [`complete_with_block`](Self::complete_with_block). Any other type
-    /// travels in the frame as with [`Call::new`].
+    /// an argument that is a plain buffer (a `Vec` of primitive numbers, a `String`) of 64 KiB
+    /// or more is not encoded into the frame but kept as the call's [`Block`]
+    /// ([`take_block`](Self::take_block), to send with the frame); a plain result of 64 KiB
+    /// or more comes back as a block too. The worker runs the frame with
+    /// [`run_call_with_block`]; the result completes the future through
+    /// [`complete_with_block`](Self::complete_with_block). Any other value travels in the
+    /// frame as with [`Call::new`]. The process pool's sockets move the same blocks.
     ///
     /// # Errors
     ///
@@ -528,20 +538,20 @@ impl Call {
     /// ```
     /// use cfut_processes::backend::Call;
     ///
-    /// let (call, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 1 << 20], 1 << 16)?;
+    /// let (call, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 1 << 20])?;
     /// assert_eq!(call.block_len(), 1 << 20);
     /// assert!(call.frame_len() < 100, "the megabyte is not in the frame");
-    /// let (mut small, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 10], 1 << 16)?;
-    /// assert_eq!(small.take_block(), None);
+    /// let (mut small, _future) = Call::with_blocks(|b: Vec<u8>| b.len(), vec![0; 10])?;
+    /// assert!(small.take_block().is_none());
     /// # Ok::<(), cfut_core::Error>(())
     /// ```
     pub fn with_blocks<A: Portable, T: Portable>(
         call: fn(A) -> T,
         arg: A,
-        min_block: usize,
     ) -> Result<(Call, Future<T>), Error> {
-        let (frame, block) = beside::call_frame(call, arg, min_block)?;
-        let (mut call, future) = Call::with(frame, beside::decode::<T>);
+        let (frame, block) =
+            task::call_parts(task::run_one::<A, T> as Trampoline, call as usize, arg)?;
+        let (mut call, future) = Call::with(frame, task::decode_one::<T>);
         call.block = block;
         Ok((call, future))
     }
@@ -556,27 +566,30 @@ impl Call {
     /// # Ok::<(), cfut_core::Error>(())
     /// ```
     pub fn block_len(&self) -> usize {
-        self.block.as_ref().map_or(0, Vec::len)
+        self.block.as_ref().map_or(0, Block::len)
     }
 
-    /// Moves the block out (see [`with_blocks`](Self::with_blocks)): the bytes to send after
-    /// the frame, as they are.
+    /// Moves the block out (see [`with_blocks`](Self::with_blocks)): the bytes to send with
+    /// the frame, as they are, and their alignment.
     ///
     /// # Examples
     ///
     /// ```
-    /// let (mut call, _future) = cfut_processes::backend::Call::with_blocks(|b: Vec<u8>| b, vec![7; 8], 8)?;
-    /// assert_eq!(call.take_block(), Some(vec![7; 8]));
-    /// assert_eq!(call.take_block(), None);
+    /// let (mut call, _future) =
+    ///     cfut_processes::backend::Call::with_blocks(|b: Vec<u16>| b, vec![7; 40_000])?;
+    /// let block = call.take_block().unwrap();
+    /// assert_eq!((block.len(), block.align()), (80_000, 2));
+    /// assert!(call.take_block().is_none());
     /// # Ok::<(), cfut_core::Error>(())
     /// ```
-    pub fn take_block(&mut self) -> Option<Vec<u8>> {
+    pub fn take_block(&mut self) -> Option<Block> {
         self.block.take()
     }
 
-    /// Completes the future from the call's `RESULT` frame and the block that came after it
+    /// Completes the future from the call's `RESULT` frame and the block that came with it
     /// (`None` if none did; see [`run_call_with_block`]). A result that announces a block
-    /// when none came fails the future with [`Error::Serialization`].
+    /// when none came, or a block of another type's alignment, fails the future with
+    /// [`Error::Serialization`].
     ///
     /// # Examples
     ///
@@ -584,7 +597,7 @@ impl Call {
     /// use cfut_core::Error;
     /// use cfut_processes::backend::{self, Call};
     ///
-    /// let (mut call, future) = Call::with_blocks(|b: Vec<u8>| b, vec![3; 16], 8)?;
+    /// let (mut call, future) = Call::with_blocks(|b: Vec<u8>| b, vec![3; 1 << 16])?;
     /// let (frame, block) = (call.take_frame(), call.take_block());
     /// let mut result = Vec::new();
     /// let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX)?;
@@ -593,8 +606,11 @@ impl Call {
     /// assert!(matches!(future.result(), Err(Error::Serialization { .. })), "its block is missing");
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn complete_with_block(self, result: &[u8], block: Option<Vec<u8>>) {
-        beside::with_block(block, || self.complete(result));
+    pub fn complete_with_block(self, result: &[u8], block: Option<Block>) {
+        match result_body(result) {
+            Ok((status, payload)) => self.pending.slot.complete(status, payload, block),
+            Err(error) => self.pending.slot.fail(error),
+        }
     }
 
     fn with<R: Send + 'static>(frame: Vec<u8>, decode: task::Decode<R>) -> (Call, Future<R>) {

@@ -1,21 +1,48 @@
 //! An owned block of bytes with the alignment of the numbers it holds: the memory of a plain
 //! buffer (`Vec<u8>`, `Vec<f64>`, `String`, ...) moved between the user's value and the
-//! socket without a copy.
+//! transport without a copy.
 //!
-//! A big argument or result leaves as a `BLOCK` frame written straight from its `Vec` (see
-//! `wire.rs`), and arrives in a `Block` allocated once at the announced size and alignment,
-//! which `recv` fills and which becomes the receiving side's `Vec` as it is (see
-//! `raw::from_block`).
+//! On the process pool's sockets a big argument or result leaves as a `BLOCK` frame written
+//! straight from its `Vec` (see `wire.rs`), and arrives in a `Block` allocated once at the
+//! announced size and alignment, which `recv` fills and which becomes the receiving side's
+//! `Vec` as it is (see `raw::from_block`). Other transports get the same blocks through
+//! [`crate::backend`] and move them as messages of their own.
 
 use std::alloc::{self, Layout};
 use std::fmt;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr::NonNull;
 
-/// An allocation of `capacity` bytes aligned to `align`, whose first `len` bytes are
+/// The bytes of a big plain buffer (a `Vec` of primitive numbers, a `String`) with the
+/// alignment its numbers need: what travels beside a call's frame instead of inside it
+/// ([`Call::with_blocks`](crate::backend::Call::with_blocks)).
+///
+/// A transport sends [`as_bytes`](Self::as_bytes) and tells the other side the
+/// [`align`](Self::align)ment; the receiver allocates a block of that length and alignment
+/// with [`with_capacity`](Self::with_capacity), receives into
+/// [`spare_capacity_mut`](Self::spare_capacity_mut) and marks the bytes written with
+/// [`grow_len`](Self::grow_len). The block then becomes the receiving side's `Vec` as it is.
+///
+/// (Inside: an allocation of `capacity` bytes aligned to `align`, whose first `len` bytes are
 /// initialised; allocated by the global allocator with exactly the layout a `Vec` of
-/// `capacity / size_of::<T>()` numbers `T` of that alignment would have.
-pub(crate) struct Block {
+/// `capacity / size_of::<T>()` numbers `T` of that alignment would have.)
+///
+/// # Examples
+///
+/// ```
+/// use cfut_processes::backend::Block;
+///
+/// // A receiver's side: room for 8 bytes aligned for `u64`s, filled by the transport.
+/// let mut block = Block::with_capacity(8, 8).expect("a valid alignment");
+/// for (byte, value) in block.spare_capacity_mut().iter_mut().zip(7_u64.to_le_bytes()) {
+///     byte.write(value);
+/// }
+/// // SAFETY: the 8 spare bytes were just written.
+/// unsafe { block.grow_len(8) };
+/// assert_eq!((block.len(), block.align()), (8, 8));
+/// assert_eq!(block.as_bytes(), 7_u64.to_le_bytes());
+/// ```
+pub struct Block {
     ptr: NonNull<u8>,
     len: usize,
     capacity: usize,
@@ -28,12 +55,34 @@ unsafe impl Send for Block {}
 unsafe impl Sync for Block {}
 
 impl Block {
-    /// The largest alignment a block may ask for (that of `u128`), as the log2 a frame carries.
-    pub(crate) const MAX_ALIGN_LOG2: u32 = 4;
+    /// The largest alignment a block may ask for (that of `u128`), as a log2: alignments are
+    /// 1, 2, 4, 8 or 16.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_processes::backend::Block;
+    ///
+    /// assert!(Block::with_capacity(16, 1 << Block::MAX_ALIGN_LOG2).is_some());
+    /// assert!(Block::with_capacity(16, 2 << Block::MAX_ALIGN_LOG2).is_none());
+    /// ```
+    pub const MAX_ALIGN_LOG2: u32 = 4;
 
     /// An empty block with room for `capacity` bytes aligned to `align` (a power of two up to
-    /// `1 << MAX_ALIGN_LOG2`); `None` if no such allocation can be made.
-    pub(crate) fn with_capacity(capacity: usize, align: usize) -> Option<Block> {
+    /// `1 << MAX_ALIGN_LOG2`); `None` for any other alignment, or a capacity no allocation
+    /// can have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cfut_processes::backend::Block;
+    ///
+    /// let block = Block::with_capacity(1024, 4).unwrap();
+    /// assert!(block.is_empty());
+    /// assert_eq!(block.spare_capacity_len(), 1024);
+    /// assert!(Block::with_capacity(1024, 3).is_none(), "not a power of two");
+    /// ```
+    pub fn with_capacity(capacity: usize, align: usize) -> Option<Block> {
         if !align.is_power_of_two() || align.trailing_zeros() > Self::MAX_ALIGN_LOG2 {
             return None;
         }
@@ -101,6 +150,18 @@ impl Block {
         })
     }
 
+    /// The initialised bytes (what a transport sends).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let block = cfut_processes::backend::Block::with_capacity(4, 1).unwrap();
+    /// assert_eq!(block.as_bytes(), b"");
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes()
+    }
+
     /// The initialised bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: the first `len` bytes of the allocation are initialised.
@@ -108,8 +169,37 @@ impl Block {
     }
 
     /// How many bytes are initialised.
-    pub(crate) fn len(&self) -> usize {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let block = cfut_processes::backend::Block::with_capacity(4, 1).unwrap();
+    /// assert_eq!(block.len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Whether no byte is initialised.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(cfut_processes::backend::Block::with_capacity(4, 1).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many more bytes fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cfut_processes::backend::Block::with_capacity(4, 2).unwrap().spare_capacity_len(), 4);
+    /// ```
+    pub fn spare_capacity_len(&self) -> usize {
+        self.capacity - self.len
     }
 
     /// Whether every byte of the allocation is initialised.
@@ -117,8 +207,15 @@ impl Block {
         self.len == self.capacity
     }
 
-    /// The alignment the block's numbers need.
-    pub(crate) fn align(&self) -> usize {
+    /// The alignment the block's numbers need (1, 2, 4, 8 or 16): the receiver allocates its
+    /// block with the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cfut_processes::backend::Block::with_capacity(4, 2).unwrap().align(), 2);
+    /// ```
+    pub fn align(&self) -> usize {
         self.align
     }
 
@@ -132,6 +229,18 @@ impl Block {
         }
         self.len += n;
         n
+    }
+
+    /// The room after the initialised bytes, for a transport to receive into.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut block = cfut_processes::backend::Block::with_capacity(4, 1).unwrap();
+    /// assert_eq!(block.spare_capacity_mut().len(), 4);
+    /// ```
+    pub fn spare_capacity_mut(&mut self) -> &mut [MaybeUninit<u8>] {
+        self.spare_mut()
     }
 
     /// The room after the initialised bytes.
@@ -149,8 +258,19 @@ impl Block {
     ///
     /// # Safety
     ///
-    /// The first `n` bytes of [`spare_mut`](Self::spare_mut) must have been written.
-    pub(crate) unsafe fn grow_len(&mut self, n: usize) {
+    /// The first `n` bytes of [`spare_capacity_mut`](Self::spare_capacity_mut) must have been
+    /// written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut block = cfut_processes::backend::Block::with_capacity(2, 1).unwrap();
+    /// block.spare_capacity_mut()[0].write(9);
+    /// // SAFETY: the first spare byte was just written.
+    /// unsafe { block.grow_len(1) };
+    /// assert_eq!(block.as_bytes(), [9]);
+    /// ```
+    pub unsafe fn grow_len(&mut self, n: usize) {
         debug_assert!(n <= self.capacity - self.len);
         self.len += n;
     }

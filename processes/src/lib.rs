@@ -171,7 +171,6 @@ compile_error!(
 );
 
 pub mod backend;
-mod beside;
 mod block;
 mod board;
 mod builder;

@@ -560,6 +560,10 @@ pub(crate) struct Outbox {
     sent: usize,
     /// Whether values may leave as blocks (see [`takes_blocks`](Self::takes_blocks)).
     takes_blocks: bool,
+    /// `Some` for a transport that sends a block as a message of its own
+    /// ([`with_block_aside`](Self::with_block_aside)): the block goes here instead of into
+    /// the stream.
+    aside: Option<Option<Block>>,
 }
 
 impl Outbox {
@@ -582,10 +586,28 @@ impl Outbox {
         }
     }
 
+    /// An outbox of `bytes` for a transport that moves whole frames and big plain values as
+    /// messages of their own (the backend's blocks): a value's block is kept aside, for
+    /// [`into_parts`](Self::into_parts), instead of going into the stream.
+    pub(crate) fn with_block_aside(bytes: Vec<u8>) -> Self {
+        Outbox {
+            bytes,
+            takes_blocks: true,
+            aside: Some(None),
+            ..Outbox::default()
+        }
+    }
+
     /// The byte buffer (blocks aside), for a transport that moves whole frames.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.into_parts().0
+    }
+
+    /// The byte buffer and the block kept aside, if any
+    /// ([`with_block_aside`](Self::with_block_aside)).
+    pub(crate) fn into_parts(self) -> (Vec<u8>, Option<Block>) {
         debug_assert!(self.blocks.is_empty() && self.sent == 0);
-        self.bytes
+        (self.bytes, self.aside.flatten())
     }
 
     /// Whether a big plain value may leave as a `BLOCK` frame.
@@ -611,8 +633,14 @@ impl Outbox {
     }
 
     /// Puts a `BLOCK` frame carrying `block` in front of the frame that starts at `at` of the
-    /// byte buffer (the last frame appended).
+    /// byte buffer (the last frame appended); keeps it aside instead in an outbox
+    /// [`with_block_aside`](Self::with_block_aside).
     pub(crate) fn insert_block(&mut self, at: usize, block: Block) {
+        if let Some(aside) = &mut self.aside {
+            debug_assert!(aside.is_none(), "one block per frame");
+            *aside = Some(block);
+            return;
+        }
         let frame = self.bytes.split_off(at);
         self.bytes.extend_from_slice(&block_header(&block));
         self.splice(Arc::new(block), 0);
