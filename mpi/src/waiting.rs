@@ -19,9 +19,9 @@ use crate::loom::sync::Arc;
 use crate::tuning::SEAT_WAIT;
 
 /// The wait helper of the root's thread in [`run`](crate::run): drives the root while the
-/// awaited future is pending and the last progress is recent (the driver's spin,
-/// [`SPIN`](crate::tuning::SPIN)); then leaves the rest of the wait to the manager and to
-/// the future's own (a short spin, then sleep).
+/// awaited future is pending, calls are in flight and the last progress is recent (the
+/// driver's spin, [`SPIN`](crate::tuning::SPIN)); then leaves the rest of the wait to the
+/// manager and to the future's own (a short spin, then sleep).
 #[derive(Debug)]
 pub(crate) struct DrivingWait {
     pub(crate) inbox: Arc<Inbox<Call>>,
@@ -46,7 +46,13 @@ impl WaitHelper for DrivingWait {
                     // Before the handshake, or after the workers were stopped.
                     break;
                 };
-                while pending() && (driver.step(&self.inbox) || driver.backoff.idle().is_none()) {}
+                // Drive while it pays: a step did something, or calls are in flight and one
+                // came back recently. A wait for another kind of future, with nothing of this
+                // pool in flight, leaves at once for that future's own wait.
+                while pending()
+                    && (driver.step(&self.inbox)
+                        || (driver.in_flight() > 0 && driver.backoff.idle().is_none()))
+                {}
                 break;
             }
             // The manager is in the middle of a step: it stands aside after it.
