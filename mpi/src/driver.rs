@@ -28,15 +28,24 @@ const EXIT_PROTOCOL: i32 = 99;
 pub(crate) type Seat = Mutex<Option<Driver>>;
 
 thread_local! {
-    /// This thread holds the seat and is inside [`Driver::step`] (so a done-callback that
-    /// runs there knows it must not wait for the manager).
+    /// This thread holds the seat and is inside [`Driver::step`] or
+    /// [`Driver::send_queued`] (so a done-callback that runs there knows it must not wait
+    /// for the manager).
     static DRIVING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// `true` on a thread that is driving the root right now: inside a done-callback that a
-/// step of the driver runs.
+/// step of the driver runs (a result's, or a cancelled call's).
 pub(crate) fn driving_here() -> bool {
     DRIVING.with(Cell::get)
+}
+
+/// Runs `f` marked as driving (see [`driving_here`]).
+fn driving<R>(f: impl FnOnce() -> R) -> R {
+    let was_driving = DRIVING.with(|driving| driving.replace(true));
+    let outcome = f();
+    DRIVING.with(|driving| driving.set(was_driving));
+    outcome
 }
 
 /// One worker rank, seen from the root.
@@ -136,9 +145,7 @@ impl Driver {
     /// One pass: completes the results that arrived, then sends queued calls while a window
     /// has room. `true` if it did anything (and then the back-off starts over).
     pub(crate) fn step(&mut self, inbox: &Inbox<Call>) -> bool {
-        let was_driving = DRIVING.with(|driving| driving.replace(true));
-        let progressed = self.receive(inbox) | self.send(inbox);
-        DRIVING.with(|driving| driving.set(was_driving));
+        let progressed = driving(|| self.receive(inbox) | self.send(inbox));
         if progressed {
             self.backoff.reset();
         }
@@ -148,7 +155,7 @@ impl Driver {
     /// Sends queued calls while a window has room (no look for results: what a submission
     /// does right after queueing its call). `true` if it sent or cancelled any.
     pub(crate) fn send_queued(&mut self, inbox: &Inbox<Call>) -> bool {
-        let progressed = self.send(inbox);
+        let progressed = driving(|| self.send(inbox));
         if progressed {
             self.backoff.reset();
         }
