@@ -52,7 +52,8 @@ impl WaitHelper for DrivingWait {
                 while pending()
                     && (driver.step(&self.inbox)
                         || (driver.in_flight() > 0 && driver.backoff.idle().is_none()))
-                {}
+                {
+                }
                 break;
             }
             // The manager is in the middle of a step: it stands aside after it.

@@ -132,3 +132,12 @@ fn a_panic_still_reports_its_message() {
     assert!(sent && !got);
     assert!(matches!(outcome, Err(Error::Panicked { message, .. }) if message == "boom"));
 }
+
+#[test]
+fn a_block_crosses_threads() {
+    fn send_and_sync<T: Send + Sync>(_: &T) {}
+    let block = Block::with_capacity(8, 8).unwrap();
+    send_and_sync(&block);
+    let moved = std::thread::spawn(move || block.align()).join().unwrap();
+    assert_eq!(moved, 8);
+}
