@@ -19,6 +19,15 @@ pub(crate) const MIN_WINDOW: usize = 4096;
 /// flight at most.
 pub(crate) const MAX_WINDOW: usize = 65_536;
 
+/// A `map` without grouping (`chunksize(1)`, or eager) hands its calls to the executor this
+/// many at a time ([`JobExecutor::execute_all`]): on the thread pool, one admission and one
+/// round of wake-ups per batch instead of per call. Each call is still its own job and
+/// future. Trades: per-call overhead against how long the first calls of a batch wait for
+/// the sleeping workers to be woken (until the batch is queued).
+///
+/// [`JobExecutor::execute_all`]: cfut_core::JobExecutor::execute_all
+pub(crate) const SUBMIT_BATCH: usize = 256;
+
 /// Automatic grouping: a group holds about this much work, as measured (calls longer than
 /// this go one per job).
 ///

@@ -115,3 +115,36 @@ fn local_submission_reaches_another_worker() {
         drop(pool);
     });
 }
+
+/// Two calls handed over in one batch (`Spawn::spawn_all`, one `execute_all`) that can only
+/// finish together (each waits until both have started), on a two-worker pool whose first
+/// worker a first call started and that may be going to sleep: the batch's notifications
+/// wake that worker and start the second, with no lost wake-up, and the calls' futures keep
+/// the batch's order. Fails (loom reports the deadlock) if `execute_all` pushes without
+/// notifying.
+#[test]
+fn batch_needs_both_workers() {
+    use crate::loom::sync::{Arc, Condvar, Mutex};
+    loom::model(|| {
+        let pool = ThreadPoolExecutor::new(2).unwrap();
+        assert_eq!(pool.spawn(|| 0).result(), Ok(0));
+        let met = Arc::new((Mutex::new(0_u8), Condvar::new()));
+        let calls = (1..=2_u8).map(|label| {
+            let met = Arc::clone(&met);
+            move || {
+                let mut started = met.0.lock();
+                *started += 1;
+                met.1.notify_all();
+                while *started < 2 {
+                    started = met.1.wait(started);
+                }
+                label
+            }
+        });
+        let mut futures = Vec::new();
+        cfut_core::Spawn::spawn_all(&pool, calls, |future| futures.push(future));
+        let values: Vec<_> = futures.into_iter().map(|f| f.result()).collect();
+        assert_eq!(values, [Ok(1), Ok(2)]);
+        drop(pool);
+    });
+}
