@@ -244,3 +244,15 @@ fn batch_after_shutdown_fails_each_call() {
         assert_eq!(outcome(future), Err(Error::Shutdown));
     }
 }
+
+// Extra: a batch larger than `spawn_all`'s stack buffer (64) loses no call and keeps the
+// order of the futures.
+#[test]
+fn batch_of_many_calls() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let mut futures = Vec::new();
+    pool.spawn_all((0..1_000_u32).map(|i| move || i * 3), |f| futures.push(f));
+    assert_eq!(futures.len(), 1_000);
+    let values: Vec<u32> = futures.into_iter().map(|f| outcome(f).unwrap()).collect();
+    assert_eq!(values, (0..1_000).map(|i| i * 3).collect::<Vec<_>>());
+}
