@@ -116,33 +116,17 @@ fn local_submission_reaches_another_worker() {
     });
 }
 
-/// Two calls handed over in one batch (`Spawn::spawn_all`, one `execute_all`) that can only
-/// finish together (each waits until both have started), on a two-worker pool whose first
-/// worker a first call started and that may be going to sleep: the batch's notifications
-/// wake that worker and start the second, with no lost wake-up, and the calls' futures keep
-/// the batch's order. Fails (loom reports the deadlock) if `execute_all` pushes without
-/// notifying.
+/// One worker, started by a first call and perhaps going to sleep, then two calls handed
+/// over in one batch: the batch's notification and the worker's last look before it sleeps
+/// form the Dekker pair, so the worker runs both. Fails (loom reports the deadlock) if
+/// `execute_all` pushes without notifying.
 #[test]
-fn batch_needs_both_workers() {
-    use crate::loom::sync::{Arc, Condvar, Mutex};
+fn batch_vs_park() {
     loom::model(|| {
-        let pool = ThreadPoolExecutor::new(2).unwrap();
+        let pool = ThreadPoolExecutor::new(1).unwrap();
         assert_eq!(pool.spawn(|| 0).result(), Ok(0));
-        let met = Arc::new((Mutex::new(0_u8), Condvar::new()));
-        let calls = (1..=2_u8).map(|label| {
-            let met = Arc::clone(&met);
-            move || {
-                let mut started = met.0.lock();
-                *started += 1;
-                met.1.notify_all();
-                while *started < 2 {
-                    started = met.1.wait(started);
-                }
-                label
-            }
-        });
         let mut futures = Vec::new();
-        cfut_core::Spawn::spawn_all(&pool, calls, |future| futures.push(future));
+        cfut_core::Spawn::spawn_all(&pool, (1..=2).map(|n| move || n), |f| futures.push(f));
         let values: Vec<_> = futures.into_iter().map(|f| f.result()).collect();
         assert_eq!(values, [Ok(1), Ok(2)]);
         drop(pool);
