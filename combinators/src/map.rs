@@ -505,7 +505,12 @@ impl<'a, A, T> Map<'a, A, T> {
     /// its own share is done, taking half of what another has not started, so an idle worker
     /// always finds the group's unstarted calls; and each call's result is yielded as soon
     /// as that call is done. `chunksize(1)` turns grouping off; so does
-    /// [`eager`](Self::eager). At the portable level the default is one call per job.
+    /// [`eager`](Self::eager): each call is then its own job with its own future, handed to
+    /// the executor a few hundred at a time ([`JobExecutor::execute_all`]: on the thread
+    /// pool, one admission and one round of wake-ups for all of them), where the calls still
+    /// start in input order. At the portable level the default is one call per job.
+    ///
+    /// [`JobExecutor::execute_all`]: cfut_core::JobExecutor::execute_all
     ///
     /// [`Executor::max_workers`]: cfut_core::Executor::max_workers
     ///
@@ -588,12 +593,36 @@ impl<'a, A, T> Map<'a, A, T> {
             return;
         };
         while self.eager || self.load() < self.window {
-            if !self.submit_next(&mut inputs) {
+            let submitted = if self.group.is_none() && self.chunksize == 1 {
+                self.submit_batch(&mut inputs)
+            } else {
+                self.submit_next(&mut inputs)
+            };
+            if !submitted {
                 // Exhausted: `inputs` stays `None`.
                 return;
             }
         }
         self.inputs = Some(inputs);
+    }
+
+    /// One call per input (no grouping, no chunks): submits up to
+    /// [`SUBMIT_BATCH`](crate::tuning::SUBMIT_BATCH) inputs, as many as the window has room
+    /// for, handed to the executor together; `false` once the inputs are exhausted.
+    fn submit_batch(&mut self, inputs: &mut Box<dyn Iterator<Item = A> + 'a>) -> bool {
+        let room = if self.eager {
+            crate::tuning::SUBMIT_BATCH
+        } else {
+            (self.window - self.load()).min(crate::tuning::SUBMIT_BATCH)
+        };
+        let mut submitted = 0;
+        self.submitter
+            .many(&mut inputs.by_ref().take(room), &mut |future| {
+                self.queue.push_back(Unit::One(future));
+                submitted += 1;
+            });
+        self.in_flight += submitted;
+        submitted == room
     }
 
     /// What counts against the window: inputs in flight under automatic grouping, units
@@ -728,9 +757,9 @@ impl<'a, A, T> Map<'a, A, T> {
 impl<A, T> Iterator for Map<'_, A, T> {
     type Item = Result<T, MapError>;
 
-    // The common case under automatic grouping, small enough to be inlined where the map is
-    // consumed: the front group's next call is done, and the window needs no refill (what
-    // `fill` checks first). Everything else is `next_slow`.
+    // The common cases, small enough to be inlined where the map is consumed: the front
+    // group's next call (or the front single call) is done, and the window needs no refill
+    // (what `fill` checks first). Everything else is `next_slow`.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         #[cfg(not(cfut_loom))]
@@ -744,6 +773,17 @@ impl<A, T> Iterator for Map<'_, A, T> {
                 self.queue.pop_front();
             }
             return Some(outcome.map_err(|error| MapError::Call(*error)));
+        }
+        // The same without grouping, one call per unit (`chunksize(1)`): the front call is
+        // done and the window needs no refill.
+        if (self.load() > self.window / 2 || self.inputs.is_none())
+            && self.current.is_empty()
+            && let Some(Unit::One(future)) = self.queue.front()
+            && future.is_done()
+            && let Some(Unit::One(future)) = self.queue.pop_front()
+        {
+            self.in_flight -= 1;
+            return Some(future.result().map_err(MapError::Call));
         }
         self.next_slow()
     }

@@ -32,3 +32,12 @@ pub(crate) const MANY_SPIN_ROUNDS: u32 = 6;
 /// [`MANY_SPIN_ROUNDS`] are spent, before it sleeps. Trades and measurement: see
 /// [`MANY_SPIN_ROUNDS`] (`as_completed_10k`, 0.99 with the yields against 1.09 without).
 pub(crate) const MANY_YIELD_ROUNDS: u32 = 96;
+
+/// `Spawn::spawn_all` hands its calls to the executor this many at a time, its jobs and
+/// futures kept on the stack (a kilobyte each). Trades: one admission and round of wake-ups
+/// per batch (`JobExecutor::execute_all`) against stack space; a `map` without grouping
+/// submits a few hundred calls at once, so a few batches each. Chosen, not tuned: the
+/// per-batch costs are a few atomic operations, under 1 % of the samples of `perf record` of
+/// `map_100k` (`cargo run --release -p cfut-bench --bin compare -- combinators`) at this
+/// size.
+pub(crate) const SPAWN_ALL_BATCH: usize = 64;

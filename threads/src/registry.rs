@@ -105,6 +105,47 @@ impl Registry {
         drop(pass);
     }
 
+    /// `execute` for many jobs: from outside the pool, one gate pass for all of them, pushed
+    /// to the injector in order, then one notification per job at most, and none once no
+    /// sleeper is left to wake (`notify_work` wakes at most one each time). From one of our
+    /// workers, each goes to its own deque as `execute` sends it.
+    pub(crate) fn execute_all(this: &Arc<Self>, jobs: &mut dyn Iterator<Item = Job>) {
+        if worker::current_index(this).is_some() {
+            for job in jobs {
+                Self::execute(this, job);
+            }
+            return;
+        }
+        let pass = match this.gate.enter() {
+            Ok(pass) => pass,
+            Err(closed) => {
+                for job in jobs {
+                    this.reject(job, closed);
+                }
+                return;
+            }
+        };
+        let mut pushed = 0_usize;
+        for job in jobs {
+            this.injector.push(job);
+            pushed += 1;
+        }
+        // The same duty as `pushed` calls of `execute`: after the pushes, each notification
+        // sees every one of them queued. One per call while a worker is asleep and more calls
+        // are queued than workers search (or a thread may still start); at most one per
+        // worker, since each wakes or starts a different one.
+        for _ in 0..pushed.min(this.config.max_workers) {
+            if this.sleep.notify_work(|| this.injector.len()) {
+                if this.sleep.sleepers() == 0 {
+                    break;
+                }
+            } else {
+                Self::start_thread(this);
+            }
+        }
+        drop(pass);
+    }
+
     /// From a worker: queued work may have no idle worker to take it. Wakes one, or starts a
     /// thread if none is idle and fewer than `max_workers` run.
     pub(crate) fn wake_or_start(this: &Arc<Self>) {

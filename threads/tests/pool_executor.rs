@@ -188,3 +188,71 @@ fn stress_submit_vs_shutdown() {
         }
     }
 }
+
+// Extra: a batch (`spawn_all`, one `execute_all`) of calls that each wait for all the others
+// needs every worker at once: it starts a thread per call up to `max_workers` and wakes
+// them, as the same calls submitted one by one do. Hangs (and fails) if a batch woke or
+// started fewer workers than it has calls.
+#[test]
+fn batch_starts_a_worker_per_call() {
+    let pool = ThreadPoolExecutor::new(4).unwrap();
+    for _round in 0..20 {
+        let barrier = Arc::new(std::sync::Barrier::new(4));
+        let mut futures = Vec::new();
+        pool.spawn_all(
+            (0..4).map(|i| {
+                let barrier = Arc::clone(&barrier);
+                move || {
+                    barrier.wait();
+                    i
+                }
+            }),
+            |future| futures.push(future),
+        );
+        let values: Vec<_> = futures.into_iter().map(|f| outcome(f).unwrap()).collect();
+        assert_eq!(values, [0, 1, 2, 3]);
+    }
+    assert_eq!(pool.threads_started(), 4);
+}
+
+// Extra: a batch submitted by a task goes to its own worker's deque, like its single
+// submissions: the task can wait for all of them on a one-worker pool.
+#[test]
+fn batch_from_inside_a_task() {
+    let pool = Arc::new(ThreadPoolExecutor::new(1).unwrap());
+    let inner = Arc::clone(&pool);
+    let parent = pool.spawn(move || {
+        let mut children = Vec::new();
+        inner.spawn_all((1..=3_u32).map(|n| move || n * 2), |f| children.push(f));
+        children
+            .into_iter()
+            .map(|f| f.result().unwrap())
+            .sum::<u32>()
+    });
+    assert_eq!(outcome(parent), Ok(12));
+}
+
+// Extra: after shutdown, every call of a batch fails with the shut-down error.
+#[test]
+fn batch_after_shutdown_fails_each_call() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    pool.shutdown(Shutdown::new());
+    let mut futures = Vec::new();
+    pool.spawn_all((0..3).map(|i| move || i), |f| futures.push(f));
+    assert_eq!(futures.len(), 3);
+    for future in futures {
+        assert_eq!(outcome(future), Err(Error::Shutdown));
+    }
+}
+
+// Extra: a batch larger than `spawn_all`'s stack buffer (64) loses no call and keeps the
+// order of the futures.
+#[test]
+fn batch_of_many_calls() {
+    let pool = ThreadPoolExecutor::new(2).unwrap();
+    let mut futures = Vec::new();
+    pool.spawn_all((0..1_000_u32).map(|i| move || i * 3), |f| futures.push(f));
+    assert_eq!(futures.len(), 1_000);
+    let values: Vec<u32> = futures.into_iter().map(|f| outcome(f).unwrap()).collect();
+    assert_eq!(values, (0..1_000).map(|i| i * 3).collect::<Vec<_>>());
+}

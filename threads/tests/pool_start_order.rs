@@ -11,6 +11,7 @@ pub mod common;
 
 use std::sync::{Arc, Condvar, Mutex};
 
+use cfut_core::Spawn;
 use cfut_threads::ThreadPoolExecutor;
 use common::{LONG, Latch, outcome};
 
@@ -52,6 +53,24 @@ impl Starts {
 /// 0.7 s, 1 at 0.8 s). Batch stealing started them as 5, 2, 1, 4, 3.
 #[test]
 fn calls_from_outside_start_in_submission_order() {
+    seed_case(Submission::OneByOne);
+}
+
+/// The seed's case with the five calls handed over in one batch (`Spawn::spawn_all`, what a
+/// `map` without grouping does): they start in the batch's order.
+#[test]
+fn calls_of_one_batch_start_in_order() {
+    seed_case(Submission::Batch);
+}
+
+/// How the seed's five calls reach the pool.
+#[derive(Clone, Copy)]
+enum Submission {
+    OneByOne,
+    Batch,
+}
+
+fn seed_case(submission: Submission) {
     for repetition in 0..50 {
         let pool = ThreadPoolExecutor::new(2).unwrap();
         let starts = Starts::default();
@@ -70,18 +89,19 @@ fn calls_from_outside_start_in_submission_order() {
 
         let tenths = [5_u32, 4, 3, 2, 1];
         let gates: Vec<_> = tenths.iter().map(|_| Latch::default()).collect();
-        let calls: Vec<_> = tenths
-            .iter()
-            .zip(&gates)
-            .map(|(&label, gate)| {
-                let (gate, starts) = (gate.clone(), starts.clone());
-                pool.spawn(move || {
-                    starts.record(label);
-                    assert!(gate.wait(), "call {label} never released");
-                    label
-                })
-            })
-            .collect();
+        let bodies = tenths.iter().zip(&gates).map(|(&label, gate)| {
+            let (gate, starts) = (gate.clone(), starts.clone());
+            move || {
+                starts.record(label);
+                assert!(gate.wait(), "call {label} never released");
+                label
+            }
+        });
+        let mut calls = Vec::new();
+        match submission {
+            Submission::OneByOne => calls.extend(bodies.map(|body| pool.spawn(body))),
+            Submission::Batch => pool.spawn_all(bodies, |future| calls.push(future)),
+        }
 
         // One worker at a time is freed: each takes the oldest queued call.
         blockers[0].open();

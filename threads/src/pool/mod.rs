@@ -252,6 +252,10 @@ impl JobExecutor for ThreadPoolExecutor {
     fn execute(&self, job: Job) {
         Registry::execute(&self.registry, job);
     }
+
+    fn execute_all(&self, jobs: &mut dyn Iterator<Item = Job>) {
+        Registry::execute_all(&self.registry, jobs);
+    }
 }
 
 impl Drop for ThreadPoolExecutor {

@@ -87,6 +87,11 @@ impl Sleep {
         self.searching.load(Ordering::SeqCst) + self.sleepers.load(Ordering::SeqCst)
     }
 
+    /// Workers registered as asleep and not yet woken (a snapshot).
+    pub(crate) fn sleepers(&self) -> usize {
+        self.sleepers.load(Ordering::SeqCst)
+    }
+
     /// After a push: makes sure some idle worker will see the new work, and wakes one more
     /// sleeper while fewer workers search than calls are queued (`queued()`; asked only
     /// then). Returns `false` if no worker is idle at all (every started worker is busy), so

@@ -115,3 +115,20 @@ fn local_submission_reaches_another_worker() {
         drop(pool);
     });
 }
+
+/// One worker, started by a first call and perhaps going to sleep, then two calls handed
+/// over in one batch: the batch's notification and the worker's last look before it sleeps
+/// form the Dekker pair, so the worker runs both. Fails (loom reports the deadlock) if
+/// `execute_all` pushes without notifying.
+#[test]
+fn batch_vs_park() {
+    loom::model(|| {
+        let pool = ThreadPoolExecutor::new(1).unwrap();
+        assert_eq!(pool.spawn(|| 0).result(), Ok(0));
+        let mut futures = Vec::new();
+        cfut_core::Spawn::spawn_all(&pool, (1..=2).map(|n| move || n), |f| futures.push(f));
+        let values: Vec<_> = futures.into_iter().map(|f| f.result()).collect();
+        assert_eq!(values, [Ok(1), Ok(2)]);
+        drop(pool);
+    });
+}
