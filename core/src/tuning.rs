@@ -4,8 +4,7 @@
 /// A blocking wait on one future (`result()`, `wait()`) spins this many doubling rounds of
 /// `spin_loop` hints before it sleeps: 2 + 4 + … + 1 024 = 2 046 hints; a hint is a `pause`
 /// of about 26 ns on an AMD EPYC, so about 50 µs, which covers waking a sleeping worker and
-/// running a short call. The rounds after the first [`WAIT_KEEP_CPU_ROUNDS`] each end with
-/// one `yield_now`.
+/// running a short call.
 ///
 /// Trades: a wait that ends within the spin (a short call handed to an awake worker) costs
 /// no sleep and wake-up of the waiting thread, which is most of a round trip; a longer wait
@@ -15,22 +14,6 @@
 /// answer was on its way and `round_trip_p50` rose from 0.5 µs to 1.3–18 µs in some runs
 /// (`cargo run --release -p cfut-bench --bin compare -- threads`).
 pub(crate) const WAIT_SPIN_ROUNDS: u32 = 10;
-
-/// The first this many rounds of a single wait's spin ([`WAIT_SPIN_ROUNDS`]) keep the CPU
-/// (2 + 4 + … + 32 = 62 hints, about 1.6 µs); each later round ends with one `yield_now`.
-///
-/// Trades: a thread that will complete the awaited call may be queued on the waiter's own
-/// CPU — a worker the pool has just started or woken is often placed there — and a spin that
-/// never yields keeps it off that CPU for the whole 50 µs. In `startup_shutdown` (2 workers,
-/// two calls that wait for each other) `perf sched timehist` showed the second new worker
-/// waiting 89 µs in the run queue of the CPU where `result()` spun, while the other CPU sat
-/// idle; with these yields the phase from the second submission to both results fell from
-/// 96 to 55 µs (median of 1 000 cycles; the channel pool's blocking receive took 35 µs). A
-/// yield with nothing else to run costs one system call, and a wait that ends within the
-/// first rounds (a call handed to a spinning worker: `round_trip_p50`) never reaches one.
-/// Both sides: `startup_shutdown` and `round_trip_p50` in `cargo run --release -p cfut-bench
-/// --bin compare -- threads`.
-pub(crate) const WAIT_KEEP_CPU_ROUNDS: u32 = 5;
 
 /// A wait on many calls at once (the any-of-N [`Waiter`]) first spins this many doubling
 /// rounds of `spin_loop` hints (2 + 4 + … + 64 = 126, a few microseconds), then yields
