@@ -6,12 +6,14 @@ Metrics, each the median of --runs runs (see bench/python/harness.py for the out
   submit_result     us per call: submit --calls no-op calls, then take every result
   round_trip_p50    us: submit one no-op call, wait for its result, repeat; the median
   startup_shutdown  ms: build a pool, run two calls that wait for each other (so both threads
-                    exist), shut it down with its threads joined
+                    exist), shut it down with its threads joined; each run the median of
+                    CYCLES such cycles, as on the Rust side
   idle_cpu_pct      % of a core: after a burst of 10 000 calls, the CPU of the next second
 For the first two metrics the pool is built and warmed up once, outside the timed region, as
 the Rust side does.
 """
 
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +24,14 @@ from harness import Samples, arguments, idle_after
 
 ROUND_TRIPS = 2_000
 IDLE_BURST = 10_000
+CYCLES = 25  # startup_shutdown cycles per run; keep equal to CYCLES in compare/threads.rs
 
 
-def startup_shutdown_executor(workers):
+def median_of_cycles(cycle, workers):
+    return statistics.median(cycle(workers) for _ in range(CYCLES)), None
+
+
+def executor_cycle(workers):
     start = time.perf_counter()
     barrier = threading.Barrier(2)
     pool = ThreadPoolExecutor(max_workers=workers)
@@ -32,10 +39,10 @@ def startup_shutdown_executor(workers):
     for f in futures:
         f.result()
     pool.shutdown(wait=True)
-    return (time.perf_counter() - start) * 1e3, None
+    return (time.perf_counter() - start) * 1e3
 
 
-def startup_shutdown_pool(workers):
+def pool_cycle(workers):
     start = time.perf_counter()
     barrier = threading.Barrier(2)
     pool = ThreadPool(workers)
@@ -44,7 +51,7 @@ def startup_shutdown_pool(workers):
         r.get()
     pool.close()
     pool.join()
-    return (time.perf_counter() - start) * 1e3, None
+    return (time.perf_counter() - start) * 1e3
 
 
 def main():
@@ -67,8 +74,8 @@ def main():
     pool.close()
     pool.join()
     for _ in range(args.runs):
-        out.add("startup_shutdown", "python", startup_shutdown_executor(args.workers))
-        out.add("startup_shutdown", "python-pool", startup_shutdown_pool(args.workers))
+        out.add("startup_shutdown", "python", median_of_cycles(executor_cycle, args.workers))
+        out.add("startup_shutdown", "python-pool", median_of_cycles(pool_cycle, args.workers))
     for _ in range(args.runs):
         with ThreadPoolExecutor(max_workers=args.workers) as idle:
             out.add("idle_cpu_pct", "python", idle_after(lambda: burst(executor_submit(idle), IDLE_BURST)))

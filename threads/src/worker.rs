@@ -41,6 +41,16 @@ fn with_worker_of<R>(registry: &Registry, f: impl FnOnce(&WorkerThread) -> R) ->
     std::ptr::eq(&*worker.registry, registry).then(|| f(worker))
 }
 
+/// Runs `f` with the registry of the worker running on this thread, if it is one (of any
+/// pool).
+pub(crate) fn with_current_registry<R>(f: impl FnOnce(&Arc<Registry>) -> R) -> Option<R> {
+    let worker = CURRENT_WORKER.with(Cell::get);
+    // SAFETY: as in `with_worker_of`: a non-null pointer points into the `Rc` that `CURRENT`
+    // holds on this thread for as long as the pointer is set, which outlasts this call.
+    let worker = unsafe { worker.as_ref() }?;
+    Some(f(&worker.registry))
+}
+
 /// The state of one worker, owned by its thread.
 struct WorkerThread {
     registry: Arc<Registry>,

@@ -40,7 +40,9 @@ mod tests;
 /// ```
 ///
 /// Waiting inside the pool does not deadlock it: a task that submits a child and waits for it
-/// runs the child itself if no other thread took it (CPython deadlocks here).
+/// runs the child itself if no other thread took it (CPython deadlocks here). A call can
+/// capture the pool (in an `Arc`, as here) or reach the pool it runs on without a handle,
+/// through [`with_current`](Self::with_current).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -52,6 +54,9 @@ mod tests;
 /// assert_eq!(parent.result(), Ok(21));
 /// # Ok::<(), cfut_threads::BuildError>(())
 /// ```
+// `repr(transparent)`: a worker lends its `Arc<Registry>` as a `&ThreadPoolExecutor`
+// (`from_registry_ref`).
+#[repr(transparent)]
 pub struct ThreadPoolExecutor {
     registry: Arc<Registry>,
 }
@@ -59,6 +64,55 @@ pub struct ThreadPoolExecutor {
 impl ThreadPoolExecutor {
     pub(crate) fn from_registry(registry: Arc<Registry>) -> Self {
         ThreadPoolExecutor { registry }
+    }
+
+    /// The pool that `registry` belongs to, borrowed: a view that cannot be dropped, so it
+    /// never shuts the pool down.
+    pub(crate) fn from_registry_ref(registry: &Arc<Registry>) -> &Self {
+        // SAFETY: `ThreadPoolExecutor` is `repr(transparent)` over its one field, an
+        // `Arc<Registry>`, so both types have the same layout and the pointer cast is valid;
+        // the returned reference has `registry`'s lifetime and is shared, so the view is
+        // never dropped (no `Drop::drop` shutting the pool down) nor moved out.
+        unsafe { &*std::ptr::from_ref(registry).cast::<Self>() }
+    }
+
+    /// Runs `f` with the pool whose worker thread this is, and returns its result; `None`
+    /// (without calling `f`) on any other thread. How a call reaches its own pool without
+    /// capturing a handle — no `Arc` cloned per call, one thread-local load — as `rayon::join`
+    /// and `rayon::spawn` use the current thread's pool.
+    ///
+    /// `f` gets a borrow: the pool's owner still decides when it ends. On its own thread, a
+    /// call may also [`shutdown`](Self::shutdown) the pool through it, which then does not
+    /// wait for that thread.
+    ///
+    /// # Examples
+    ///
+    /// A recursion that runs its first half as a separate call of the same pool and the second
+    /// itself: `result()` on the pool's thread runs the child inline if no other thread took
+    /// it (a fork-join).
+    ///
+    /// ```
+    /// use cfut_threads::ThreadPoolExecutor;
+    ///
+    /// fn fib(n: u32) -> u64 {
+    ///     if n < 2 {
+    ///         return n.into();
+    ///     }
+    ///     let first = ThreadPoolExecutor::with_current(|pool| pool.spawn(move || fib(n - 1)))
+    ///         .expect("fib runs on a pool thread");
+    ///     let second = fib(n - 2);
+    ///     first.result().unwrap() + second
+    /// }
+    ///
+    /// let pool = ThreadPoolExecutor::new(2)?;
+    /// assert_eq!(pool.spawn(|| fib(20)).result(), Ok(6765));
+    /// let sizes = pool.spawn(|| ThreadPoolExecutor::with_current(|own| own.max_workers()));
+    /// assert_eq!(sizes.result(), Ok(Some(2)));
+    /// assert_eq!(ThreadPoolExecutor::with_current(|_| ()), None, "not a pool thread");
+    /// # Ok::<(), cfut_threads::BuildError>(())
+    /// ```
+    pub fn with_current<R>(f: impl FnOnce(&ThreadPoolExecutor) -> R) -> Option<R> {
+        worker::with_current_registry(|registry| f(Self::from_registry_ref(registry)))
     }
 
     /// A pool of at most `max_workers` threads, with the other options at their defaults.

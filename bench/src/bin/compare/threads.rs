@@ -7,7 +7,9 @@
 //! - `submit_result` (µs/call): submit 100 000 no-op calls, then take every result;
 //! - `round_trip_p50` (µs): submit one no-op call, wait for its result, repeat; the median;
 //! - `startup_shutdown` (ms): build a pool, run two calls that wait for each other (so both
-//!   workers exist), shut it down with its threads joined;
+//!   workers exist), shut it down with its threads joined; each run is the median of
+//!   [`CYCLES`] such cycles (one cycle lasts about 0.2 ms, so a single one measures mostly
+//!   what else the machine runs at that moment);
 //! - `idle_cpu_pct` (% of a core): after a burst of 10 000 calls, the CPU the process uses
 //!   in the next second.
 //!
@@ -28,13 +30,15 @@ use crate::peers::{
     until_threads_exited,
 };
 use crate::python;
-use crate::report::{Contender, Report, Sample};
+use crate::report::{Contender, Report, Sample, median};
 use crate::timing::{Per, round_trips, timed};
 
 const WORKERS: usize = 2;
 const CALLS: usize = 100_000;
 const ROUND_TRIPS: usize = 2_000;
 const IDLE_BURST: usize = 10_000;
+/// `startup_shutdown` cycles per run (their median is the run's figure).
+const CYCLES: usize = 25;
 
 pub(crate) fn run(report: &mut Report) {
     eprintln!("compare: threads suite, {WORKERS} workers, {CALLS} calls per submit_result run");
@@ -125,12 +129,17 @@ fn round_trip(report: &mut Report, cfut: &ThreadPoolExecutor, peers: &Peers) {
     report.measure("round_trip_p50", contenders);
 }
 
-/// ms for one build + two meeting calls + shutdown of a pool, by `cycle`. No settling: every
-/// system's previous cycle ended with its threads gone.
-fn millis(cycle: impl FnOnce()) -> Sample {
-    let start = Instant::now();
-    cycle();
-    Sample::bare(start.elapsed().as_secs_f64() * 1e3)
+/// ms for one build + two meeting calls + shutdown of a pool, by `cycle`: the median of
+/// [`CYCLES`] cycles. No settling: every cycle ended with its threads gone.
+fn millis(mut cycle: impl FnMut()) -> Sample {
+    let cycles = (0..CYCLES)
+        .map(|_| {
+            let start = Instant::now();
+            cycle();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    Sample::bare(median(cycles))
 }
 
 fn startup_shutdown(report: &mut Report) {

@@ -2,13 +2,14 @@
 //! a separate task and computes the second itself (242 785 calls, 121 392 tasks), on 2
 //! workers.
 //!
-//! cfut: `submit` the first half, compute the second, then `result()` the first (a worker
-//! waiting on a future runs queued work meanwhile); rayon: `rayon::join`. threadpool and
+//! cfut: `spawn` the first half on the pool the call runs on (reached through
+//! `ThreadPoolExecutor::with_current`, as `rayon::join` reaches the current thread's pool: no
+//! handle captured, no `Arc` cloned per call), compute the second, then `result()` the first
+//! (a worker waiting on a future runs it inline if no other worker took it); rayon:
+//! `rayon::join`. threadpool and
 //! Python's `ThreadPoolExecutor` are not measured: a call that blocks on another call of the
 //! same bounded pool deadlocks there once every worker waits. `serial` is the plain recursion
 //! on the calling thread; `ideal` is its time ÷ 2, in the same run.
-
-use std::sync::Arc;
 
 use cfut_threads::ThreadPoolExecutor;
 
@@ -29,13 +30,13 @@ fn fib_serial(n: u32) -> u64 {
     fib_serial(n - 1) + fib_serial(n - 2)
 }
 
-fn fib_cfut(pool: &Arc<ThreadPoolExecutor>, n: u32) -> u64 {
+fn fib_cfut(n: u32) -> u64 {
     if n < 2 {
         return u64::from(n);
     }
-    let inner = Arc::clone(pool);
-    let first = pool.spawn(move || fib_cfut(&inner, n - 1));
-    let second = fib_cfut(pool, n - 2);
+    let first = ThreadPoolExecutor::with_current(|pool| pool.spawn(move || fib_cfut(n - 1)))
+        .expect("fib runs on a pool thread");
+    let second = fib_cfut(n - 2);
     first.result().expect("fib call") + second
 }
 
@@ -48,7 +49,7 @@ fn fib_rayon(n: u32) -> u64 {
 }
 
 pub(super) fn run(report: &mut Report) {
-    let cfut = Arc::new(ThreadPoolExecutor::new(WORKERS).expect("cfut pool"));
+    let cfut = ThreadPoolExecutor::new(WORKERS).expect("cfut pool");
     let rayon = rayon_pool(WORKERS);
     let mut serial = Vec::new();
     let contenders: Vec<Contender<'_>> = vec![
@@ -56,10 +57,7 @@ pub(super) fn run(report: &mut Report) {
             "cfut",
             Box::new(|| {
                 seconds(CALLS, &FIB_N, || {
-                    let pool = Arc::clone(&cfut);
-                    cfut.spawn(move || fib_cfut(&pool, N))
-                        .result()
-                        .expect("fib")
+                    cfut.spawn(|| fib_cfut(N)).result().expect("fib")
                 })
             }),
         ),
