@@ -8,8 +8,11 @@
 //! takes to move a call into flight ([`Inbox::take`]) and a leaving driver takes to stop
 //! counting itself ([`Inbox::leave_drive`]); each of them reads the mark under that lock, so
 //! the work is either seen by the check or finds the mark and wakes the manager. While a
-//! thread drives, the manager stands aside (sleeps) and the driver wakes it if it leaves with
-//! calls in flight (loom models: `tests/loom_inbox.rs` in this module).
+//! thread drives, the manager stands aside (sleeps) and the driver wakes it if it hands calls
+//! in flight over (loom models: `tests/loom_inbox.rs` in this module). Two wake-ups are left
+//! to the manager's bounded nap instead, in a pool whose manager never sleeps longer than
+//! `MAX_SLEEP` (one made by [`run`](crate::run)): a quiet submission
+//! ([`Inbox::push_quiet`]) and a driver leaving once its own result came.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -208,16 +211,19 @@ impl<C> Inbox<C> {
         self.driving.store(state.drivers, Ordering::Release);
     }
 
-    /// The calling thread stops driving; wakes the manager if work is left to it (calls in
-    /// flight or queued, or the shutdown). One lock and no system call when nothing is left:
-    /// the common end of a round trip.
-    pub(crate) fn leave_drive(&self) {
+    /// The calling thread stops driving. With `hand_over` (it leaves while its own result is
+    /// still due, to sleep on it), wakes the manager if work is left to it (calls in flight
+    /// or queued, or the shutdown). Without (its result came, and it is likely to drive again
+    /// for its next one), the manager is not woken: it looks again within its bounded nap
+    /// (a driven pool's manager never sleeps longer than `MAX_SLEEP`). One lock and no system
+    /// call in the common case.
+    pub(crate) fn leave_drive(&self, hand_over: bool) {
         let mut state = self.state.lock();
         state.drivers -= 1;
         // ORDERING: see `driven`.
         self.driving.store(state.drivers, Ordering::Release);
         let work = state.in_flight > 0 || !state.queue.is_empty() || state.closed.is_some();
-        if state.drivers == 0 && state.asleep && work {
+        if hand_over && state.drivers == 0 && state.asleep && work {
             state.asleep = false;
             self.wake.notify_one();
         }

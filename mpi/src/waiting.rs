@@ -62,7 +62,8 @@ impl WaitHelper for DrivingWait {
             }
             crate::loom::thread::yield_now();
         }
-        self.inbox.leave_drive();
+        // Handed over only if its own result is still due: then this thread sleeps on it.
+        self.inbox.leave_drive(pending());
     }
 }
 

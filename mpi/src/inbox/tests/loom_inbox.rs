@@ -91,7 +91,7 @@ fn a_driver_leaving_a_call_in_flight_wakes_the_manager() {
             thread::spawn(move || {
                 inbox.enter_drive();
                 assert_eq!(inbox.take(), Some(7));
-                inbox.leave_drive();
+                inbox.leave_drive(true);
             })
         };
         while !unattended(&inbox) {
