@@ -376,27 +376,32 @@ fn driver(runs: usize) {
             script,
         ];
         record("mpi4py", launch(&[&python[..], &["--runs", "1"]].concat()));
-        let tcp_lines = |mode: &str, n: &str| {
-            launch(&[&tcp[..], &["-n", n, exe, mode, "--runs", "1"]].concat())
+        // The round trip again under other MCA settings, renamed `metric`.
+        let round_trip_with = |mca: &[&str], metric: &str, mode: &str, n: &str| {
+            launch(&[mca, &["-n", n, exe, mode, "--runs", "1"]].concat())
                 .into_iter()
-                .filter(|(metric, _)| metric == "mpi_round_trip_p50")
-                .map(|(_, value)| ("mpi_round_trip_p50_tcp".to_owned(), value))
+                .filter(|(name, _)| name == "mpi_round_trip_p50")
+                .map(|(_, value)| (metric.to_owned(), value))
                 .collect::<Vec<_>>()
         };
-        record("cfut-mpi", tcp_lines("cfut", "3"));
-        record("mpi-floor", tcp_lines("floor", "2"));
+        let tcp_metric = "mpi_round_trip_p50_tcp";
+        record("cfut-mpi", round_trip_with(&tcp, tcp_metric, "cfut", "3"));
+        record("mpi-floor", round_trip_with(&tcp, tcp_metric, "floor", "2"));
         // Open MPI yields the CPU at every empty poll when ranks outnumber cores (3 on 2
         // here): the same round trips with that turned off, for every system alike.
-        let no_yield_lines = |mode: &str, n: &str| {
-            launch(&[&no_yield[..], &["-n", n, exe, mode, "--runs", "1"]].concat())
-                .into_iter()
-                .filter(|(metric, _)| metric == "mpi_round_trip_p50")
-                .map(|(_, value)| ("mpi_round_trip_p50_no_yield".to_owned(), value))
-                .collect::<Vec<_>>()
-        };
-        record("cfut-mpi", no_yield_lines("cfut", "3"));
-        record("mpi-floor", no_yield_lines("floor", "2"));
-        record("mpi-3rank-floor", no_yield_lines("floor", "3"));
+        let no_yield_metric = "mpi_round_trip_p50_no_yield";
+        record(
+            "cfut-mpi",
+            round_trip_with(&no_yield, no_yield_metric, "cfut", "3"),
+        );
+        record(
+            "mpi-floor",
+            round_trip_with(&no_yield, no_yield_metric, "floor", "2"),
+        );
+        record(
+            "mpi-3rank-floor",
+            round_trip_with(&no_yield, no_yield_metric, "floor", "3"),
+        );
         let startup = |args: &[&str]| vec![("mpi_startup_shutdown".to_owned(), launch_ms(args))];
         record("cfut-mpi", startup(&["-n", "3", exe, "startup"]));
         record("mpi-floor", startup(&["-n", "3", exe, "floor_startup"]));

@@ -145,17 +145,18 @@ impl Driver {
     /// One pass: completes the results that arrived, then sends queued calls while a window
     /// has room. `true` if it did anything (and then the back-off starts over).
     pub(crate) fn step(&mut self, inbox: &Inbox<Call>) -> bool {
-        let progressed = driving(|| self.receive(inbox) | self.send(inbox));
-        if progressed {
-            self.backoff.reset();
-        }
-        progressed
+        self.pass(inbox, true)
     }
 
     /// Sends queued calls while a window has room (no look for results: what a submission
     /// does right after queueing its call). `true` if it sent or cancelled any.
     pub(crate) fn send_queued(&mut self, inbox: &Inbox<Call>) -> bool {
-        let progressed = driving(|| self.send(inbox));
+        self.pass(inbox, false)
+    }
+
+    /// [`step`](Self::step), or only its sending half without `receive`.
+    fn pass(&mut self, inbox: &Inbox<Call>, receive: bool) -> bool {
+        let progressed = driving(|| (receive && self.receive(inbox)) | self.send(inbox));
         if progressed {
             self.backoff.reset();
         }

@@ -69,7 +69,7 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
     let mut own = Backoff::new();
     loop {
         if inbox.driven() {
-            // Another thread drives: stand aside until it leaves with work left (or for
+            // Another thread drives: stand aside until it hands calls over (or for
             // `MAX_SLEEP`, then look again).
             inbox.wait(Some(MAX_SLEEP), Waiting::ResultsDue);
             continue;
@@ -97,8 +97,8 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
             continue;
         }
         if in_flight == 0 {
-            // Nothing can arrive: sleep without MPI until a submission, a driver leaving
-            // calls in flight, or the shutdown.
+            // Nothing can arrive: sleep without MPI until a submission, a driver handing
+            // calls over, or the shutdown.
             inbox.wait(idle_timeout, Waiting::Idle);
         } else if let Some(sleep) = shared {
             if room {
@@ -111,7 +111,7 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
             }
         } else {
             // Another thread drove just now and may again: look back after the spin it
-            // polls for (a driver leaving calls in flight wakes the manager sooner).
+            // polls for (a driver handing calls over wakes the manager sooner).
             inbox.wait(Some(SPIN), Waiting::ResultsDue);
         }
     }

@@ -3,8 +3,9 @@
 //!
 //! Only raw handles cross threads here: during a pool's life one thread at a time calls MPI
 //! on a [`Comm`] (on the root, whoever holds the driver's seat, `driver.rs`; on a worker
-//! rank, its main thread), which `MPI_THREAD_SERIALIZED` allows. MPI's default error handler ends the whole job on any
-//! failure, so return codes are not checked: a failing call never returns.
+//! rank, its main thread), which `MPI_THREAD_SERIALIZED` allows. MPI's default error handler
+//! ends the whole job on any failure, so return codes are not checked: a failing call never
+//! returns.
 
 use std::os::raw::{c_int, c_void};
 

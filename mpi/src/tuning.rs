@@ -48,7 +48,7 @@ pub(crate) const SLEEP_FRACTION: u32 = 8;
 /// second, and so does the manager of a pool made by [`run`](crate::run), whose root thread
 /// queues its calls without waking it (so a call nobody waits for is answered within this);
 /// other pools' managers sleep without MPI when nothing is in flight. Measured:
-/// `mpi_idle_cpu_pct` 5–6% of one core for the three ranks together (1 root + 2 workers,
+/// `mpi_idle_cpu_pct` 5–7% of one core for the three ranks together (1 root + 2 workers,
 /// over one idle second, at the 1% resolution of clock ticks; 3–5% before the root's manager
 /// woke too, under the same load).
 pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);

@@ -6,7 +6,7 @@
 //! worker rank), plus the manager's wake-up; with fewer cores than that, the answer waits
 //! for a core. A caller that drives sends its call and receives the answer itself: two
 //! threads (caller, worker rank), no hand-over. The manager stands aside meanwhile, and is
-//! woken if the caller leaves with calls in flight.
+//! woken if the caller gives up driving while its result is still due.
 
 use std::time::Instant;
 

@@ -12,6 +12,15 @@ fn echo<T>(value: T) -> T {
     value
 }
 
+/// `call`'s frame run through the worker step with `block` (not necessarily the call's own)
+/// and frames up to `limit`: the `RESULT` frame and the result's block.
+fn worker_step(call: &mut Call, block: Option<Block>, limit: usize) -> (Vec<u8>, Option<Block>) {
+    let frame = call.take_frame();
+    let mut result = Vec::new();
+    let back = backend::run_call_with_block(&frame, block, &mut result, limit).unwrap();
+    (result, back)
+}
+
 /// One call through the worker step and back: whether the argument and the result went as
 /// blocks, and the future's outcome.
 fn round_trip<A: Portable, T: Portable>(
@@ -21,10 +30,9 @@ fn round_trip<A: Portable, T: Portable>(
     let (mut call, future) = Call::with_blocks(call, arg).unwrap();
     assert!(call.set_running());
     call.set_id(9);
-    let (frame, block) = (call.take_frame(), call.take_block());
+    let block = call.take_block();
     let sent = block.is_some();
-    let mut result = Vec::new();
-    let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX).unwrap();
+    let (result, back) = worker_step(&mut call, block, usize::MAX);
     assert_eq!(backend::frame_id(&result), Some(9));
     let got = back.is_some();
     call.complete_with_block(&result, back);
@@ -68,9 +76,8 @@ fn small_buffers_and_other_types_stay_in_the_frame() {
 fn a_block_the_argument_needed_but_did_not_get_fails_the_call_not_the_worker() {
     let (mut call, future): (Call, Future<Vec<u8>>) =
         Call::with_blocks(echo, vec![1; BIG]).unwrap();
-    let (frame, _lost) = (call.take_frame(), call.take_block());
-    let mut result = Vec::new();
-    let back = backend::run_call_with_block(&frame, None, &mut result, usize::MAX).unwrap();
+    let _lost = call.take_block();
+    let (result, back) = worker_step(&mut call, None, usize::MAX);
     assert!(back.is_none());
     call.complete_with_block(&result, back);
     assert!(matches!(future.result(), Err(Error::Serialization { .. })));
@@ -80,9 +87,8 @@ fn a_block_the_argument_needed_but_did_not_get_fails_the_call_not_the_worker() {
 fn a_result_block_over_the_limit_fails_its_call() {
     let (mut call, future): (Call, Future<Vec<u8>>) =
         Call::with_blocks(echo, vec![1; 4 * BIG]).unwrap();
-    let (frame, block) = (call.take_frame(), call.take_block());
-    let mut result = Vec::new();
-    let back = backend::run_call_with_block(&frame, block, &mut result, 2 * BIG).unwrap();
+    let block = call.take_block();
+    let (result, back) = worker_step(&mut call, block, 2 * BIG);
     assert!(
         back.is_none(),
         "the block over the limit stays in the worker"
@@ -98,18 +104,16 @@ fn a_result_block_over_the_limit_fails_its_call() {
 fn a_result_without_its_block_or_with_another_alignment_is_an_error() {
     let (mut call, future): (Call, Future<Vec<u8>>) =
         Call::with_blocks(echo, vec![1; BIG]).unwrap();
-    let (frame, block) = (call.take_frame(), call.take_block());
-    let mut result = Vec::new();
-    let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX).unwrap();
+    let block = call.take_block();
+    let (result, back) = worker_step(&mut call, block, usize::MAX);
     assert!(back.is_some());
     call.complete_with_block(&result, None);
     assert!(matches!(future.result(), Err(Error::Serialization { .. })));
 
     let (mut call, future): (Call, Future<Vec<u64>>) =
         Call::with_blocks(echo, vec![1; BIG / 8]).unwrap();
-    let (frame, block) = (call.take_frame(), call.take_block());
-    let mut result = Vec::new();
-    let back = backend::run_call_with_block(&frame, block, &mut result, usize::MAX).unwrap();
+    let block = call.take_block();
+    let (result, back) = worker_step(&mut call, block, usize::MAX);
     let back = back.unwrap();
     assert_eq!(back.align(), 8);
     // The same bytes, received with the alignment of bytes: not a `Vec<u64>`'s memory.
