@@ -762,6 +762,10 @@ impl<A, T> Iterator for Map<'_, A, T> {
     // (what `fill` checks first). Everything else is `next_slow`.
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        // The next result of a chunk already decoded (`finish` empties `current`).
+        if let Some(outcome) = self.current.pop_front() {
+            return Some(outcome.map_err(MapError::Call));
+        }
         #[cfg(not(cfut_loom))]
         if (self.in_flight > self.window / 2 || self.inputs.is_none())
             && self.current.is_empty()

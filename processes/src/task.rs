@@ -13,7 +13,7 @@ use cfut_core::{Error, Portable, Promise};
 
 use crate::block::Block;
 use crate::tuning::BLOCK_FROM;
-use crate::{image, wire};
+use crate::{image, raw, wire};
 
 /// What the worker calls for a `CALL` frame: decodes the argument, runs the user's function
 /// at `func`, puts the outcome in `out`, and returns the `RESULT` status.
@@ -170,8 +170,9 @@ const ELEMENT_PANICKED: u8 = 1;
 /// The trampoline of `submit_batch::<A, T>`: each element's panic is caught separately.
 ///
 /// The results are encoded as they come, without collecting them first: for each element a
-/// tag byte ([`ELEMENT_VALUE`] or [`ELEMENT_PANICKED`]) and the encoded value or panic
-/// report, then the number of elements as a `u32`. Every element takes at least its tag
+/// tag byte ([`ELEMENT_VALUE`] or [`ELEMENT_PANICKED`]) and the encoded value (a plain number
+/// as its fixed-width little-endian bytes, [`raw::put_number`]) or panic report, then the
+/// number of elements as a `u32`. Every element takes at least its tag
 /// byte, so a decoder never believes a count the payload cannot hold.
 ///
 /// # Safety
@@ -199,6 +200,9 @@ pub(crate) unsafe fn run_batch<A: Portable, T: Portable>(
         match panic::catch_unwind(AssertUnwindSafe(|| call(arg))) {
             Ok(value) => {
                 out.push(ELEMENT_VALUE);
+                if raw::put_number(&value, out) {
+                    continue;
+                }
                 let what = || format!("encode the result of element {index} in the worker");
                 if let Err(message) = guarded(what, || wire::encode_into(&value, out)) {
                     out.truncate(mark);
@@ -318,26 +322,47 @@ pub(crate) fn decode_batch<T: Portable>(
     }
     let mut results = Vec::with_capacity(count);
     let mut rest = &payload[..split];
-    for index in 0..count {
-        let Some((&tag, after)) = rest.split_first() else {
-            return Err(corrupt(format!("element {index} is missing")));
-        };
-        rest = match tag {
-            ELEMENT_VALUE => {
-                let what = || format!("decode the result of element {index} in the parent");
-                let (value, after) = guarded(what, || wire::take::<T>(after))
-                    .map_err(|message| Error::Serialization { message })?;
-                results.push(Ok(value));
-                after
+    // One guard for the whole loop, not one per element: a failing or panicking
+    // `Deserialize` fails the whole batch either way, and `index` (read after the guard)
+    // still names the element.
+    let at = std::cell::Cell::new(0);
+    let decoded = guarded(
+        || format!("decode the result of element {} in the parent", at.get()),
+        || {
+            while at.get() < count {
+                let index = at.get();
+                let Some((&tag, after)) = rest.split_first() else {
+                    return Ok(Err(corrupt(format!("element {index} is missing"))));
+                };
+                rest = match tag {
+                    ELEMENT_VALUE => {
+                        let (value, after) = match raw::take_number::<T>(after) {
+                            Some(number) => number?,
+                            None => wire::take::<T>(after)?,
+                        };
+                        results.push(Ok(value));
+                        after
+                    }
+                    ELEMENT_PANICKED => match wire::take::<WirePanic>(after) {
+                        Ok(((message, location), after)) => {
+                            results.push(Err(Error::Panicked { message, location }));
+                            after
+                        }
+                        Err(e) => {
+                            return Ok(Err(corrupt(format!("element {index}'s panic report: {e}"))));
+                        }
+                    },
+                    other => return Ok(Err(corrupt(format!("element {index} has tag {other}")))),
+                };
+                at.set(index + 1);
             }
-            ELEMENT_PANICKED => {
-                let ((message, location), after) = wire::take::<WirePanic>(after)
-                    .map_err(|e| corrupt(format!("element {index}'s panic report: {e}")))?;
-                results.push(Err(Error::Panicked { message, location }));
-                after
-            }
-            other => return Err(corrupt(format!("element {index} has tag {other}"))),
-        };
+            Ok(Ok(()))
+        },
+    );
+    match decoded {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return Err(error),
+        Err(message) => return Err(Error::Serialization { message }),
     }
     if !rest.is_empty() {
         return Err(corrupt(format!(

@@ -244,19 +244,28 @@ pub(crate) fn encode_into<T: Serialize + 'static>(
 
 /// Decodes one `T` from the start of `bytes` (through [`crate::raw`]'s fast path); returns it
 /// and the bytes after it. The error says what the value's own `Deserialize` said.
+#[inline]
 pub(crate) fn take<T: DeserializeOwned + 'static>(bytes: &[u8]) -> Result<(T, &[u8]), String> {
     match postcard::take_from_bytes::<Owned<T>>(bytes) {
         Ok((Owned(value), rest)) => Ok((value, rest)),
-        Err(postcard::Error::SerdeDeCustom) => {
-            // As in `encode_into`: decode again through a deserializer that keeps the words.
-            let mut deserializer = postcard::Deserializer::from_bytes(bytes);
-            let erased = &mut <dyn erased_serde::Deserializer<'_>>::erase(&mut deserializer);
-            Err(match erased_serde::deserialize::<Owned<T>>(erased) {
-                Err(error) => error.to_string(),
-                Ok(_) => postcard::Error::SerdeDeCustom.to_string(),
-            })
-        }
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(take_failure::<T>(bytes, error)),
+    }
+}
+
+/// What [`take`] reports when `T` could not be decoded from `bytes`: kept out of line, so the
+/// per-element loop of a batch's results inlines only the success path.
+#[cold]
+#[inline(never)]
+fn take_failure<T: DeserializeOwned + 'static>(bytes: &[u8], error: postcard::Error) -> String {
+    if error != postcard::Error::SerdeDeCustom {
+        return error.to_string();
+    }
+    // As in `encode_into`: decode again through a deserializer that keeps the words.
+    let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+    let erased = &mut <dyn erased_serde::Deserializer<'_>>::erase(&mut deserializer);
+    match erased_serde::deserialize::<Owned<T>>(erased) {
+        Err(error) => error.to_string(),
+        Ok(_) => postcard::Error::SerdeDeCustom.to_string(),
     }
 }
 
