@@ -1,14 +1,18 @@
 //! [`Backoff`]: poll hot for a moment, then sleep, never for more than a fraction of the time
-//! already waited.
+//! already waited: 1/8 up to 1 ms, and 1/100 once idle for long.
 
 use std::time::{Duration, Instant};
 
-use crate::tuning::{FIRST_SLEEP, MAX_SLEEP, SLEEP_FRACTION, SPIN};
+use crate::tuning::{
+    DEEP_AFTER, DEEP_SLEEP_FRACTION, FIRST_SLEEP, MAX_DEEP_SLEEP, MAX_SLEEP, SLEEP_FRACTION, SPIN,
+};
 
 /// The idle policy of a polling loop: after the last useful poll, [`SPIN`] of polls without
 /// sleeping; then sleeps of 1/[`SLEEP_FRACTION`] of the time idle so far, between
-/// [`FIRST_SLEEP`] and [`MAX_SLEEP`]. A message that arrives during a sleep therefore waits
-/// at most that fraction of the time already spent waiting for it (or `MAX_SLEEP`).
+/// [`FIRST_SLEEP`] and [`MAX_SLEEP`]; once idle for [`DEEP_AFTER`], sleeps of
+/// 1/[`DEEP_SLEEP_FRACTION`] of it, up to [`MAX_DEEP_SLEEP`]. A message that arrives during a
+/// sleep therefore waits at most that fraction of the time already spent waiting for it (or
+/// the bound).
 #[derive(Debug)]
 pub(crate) struct Backoff {
     active: Instant,
@@ -33,7 +37,11 @@ impl Backoff {
             std::hint::spin_loop();
             return None;
         }
-        Some((idle / SLEEP_FRACTION).clamp(FIRST_SLEEP, MAX_SLEEP))
+        Some(if idle < DEEP_AFTER {
+            (idle / SLEEP_FRACTION).clamp(FIRST_SLEEP, MAX_SLEEP)
+        } else {
+            (idle / DEEP_SLEEP_FRACTION).clamp(MAX_SLEEP, MAX_DEEP_SLEEP)
+        })
     }
 }
 
@@ -48,8 +56,14 @@ mod tests {
         backoff.active = Instant::now() - SPIN;
         let first = backoff.idle().unwrap();
         assert!(first >= FIRST_SLEEP && first <= SPIN / SLEEP_FRACTION + FIRST_SLEEP);
-        backoff.active = Instant::now() - Duration::from_secs(1);
+        backoff.active = Instant::now() - DEEP_AFTER / 2;
         assert_eq!(backoff.idle(), Some(MAX_SLEEP));
+        // Idle for long: a hundredth of the wait, up to the deep bound.
+        backoff.active = Instant::now() - DEEP_AFTER * 3;
+        let deep = backoff.idle().unwrap();
+        assert!(deep >= DEEP_AFTER * 3 / DEEP_SLEEP_FRACTION && deep < DEEP_AFTER / 20);
+        backoff.active = Instant::now() - Duration::from_secs(3600);
+        assert_eq!(backoff.idle(), Some(MAX_DEEP_SLEEP));
         backoff.reset();
         assert_eq!(backoff.idle(), None);
     }

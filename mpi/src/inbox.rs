@@ -12,7 +12,9 @@
 //! in flight over (loom models: `tests/loom_inbox.rs` in this module). Two wake-ups are left
 //! to the manager's bounded nap instead, in a pool whose manager never sleeps longer than
 //! `MAX_SLEEP` (one made by [`run`](crate::run)): a quiet submission
-//! ([`Inbox::push_quiet`]) and a driver leaving once its own result came.
+//! ([`Inbox::push_quiet`]) and a driver leaving once its own result came. A manager idle for
+//! long sleeps without a limit instead ([`Waiting::Dormant`]); it marks itself dormant under
+//! the same lock, and a quiet submission that finds the mark wakes it.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -38,6 +40,10 @@ pub(crate) enum Waiting {
     Idle,
     /// Results are due: only a new call or the shutdown is news.
     ResultsDue,
+    /// As [`Idle`](Self::Idle), in a pool whose submissions may be quiet
+    /// ([`Inbox::push_quiet`]), for a manager idle long enough to sleep without a time limit:
+    /// every submission wakes it then, quiet or not, and it returns after any wake-up.
+    Dormant,
 }
 
 /// The submitted, unsent calls of one pool.
@@ -73,6 +79,8 @@ struct State<C> {
     closed: Option<Error>,
     /// The manager sleeps in [`Inbox::wait`] and must be notified.
     asleep: bool,
+    /// The manager sleeps as [`Waiting::Dormant`]: quiet submissions wake it too.
+    dormant: bool,
     /// Calls taken from the queue and not yet answered (or cancelled).
     in_flight: usize,
     /// Threads driving the root other than the manager ([`Inbox::enter_drive`]).
@@ -86,6 +94,7 @@ impl<C> Inbox<C> {
                 queue: VecDeque::new(),
                 closed: None,
                 asleep: false,
+                dormant: false,
                 in_flight: 0,
                 drivers: 0,
             }),
@@ -125,7 +134,8 @@ impl<C> Inbox<C> {
 
     /// Queues `call` without waking the manager: for a thread that sends it itself right
     /// after, or leaves it to the manager's next look (at most [`MAX_SLEEP`] away in a
-    /// driven pool, whose manager never sleeps longer).
+    /// driven pool, whose manager never sleeps longer unless it is dormant — and a dormant
+    /// manager is woken, see [`Waiting::Dormant`]).
     ///
     /// [`MAX_SLEEP`]: crate::tuning::MAX_SLEEP
     pub(crate) fn push_quiet(&self, call: C) -> Result<(), (C, Error)> {
@@ -140,9 +150,8 @@ impl<C> Inbox<C> {
         state.queue.push_back(call);
         // ORDERING: see `peek`.
         self.queued.store(state.queue.len(), Ordering::Release);
-        if wake && state.asleep {
-            state.asleep = false;
-            self.wake.notify_one();
+        if (wake || state.dormant) && state.asleep {
+            self.rouse(&mut state);
         }
         Ok(())
     }
@@ -163,8 +172,7 @@ impl<C> Inbox<C> {
         self.queued.store(state.queue.len(), Ordering::Release);
         self.closing.store(true, Ordering::Release);
         if state.asleep {
-            state.asleep = false;
-            self.wake.notify_one();
+            self.rouse(&mut state);
         }
         drained
     }
@@ -224,9 +232,15 @@ impl<C> Inbox<C> {
         self.driving.store(state.drivers, Ordering::Release);
         let work = state.in_flight > 0 || !state.queue.is_empty() || state.closed.is_some();
         if hand_over && state.drivers == 0 && state.asleep && work {
-            state.asleep = false;
-            self.wake.notify_one();
+            self.rouse(&mut state);
         }
+    }
+
+    /// Wakes the sleeping manager (the caller holds the lock and saw `asleep`).
+    fn rouse(&self, state: &mut State<C>) {
+        state.asleep = false;
+        state.dormant = false;
+        self.wake.notify_one();
     }
 
     /// The manager's sleep: returns at once if there is news (see [`Waiting`]) or the pool
@@ -236,8 +250,8 @@ impl<C> Inbox<C> {
         let mut state = self.state.lock();
         loop {
             if state.drivers == 0 {
-                let news =
-                    !state.queue.is_empty() || (waiting == Waiting::Idle && state.in_flight > 0);
+                let news = !state.queue.is_empty()
+                    || (waiting != Waiting::ResultsDue && state.in_flight > 0);
                 if news {
                     return Wake::Look;
                 }
@@ -246,6 +260,14 @@ impl<C> Inbox<C> {
                 }
             }
             state.asleep = true;
+            if waiting == Waiting::Dormant {
+                state.dormant = true;
+                while state.asleep {
+                    state = self.wake.wait(state);
+                }
+                // Whoever woke it cleared both marks.
+                return Wake::Look;
+            }
             match timeout {
                 None => state = self.wake.wait(state),
                 Some(timeout) => {

@@ -2,6 +2,8 @@
 //! ([`Driver`]) whenever no other thread does — hands calls out, completes futures from the
 //! results — and stops the workers at shutdown.
 
+use std::time::Instant;
+
 use cfut_processes::backend::Call;
 
 use crate::backoff::Backoff;
@@ -9,7 +11,7 @@ use crate::driver::{Driver, Seat};
 use crate::inbox::{Inbox, Waiting, Wake};
 use crate::loom::sync::Arc;
 use crate::transport::Comm;
-use crate::tuning::{MAX_SLEEP, SPIN};
+use crate::tuning::{DORMANT_AFTER, MAX_SLEEP, SPIN};
 
 /// What the manager needs to run.
 #[derive(Debug)]
@@ -67,8 +69,12 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
     // itself. After another thread's (a caller driving in a round trip), spinning would take
     // the core that caller and the worker rank need.
     let mut own = Backoff::new();
+    // Since when nothing was in flight, driven by another thread, or moved by the manager:
+    // past `DORMANT_AFTER` of that, the manager of a driven pool sleeps without a time limit.
+    let mut quiet_since = Instant::now();
     loop {
         if inbox.driven() {
+            quiet_since = Instant::now();
             // Another thread drives: stand aside until it hands calls over (or for
             // `MAX_SLEEP`, then look again).
             inbox.wait(Some(MAX_SLEEP), Waiting::ResultsDue);
@@ -80,9 +86,13 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
             .expect("the driver is seated while the manager serves");
         if driver.step(inbox) {
             own.reset();
+            quiet_since = Instant::now();
             continue;
         }
         let in_flight = driver.in_flight();
+        if in_flight > 0 {
+            quiet_since = Instant::now();
+        }
         // Under the seat: no other thread can move a call into flight meanwhile.
         if in_flight == 0 && inbox.finished() {
             return;
@@ -98,8 +108,14 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
         }
         if in_flight == 0 {
             // Nothing can arrive: sleep without MPI until a submission, a driver handing
-            // calls over, or the shutdown.
-            inbox.wait(idle_timeout, Waiting::Idle);
+            // calls over, or the shutdown; in a driven pool, for at most `MAX_SLEEP` (a quiet
+            // submission does not wake it) until it has been idle for `DORMANT_AFTER`, then
+            // without a limit, woken by every submission.
+            if driven && quiet_since.elapsed() >= DORMANT_AFTER {
+                inbox.wait(None, Waiting::Dormant);
+            } else {
+                inbox.wait(idle_timeout, Waiting::Idle);
+            }
         } else if let Some(sleep) = shared {
             if room {
                 // Results are due: poll again after a bounded sleep, cut short by a

@@ -43,15 +43,38 @@ pub(crate) const FIRST_SLEEP: Duration = Duration::from_micros(10);
 /// bound (together with results sent without waiting for the root).
 pub(crate) const SLEEP_FRACTION: u32 = 8;
 
-/// The longest sleep between two polls: the most latency an idle rank adds to the next
-/// message (mpi4py.futures backs off to the same 1 ms). Idle worker ranks wake 1000 times a
-/// second, and so does the manager of a pool made by [`run`](crate::run), whose root thread
-/// queues its calls without waking it (so a call nobody waits for is answered within this);
-/// other pools' managers sleep without MPI when nothing is in flight. Measured:
-/// `mpi_idle_cpu_pct` 5–7% of one core for the three ranks together (1 root + 2 workers,
-/// over one idle second, at the 1% resolution of clock ticks; 3–5% before the root's manager
-/// woke too, under the same load).
+/// The longest sleep between two polls during the first [`DEEP_AFTER`] of idleness: the most
+/// latency a rank idle for less than that adds to the next message (mpi4py.futures backs off
+/// to the same 1 ms). The manager of a pool made by [`run`](crate::run), whose root thread
+/// queues its calls without waking it, naps for at most this while calls are in flight or
+/// until it has been idle for [`DORMANT_AFTER`] (so a call nobody waits for is answered
+/// within this); other pools' managers sleep without MPI when nothing is in flight.
 pub(crate) const MAX_SLEEP: Duration = Duration::from_millis(1);
+
+/// How long a rank polls with sleeps of at most [`MAX_SLEEP`] once idle: past this, its
+/// sleeps are 1/[`DEEP_SLEEP_FRACTION`] of the time idle (the first is `MAX_SLEEP` again),
+/// up to [`MAX_DEEP_SLEEP`]. Trades the idle CPU of the worker ranks (each wake-up is a
+/// system call, a context switch and an MPI probe: about 20 µs of CPU here, so 2 % of a core
+/// per rank at 1 000 wake-ups a second) against the latency of the first call after a pause:
+/// at most 1 % of the pause, and at most `MAX_SLEEP` for pauses below this.
+pub(crate) const DEEP_AFTER: Duration = Duration::from_millis(100);
+
+/// See [`DEEP_AFTER`]: a rank idle for that long sleeps at most this fraction of the time it
+/// has been idle.
+pub(crate) const DEEP_SLEEP_FRACTION: u32 = 100;
+
+/// The longest sleep of a rank idle for long (reached after 5 s idle): the most latency it
+/// adds to the next message, 20 wake-ups a second.
+pub(crate) const MAX_DEEP_SLEEP: Duration = Duration::from_millis(50);
+
+/// How long the manager of a pool made by [`run`](crate::run) keeps its bounded naps
+/// ([`MAX_SLEEP`]) once nothing is in flight and nobody drives; after that it sleeps without
+/// a time limit and every submission, quiet or not, wakes it (`Waiting::Dormant` in
+/// `inbox.rs`). Trades the root's idle CPU against one wake-up (a futex call, a few µs) paid
+/// by the first call after each pause this long: round trips and maps never pause that long
+/// between calls. Measured (`target/release/examples/mpi_bench`'s `mpi_idle_cpu_pct`, 3 ranks
+/// over one idle second): see `mpi/README.md`.
+pub(crate) const DORMANT_AFTER: Duration = Duration::from_millis(100);
 
 /// The initial capacity of a worker rank's buffer of outgoing results and of its buffer of
 /// incoming frames. Trades memory held per rank against reallocations while the first large

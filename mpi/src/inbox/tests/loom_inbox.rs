@@ -1,5 +1,6 @@
-//! loom models of the inbox's sleep protocol: a submission, a shutdown, or a driver leaving
-//! calls in flight, racing the manager going to sleep, is never lost.
+//! loom models of the inbox's sleep protocol: a submission (loud, or quiet to a dormant
+//! manager), a shutdown, or a driver leaving calls in flight, racing the manager going to
+//! sleep, is never lost.
 
 use loom::thread;
 
@@ -134,6 +135,54 @@ fn a_driver_reading_the_mark_before_leaving_loses_the_wake_up() {
         assert!(
             !stood_aside || woken,
             "a call is in flight, the manager sleeps, and nobody wakes the manager"
+        );
+    });
+}
+
+/// A quiet submission (the root's thread, which sends its calls itself) racing a manager that
+/// goes dormant (sleeps without a time limit): the manager always wakes to see the call.
+/// A lost wake-up is a deadlock here, which loom reports (it does, with `queue` ignoring the
+/// `dormant` mark as a quiet push did before dormancy existed).
+#[test]
+fn a_quiet_submission_wakes_a_dormant_manager() {
+    loom::model(|| {
+        let inbox = Arc::new(Inbox::new());
+        let submitter = {
+            let inbox = inbox.clone();
+            thread::spawn(move || inbox.push_quiet(7).unwrap())
+        };
+        while inbox.take().is_none() {
+            assert_eq!(inbox.wait(None, Waiting::Dormant), Wake::Look);
+        }
+        submitter.join().unwrap();
+    });
+}
+
+/// The deliberately broken variant: a quiet push that queues without reading the marks (what
+/// it did for a manager on a bounded nap). The model finds the manager that marked itself
+/// dormant first: the call waits and nobody wakes it (asserted rather than slept, as above).
+#[test]
+#[should_panic(expected = "nobody wakes the dormant manager")]
+fn a_quiet_push_blind_to_the_dormant_mark_loses_the_wake_up() {
+    loom::model(|| {
+        let inbox = Arc::new(Inbox::<u32>::new());
+        let submitter = {
+            let inbox = inbox.clone();
+            thread::spawn(move || inbox.state.lock().queue.push_back(7))
+        };
+        // The manager's check-and-mark, as `wait` does it under one lock.
+        {
+            let mut state = inbox.state.lock();
+            if state.queue.is_empty() {
+                state.asleep = true;
+                state.dormant = true;
+            }
+        }
+        submitter.join().unwrap();
+        let state = inbox.state.lock();
+        assert!(
+            !(state.asleep && !state.queue.is_empty()),
+            "a call is queued and nobody wakes the dormant manager"
         );
     });
 }
