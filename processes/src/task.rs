@@ -349,7 +349,9 @@ pub(crate) fn decode_batch<T: Portable>(
                             after
                         }
                         Err(e) => {
-                            return Ok(Err(corrupt(format!("element {index}'s panic report: {e}"))));
+                            return Ok(Err(corrupt(format!(
+                                "element {index}'s panic report: {e}"
+                            ))));
                         }
                     },
                     other => return Ok(Err(corrupt(format!("element {index} has tag {other}")))),
