@@ -135,6 +135,7 @@ mod backoff;
 mod builder;
 mod driver;
 mod error;
+mod exit_race;
 mod inbox;
 mod loom;
 mod manager;
@@ -147,5 +148,7 @@ mod waiting;
 
 pub use crate::builder::{Builder, run};
 pub use crate::error::StartError;
+#[doc(hidden)]
+pub use crate::exit_race::is_open_mpi_exit_race;
 pub use crate::pool::MpiPoolExecutor;
 pub use crate::serve::worker_rank;

@@ -48,8 +48,19 @@ pub(crate) fn example(name: &str) -> PathBuf {
     path
 }
 
-/// Runs `mpirun` with `args` (the `-n` counts and programs), and checks for leftovers.
+/// Runs `mpirun` with `args` (the `-n` counts and programs), and checks for leftovers. A
+/// launch that failed only through Open MPI's exit race
+/// ([`cfut_mpi::is_open_mpi_exit_race`]) is launched once more.
 pub(crate) fn mpirun(args: &[&str]) -> Run {
+    let run = mpirun_once(args);
+    if run.status != Some(0) && cfut_mpi::is_open_mpi_exit_race(&run.stderr) {
+        eprintln!("Open MPI's exit race (open-mpi/ompi#7833) ended {args:?}; launching again");
+        return mpirun_once(args);
+    }
+    run
+}
+
+fn mpirun_once(args: &[&str]) -> Run {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let marker = format!(
         "{}-{}",
