@@ -70,7 +70,10 @@
 //! within a millisecond of its result (mpi4py's manager polls at the same 1 ms at most). Each
 //! worker has a window of calls in flight ([`Builder::window`]); a chunked `map` sends each
 //! chunk as one call ([`CallExecutor::submit_batch`]). Idle ranks poll with a bounded
-//! back-off (spin 200 µs, then sleeps of 1/8 of the time idle, 10 µs to 1 ms).
+//! back-off: spin 200 µs, then sleeps of 1/8 of the time idle, 10 µs to 1 ms; idle for more
+//! than 100 ms, sleeps of 1/100 of the time idle, up to 50 ms (so the first call after a long
+//! pause waits at most 1 % of the pause, and an idle pool's ranks wake about 20 times a
+//! second). The root's manager sleeps without polling when nothing is in flight.
 //!
 //! Inside [`run`], done-callbacks of this pool's futures may run on the root's thread (while
 //! it waits for a result, as a thread pool's waiting caller runs queued calls); elsewhere they
