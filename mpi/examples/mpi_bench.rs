@@ -24,8 +24,9 @@
 //! - `mpi_map_chunked` (calls/s): a map of a no-op over 200 000 inputs, chunksize 1 000,
 //!   every chunk submitted at once (`eager`, as Python's `map` does).
 //! - `mpi_bytes_1mib` (ms): 1 MiB sent to a worker and echoed back; the median echo.
-//! - `mpi_idle_cpu_pct` (% of a core, all 3 ranks together): CPU used over 1 s with the
-//!   pool up and nothing pending.
+//! - `mpi_idle_cpu_pct` (% of a core, all 3 ranks together): on-CPU time of every thread of
+//!   the 3 ranks over the first second with the pool up and nothing pending (after the runs);
+//!   `mpi_idle_cpu_pct_5s`: the same over two seconds once the pool has been idle for 5 s.
 //! - `mpi_startup_shutdown` (ms): launch to exit of `mpirun -n 3` running one call (the
 //!   floor: MPI up, one 8-byte message there and back, MPI down).
 
@@ -191,13 +192,23 @@ fn cfut(runs: usize) {
                     .push(median(samples));
             }
             // Idle CPU: every rank's CPU time over one second with nothing pending.
-            let before: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
-            std::thread::sleep(Duration::from_secs(1));
-            let after: f64 = pids.iter().map(|&p| cpu_seconds(p)).sum();
+            // Idle CPU: every rank's CPU time over the first idle second, then over two
+            // seconds after 5 s idle (the back-off's deepest sleeps).
+            let idle_pct = |seconds: u64| {
+                let before: u64 = pids.iter().map(|&p| cpu_nanos(p)).sum();
+                let start = Instant::now();
+                std::thread::sleep(Duration::from_secs(seconds));
+                let after: u64 = pids.iter().map(|&p| cpu_nanos(p)).sum();
+                after.saturating_sub(before) as f64 / 1e9 / start.elapsed().as_secs_f64() * 100.0
+            };
+            let first = idle_pct(1);
+            figures.entry("mpi_idle_cpu_pct").or_default().push(first);
+            std::thread::sleep(Duration::from_secs(4));
+            let steady = idle_pct(2);
             figures
-                .entry("mpi_idle_cpu_pct")
+                .entry("mpi_idle_cpu_pct_5s")
                 .or_default()
-                .push((after - before) * 100.0);
+                .push(steady);
             for (name, values) in figures {
                 println!("{name} {:.6}", median(values));
             }
@@ -205,23 +216,8 @@ fn cfut(runs: usize) {
         .unwrap();
 }
 
-/// User + system CPU seconds of process `pid`, from `/proc/<pid>/stat`.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .collect();
-    // After the command: state is field 3, utime 14 and stime 15 (1-based).
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    // SAFETY: sysconf has no memory effects.
-    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
-}
-
 /// On-CPU nanoseconds of every thread of process `pid`, from `/proc/<pid>/task/*/schedstat`
-/// (clock ticks are too coarse for 2 000 round trips).
+/// (clock ticks are too coarse for 2 000 round trips and for an idle second).
 fn cpu_nanos(pid: u32) -> u64 {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()

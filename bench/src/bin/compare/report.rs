@@ -62,7 +62,7 @@ pub(crate) fn unit(metric: &str) -> &'static str {
         | "mpi_round_trip_p50_tcp"
         | "mpi_round_trip_p50_polled"
         | "mpi_round_trip_p50_no_yield" => "µs",
-        "mpi_idle_cpu_pct" => "% of a core",
+        "mpi_idle_cpu_pct" | "mpi_idle_cpu_pct_5s" => "% of a core",
         "mpi_submit_result" | "mpi_round_trip_cpu" => "µs/call",
         "mpi_map_chunked" => "calls/s",
         _ => "ms",
