@@ -285,6 +285,14 @@ fn unwatched(pool: &MpiPoolExecutor) {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(unwatched.result(), Ok(1));
+    // After a pause long enough for the manager to go dormant, a call this thread sends
+    // itself and nobody waits for still wakes it.
+    std::thread::sleep(Duration::from_millis(300));
+    let after_pause = pool.submit(square, 8);
+    while !after_pause.is_done() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(after_pause.result(), Ok(64));
 }
 
 /// Leaving the closure drops the pool, which waits for the calls: Python's `with` block.
@@ -327,6 +335,16 @@ fn spawn() -> Result<(), cfut_mpi::StartError> {
         pool.submit(explode, 1).result(),
         Err(Error::Panicked { .. })
     ));
+    {
+        // This thread drives, as the root's thread does inside `run`.
+        let _driving = pool.drive_here();
+        for i in 0..200 {
+            assert_eq!(pool.submit(square, i).result(), Ok(i * i));
+        }
+        unwatched(&pool);
+    }
+    // The guard is gone: the manager drives every call again.
+    assert_eq!(pool.submit(square, 12).result(), Ok(144));
     drop(pool);
     Ok(())
 }

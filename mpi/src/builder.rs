@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::rc::Rc;
 
 use cfut_core::Error;
 use cfut_processes::backend::{self, Call};
@@ -18,7 +17,6 @@ use crate::loom::thread;
 use crate::manager::Manager;
 use crate::transport::{self, Comm, MAX_MESSAGE};
 use crate::tuning::DEFAULT_WINDOW;
-use crate::waiting::DrivingWait;
 use crate::{MpiPoolExecutor, StartError, serve, spawn};
 
 /// Exit status of a job whose root panicked (Rust's own status for a panicking `main`).
@@ -165,13 +163,10 @@ impl Builder {
         let setup = self.setup()?;
         let universe = initialize()?;
         let world = universe.world();
-        match self.start(&world, 0, setup, true) {
+        match self.start(&world, 0, setup) {
             Ok(Some(pool)) => match panic::catch_unwind(AssertUnwindSafe(|| {
-                // Waits on this thread drive the root's MPI calls themselves.
-                let _waiting = cfut_core::install_wait_helper(Rc::new(DrivingWait {
-                    inbox: Arc::clone(&pool.inbox),
-                    seat: Arc::clone(&pool.seat),
-                }));
+                // This thread sends its calls and, while it waits, receives results itself.
+                let _driving = pool.drive_here();
                 f(&pool)
             })) {
                 Ok(value) => {
@@ -236,7 +231,7 @@ impl Builder {
                  needs it (initialize with mpi::Threading::Multiple or Serialized)",
             ));
         }
-        self.start(comm, root, setup, false)
+        self.start(comm, root, setup)
     }
 
     fn start(
@@ -244,7 +239,6 @@ impl Builder {
         comm: &SimpleCommunicator,
         root: i32,
         setup: Vec<u8>,
-        driven: bool,
     ) -> Result<Option<MpiPoolExecutor>, StartError> {
         use mpi::traits::Communicator;
 
@@ -267,18 +261,11 @@ impl Builder {
             return Ok(None);
         }
         let workers = (0..size).filter(|&rank| rank != root).collect();
-        Ok(Some(self.manage(comm, workers, setup, driven)))
+        Ok(Some(self.manage(comm, workers, setup)))
     }
 
-    /// Starts the manager thread over `comm` for `workers`; `driven`: the calling thread
-    /// drives the root too, when it submits and while it waits ([`run`]'s thread).
-    pub(crate) fn manage(
-        &self,
-        comm: Comm,
-        workers: Vec<i32>,
-        setup: Vec<u8>,
-        driven: bool,
-    ) -> MpiPoolExecutor {
+    /// Starts the manager thread over `comm` for `workers`.
+    pub(crate) fn manage(&self, comm: Comm, workers: Vec<i32>, setup: Vec<u8>) -> MpiPoolExecutor {
         let inbox: Arc<Inbox<Call>> = Arc::new(Inbox::new());
         let seat: Arc<Seat> = Arc::new(Mutex::new(None));
         let manager = Manager {
@@ -288,14 +275,12 @@ impl Builder {
             seat: seat.clone(),
             setup,
             window: self.window,
-            driven,
         };
-        let driver_thread = driven.then(|| thread::current().id());
         let spawned = thread::Builder::new()
             .name("cfut-mpi-manager".to_owned())
             .spawn(move || manager.run());
         match spawned {
-            Ok(handle) => MpiPoolExecutor::new(inbox, seat, handle, driver_thread, workers),
+            Ok(handle) => MpiPoolExecutor::new(inbox, seat, handle, workers),
             Err(error) => {
                 // The workers wait for the handshake: end the job rather than leave them.
                 eprintln!("cfut-mpi: the pool's manager thread could not start ({error})");
@@ -331,7 +316,7 @@ impl Builder {
         let setup = self.setup()?;
         spawn::keep_constructor();
         let (comm, workers) = spawn::spawn(self.max_workers)?;
-        Ok(self.manage(comm, workers, setup, false))
+        Ok(self.manage(comm, workers, setup))
     }
 }
 

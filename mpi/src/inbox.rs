@@ -10,8 +10,8 @@
 //! the work is either seen by the check or finds the mark and wakes the manager. While a
 //! thread drives, the manager stands aside (sleeps) and the driver wakes it if it hands calls
 //! in flight over (loom models: `tests/loom_inbox.rs` in this module). Two wake-ups are left
-//! to the manager's bounded nap instead, in a pool whose manager never sleeps longer than
-//! `MAX_SLEEP` (one made by [`run`](crate::run)): a quiet submission
+//! to the manager's bounded nap instead (it never sleeps longer than `MAX_SLEEP` while one
+//! may need it): a quiet submission
 //! ([`Inbox::push_quiet`]) and a driver leaving once its own result came. A manager idle for
 //! long sleeps without a limit instead ([`Waiting::Dormant`]); it marks itself dormant under
 //! the same lock, and a quiet submission that finds the mark wakes it.

@@ -22,10 +22,6 @@ pub(crate) struct Manager {
     pub(crate) seat: Arc<Seat>,
     pub(crate) setup: Vec<u8>,
     pub(crate) window: usize,
-    /// Another thread drives too (the root's thread inside [`run`](crate::run)), pushing its
-    /// calls without waking the manager: the manager then never sleeps longer than
-    /// [`MAX_SLEEP`], so a call nobody waits for is still answered.
-    pub(crate) driven: bool,
 }
 
 impl Manager {
@@ -38,7 +34,6 @@ impl Manager {
             seat,
             setup,
             window,
-            driven,
         } = self;
         let mut driver = Driver::new(comm, &workers, &setup, window);
         if let Err(error) = driver.handshake() {
@@ -49,7 +44,7 @@ impl Manager {
             while inbox.wait(None, Waiting::Idle) != Wake::Stop {}
         } else {
             *seat.lock() = Some(driver);
-            serve(&seat, &inbox, driven);
+            serve(&seat, &inbox);
             driver = seat
                 .lock()
                 .take()
@@ -61,16 +56,20 @@ impl Manager {
 
 /// Drives the root whenever no other thread does, until the pool is closed and nothing is
 /// in flight.
-fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
-    // The longest sleep when nothing is in flight: none for a pool whose only other
-    // submitters wake the manager, `MAX_SLEEP` for one whose root thread queues quietly.
-    let idle_timeout = driven.then_some(MAX_SLEEP);
+///
+/// A thread that drives too ([`MpiPoolExecutor::drive_here`]) queues its calls without
+/// waking the manager and sends them itself: so the manager never sleeps longer than
+/// [`MAX_SLEEP`] while it may have to answer such a call, and sleeps without a limit only
+/// once dormant, when every submission wakes it.
+///
+/// [`MpiPoolExecutor::drive_here`]: crate::MpiPoolExecutor::drive_here
+fn serve(seat: &Seat, inbox: &Inbox<Call>) {
     // The manager's own activity: it polls without sleeping only right after it moved calls
     // itself. After another thread's (a caller driving in a round trip), spinning would take
     // the core that caller and the worker rank need.
     let mut own = Backoff::new();
     // Since when nothing was in flight, driven by another thread, or moved by the manager:
-    // past `DORMANT_AFTER` of that, the manager of a driven pool sleeps without a time limit.
+    // past `DORMANT_AFTER` of that, the manager sleeps without a time limit.
     let mut quiet_since = Instant::now();
     loop {
         if inbox.driven() {
@@ -108,13 +107,13 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>, driven: bool) {
         }
         if in_flight == 0 {
             // Nothing can arrive: sleep without MPI until a submission, a driver handing
-            // calls over, or the shutdown; in a driven pool, for at most `MAX_SLEEP` (a quiet
-            // submission does not wake it) until it has been idle for `DORMANT_AFTER`, then
-            // without a limit, woken by every submission.
-            if driven && quiet_since.elapsed() >= DORMANT_AFTER {
+            // calls over, or the shutdown; for at most `MAX_SLEEP` (a quiet submission does
+            // not wake it) until it has been idle for `DORMANT_AFTER`, then without a limit,
+            // woken by every submission.
+            if quiet_since.elapsed() >= DORMANT_AFTER {
                 inbox.wait(None, Waiting::Dormant);
             } else {
-                inbox.wait(idle_timeout, Waiting::Idle);
+                inbox.wait(Some(MAX_SLEEP), Waiting::Idle);
             }
         } else if let Some(sleep) = shared {
             if room {

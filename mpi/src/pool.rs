@@ -12,6 +12,7 @@ use crate::inbox::Inbox;
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread::{self, JoinHandle, ThreadId};
 use crate::transport::MAX_MESSAGE;
+use crate::waiting::{self, DrivingGuard};
 
 /// mpi4py's `MPIPoolExecutor` / `MPICommExecutor` in Rust: runs calls `fn(A) -> T` on MPI
 /// worker ranks that run the same binary.
@@ -51,9 +52,6 @@ pub struct MpiPoolExecutor {
     pub(crate) seat: Arc<Seat>,
     manager: Mutex<Option<JoinHandle<()>>>,
     manager_thread: ThreadId,
-    /// The thread that drives the root besides the manager ([`run`](crate::run)'s), if any:
-    /// its submissions send their call themselves.
-    driver_thread: Option<ThreadId>,
     workers: Vec<i32>,
 }
 
@@ -62,7 +60,6 @@ impl MpiPoolExecutor {
         inbox: Arc<Inbox<Call>>,
         seat: Arc<Seat>,
         manager: JoinHandle<()>,
-        driver_thread: Option<ThreadId>,
         workers: Vec<i32>,
     ) -> Self {
         MpiPoolExecutor {
@@ -70,7 +67,6 @@ impl MpiPoolExecutor {
             seat,
             manager_thread: manager.thread().id(),
             manager: Mutex::new(Some(manager)),
-            driver_thread,
             workers,
         }
     }
@@ -131,6 +127,39 @@ impl MpiPoolExecutor {
         &self.workers
     }
 
+    /// Makes the calling thread drive the pool's MPI calls itself while the guard lives: its
+    /// submissions send their calls to the workers themselves, and while it waits for a
+    /// result (of any future) with calls of this pool in flight, it receives the results
+    /// itself instead of waiting for the manager thread to. A round trip then takes two
+    /// threads (this one and the worker rank) instead of three, which counts when ranks and
+    /// threads outnumber cores. [`run`](crate::run) does this for the root's thread; a pool
+    /// made by [`Builder::on`](crate::Builder::on) or [`Builder::spawn`](crate::Builder::spawn)
+    /// gets it from this guard, on the thread that submits and waits.
+    ///
+    /// While the guard lives, this pool's done-callbacks may run on this thread while it
+    /// waits (as a thread pool's waiting caller runs queued calls). The manager thread still
+    /// answers the calls nobody waits for, within a millisecond of their results. Several
+    /// threads may drive at once (one of them at a time makes the MPI calls); the guard
+    /// cannot leave its thread.
+    ///
+    /// # Examples
+    ///
+    /// Under `mpirun -n 1` (spawn mode; not run as a doctest, which has no `mpirun`):
+    ///
+    /// ```no_run
+    /// fn double(x: u64) -> u64 { x * 2 }
+    ///
+    /// let pool = cfut_mpi::Builder::new().max_workers(2).spawn()?;
+    /// let _driving = pool.drive_here();
+    /// for i in 0..1000 {
+    ///     assert_eq!(pool.submit(double, i).result(), Ok(2 * i));
+    /// }
+    /// # Ok::<(), cfut_mpi::StartError>(())
+    /// ```
+    pub fn drive_here(&self) -> DrivingGuard<'_> {
+        DrivingGuard::new(&self.inbox, &self.seat)
+    }
+
     /// Python's `shutdown(wait, cancel_futures)`: stop accepting calls; optionally cancel
     /// the ones not yet sent to a worker; optionally wait until every sent call finished and
     /// every worker rank was told to stop. Calling it again is harmless. Called from one of
@@ -175,14 +204,11 @@ impl MpiPoolExecutor {
                     "a call of {length} bytes exceeds the {MAX_MESSAGE}-byte MPI message limit"
                 ),
             });
-        } else if self
-            .driver_thread
-            .is_some_and(|id| id == thread::current().id())
-        {
-            // The driving thread sends its call itself, unless the manager is in the middle of
+        } else if waiting::drives_here(&self.inbox) {
+            // A driving thread sends its call itself, unless the manager is in the middle of
             // a step (it then sees the call in its next one): no wake-up of the manager, which
             // a round trip cannot afford. The manager still looks within `MAX_SLEEP` if
-            // nobody drives, so a call nobody waits for is answered.
+            // nobody drives (a dormant one is woken), so a call nobody waits for is answered.
             if let Err((call, error)) = self.inbox.push_quiet(call) {
                 call.fail(error);
             } else if let Some(mut seat) = self.seat.try_lock() {

@@ -1,6 +1,7 @@
-//! [`DrivingWait`]: how the root's thread waits for a result inside [`run`](crate::run) — by
-//! driving the root itself ([`crate::driver`]) while a result may come soon, instead of
-//! leaving every MPI call to the manager thread.
+//! [`DrivingWait`]: how a driving thread (the root's thread inside [`run`](crate::run), or
+//! any thread holding a [`DrivingGuard`]) waits for a result — by driving the root itself
+//! ([`crate::driver`]) while a result may come soon, instead of leaving every MPI call to the
+//! manager thread.
 //!
 //! A round trip through the manager needs three threads to take turns (caller, manager,
 //! worker rank), plus the manager's wake-up; with fewer cores than that, the answer waits
@@ -8,9 +9,12 @@
 //! threads (caller, worker rank), no hand-over. The manager stands aside meanwhile, and is
 //! woken if the caller gives up driving while its result is still due.
 
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::rc::Rc;
 use std::time::Instant;
 
-use cfut_core::WaitHelper;
+use cfut_core::{WaitHelper, WaitHelperGuard};
 use cfut_processes::backend::Call;
 
 use crate::driver::{self, Seat};
@@ -18,7 +22,77 @@ use crate::inbox::Inbox;
 use crate::loom::sync::Arc;
 use crate::tuning::SEAT_WAIT;
 
-/// The wait helper of the root's thread in [`run`](crate::run): drives the root while the
+thread_local! {
+    /// The inbox (its address) of the pool this thread drives, 0 for none.
+    static DRIVES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// `true` on a thread that holds a [`DrivingGuard`] of the pool whose inbox is `inbox`: its
+/// submissions queue quietly and send their calls themselves.
+pub(crate) fn drives_here(inbox: &Arc<Inbox<Call>>) -> bool {
+    DRIVES.with(Cell::get) == Arc::as_ptr(inbox) as usize
+}
+
+/// The guard of [`MpiPoolExecutor::drive_here`](crate::MpiPoolExecutor::drive_here): while
+/// it lives, the thread that made it drives the pool's MPI calls itself when it submits and
+/// while it waits. Dropping it restores what the thread did before (another pool's guard, or
+/// nothing).
+///
+/// # Examples
+///
+/// ```no_run
+/// let pool = cfut_mpi::Builder::new().max_workers(1).spawn()?;
+/// {
+///     let _driving = pool.drive_here();
+///     assert_eq!(pool.submit(|x: u8| x + 1, 1).result(), Ok(2));
+/// }
+/// // The manager thread drives again for this thread's calls.
+/// assert_eq!(pool.submit(|x: u8| x + 1, 2).result(), Ok(3));
+/// # Ok::<(), cfut_mpi::StartError>(())
+/// ```
+///
+/// The guard belongs to its thread (it installed that thread's wait helper):
+///
+/// ```compile_fail,E0277
+/// fn must_send<T: Send>(_: T) {}
+/// let pool = cfut_mpi::Builder::new().max_workers(1).spawn().unwrap();
+/// must_send(pool.drive_here());
+/// ```
+#[must_use = "the thread drives only while the guard lives"]
+pub struct DrivingGuard<'pool> {
+    previous: usize,
+    _helper: WaitHelperGuard,
+    /// Tied to the pool, and to this thread (the wait helper is the thread's own).
+    _pool: PhantomData<(&'pool (), Rc<()>)>,
+}
+
+impl<'pool> DrivingGuard<'pool> {
+    pub(crate) fn new(inbox: &'pool Arc<Inbox<Call>>, seat: &'pool Arc<Seat>) -> Self {
+        let helper = cfut_core::install_wait_helper(Rc::new(DrivingWait {
+            inbox: Arc::clone(inbox),
+            seat: Arc::clone(seat),
+        }));
+        DrivingGuard {
+            previous: DRIVES.with(|drives| drives.replace(Arc::as_ptr(inbox) as usize)),
+            _helper: helper,
+            _pool: PhantomData,
+        }
+    }
+}
+
+impl Drop for DrivingGuard<'_> {
+    fn drop(&mut self) {
+        DRIVES.with(|drives| drives.set(self.previous));
+    }
+}
+
+impl std::fmt::Debug for DrivingGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DrivingGuard").finish_non_exhaustive()
+    }
+}
+
+/// The wait helper of a driving thread: drives the root while the
 /// awaited future is pending, calls are in flight and the last progress is recent (the
 /// driver's spin, [`SPIN`](crate::tuning::SPIN)); then leaves the rest of the wait to the
 /// manager and to the future's own (a short spin, then sleep).
