@@ -30,6 +30,17 @@ impl Backoff {
         self.active = Instant::now();
     }
 
+    /// `true` while the last activity is less than [`SPIN`] plus `extra` ago: a driving
+    /// thread's poll window, longer while blocks are crossing (see
+    /// [`Driver::transfer_time`](crate::driver::Driver::transfer_time)).
+    pub(crate) fn polling(&self, extra: Duration) -> bool {
+        let polling = self.active.elapsed() < SPIN.saturating_add(extra);
+        if polling {
+            std::hint::spin_loop();
+        }
+        polling
+    }
+
     /// Nothing happened: how long to sleep before the next poll (`None`: poll again now).
     pub(crate) fn idle(&mut self) -> Option<Duration> {
         let idle = self.active.elapsed();
@@ -66,5 +77,16 @@ mod tests {
         assert_eq!(backoff.idle(), Some(MAX_DEEP_SLEEP));
         backoff.reset();
         assert_eq!(backoff.idle(), None);
+    }
+
+    #[test]
+    fn a_poll_window_lasts_the_spin_plus_the_transfer() {
+        let mut backoff = Backoff::new();
+        assert!(backoff.polling(Duration::ZERO));
+        backoff.active = Instant::now() - SPIN;
+        assert!(!backoff.polling(Duration::ZERO));
+        assert!(backoff.polling(Duration::from_secs(1)));
+        backoff.active = Instant::now() - SPIN - Duration::from_secs(2);
+        assert!(!backoff.polling(Duration::from_secs(1)));
     }
 }

@@ -8,6 +8,7 @@
 
 use std::cell::Cell;
 use std::collections::VecDeque;
+use std::time::Duration;
 
 use cfut_core::Error;
 use cfut_processes::backend::{self, Call};
@@ -19,6 +20,7 @@ use crate::transport::{
     self, Comm, Sending, TAG_CALL, TAG_CALL_BLOCK, TAG_REPLY, TAG_RESULT, TAG_RESULT_BLOCK,
     TAG_SETUP, TAG_STOP,
 };
+use crate::tuning::BLOCK_POLL_PER_BYTE;
 
 /// Exit status of a job ended because a worker broke the protocol.
 const EXIT_PROTOCOL: i32 = 99;
@@ -52,8 +54,9 @@ fn driving<R>(f: impl FnOnce() -> R) -> R {
 #[derive(Debug)]
 struct Lane {
     rank: i32,
-    /// Sent calls, oldest first: results come back in this order.
-    in_flight: VecDeque<Call>,
+    /// Sent calls, oldest first (results come back in this order), each with the length of
+    /// the block it carried (0 for none).
+    in_flight: VecDeque<(Call, usize)>,
     /// Sends MPI may still be reading.
     sending: Vec<Sending>,
 }
@@ -66,6 +69,8 @@ pub(crate) struct Driver {
     window: usize,
     next_id: u64,
     in_flight: usize,
+    /// The bytes of the blocks carried by calls in flight (see [`Driver::transfer_time`]).
+    block_bytes: usize,
     /// The last result frame's buffer, reused.
     result: Vec<u8>,
     /// When the last step did something: how long whoever drives polls before sleeping.
@@ -89,6 +94,7 @@ impl Driver {
             window,
             next_id: 0,
             in_flight: 0,
+            block_bytes: 0,
             result: Vec::new(),
             backoff: Backoff::new(),
         }
@@ -133,6 +139,15 @@ impl Driver {
     /// Calls sent and not yet answered.
     pub(crate) fn in_flight(&self) -> usize {
         self.in_flight
+    }
+
+    /// How long the blocks of the calls in flight may take to cross both ways at
+    /// [`BLOCK_POLL_PER_BYTE`]: a driving thread polls that much longer than [`SPIN`] before
+    /// it hands the wait over (see [`crate::waiting`]).
+    ///
+    /// [`SPIN`]: crate::tuning::SPIN
+    pub(crate) fn transfer_time(&self) -> Duration {
+        BLOCK_POLL_PER_BYTE.saturating_mul(u32::try_from(self.block_bytes).unwrap_or(u32::MAX))
     }
 
     /// `true` if some worker's window has room for another call.
@@ -182,7 +197,7 @@ impl Driver {
             let Some(lane) = self.lanes.iter_mut().find(|lane| lane.rank == source) else {
                 protocol_error(&format!("a result from rank {source}, which is no worker"));
             };
-            let Some(call) = lane.in_flight.pop_front() else {
+            let Some((call, block_len)) = lane.in_flight.pop_front() else {
                 protocol_error(&format!("a result from rank {source}, which runs no call"));
             };
             if backend::frame_id(&self.result) != Some(call.id()) {
@@ -193,6 +208,7 @@ impl Driver {
                 ));
             }
             self.in_flight -= 1;
+            self.block_bytes -= block_len;
             answered += 1;
             call.complete_with_block(&self.result, block);
         }
@@ -232,8 +248,10 @@ impl Driver {
             self.next_id += 1;
             call.set_id(self.next_id);
             let frame = call.take_frame();
+            let mut block_len = 0;
             if let Some(block) = call.take_block() {
                 // The frame, then its argument's bytes as they are, in a message of their own.
+                block_len = block.len();
                 lane.sending
                     .push(self.comm.start_send(lane.rank, TAG_CALL_BLOCK, frame));
                 lane.sending
@@ -242,7 +260,8 @@ impl Driver {
                 lane.sending
                     .push(self.comm.start_send(lane.rank, TAG_CALL, frame));
             }
-            lane.in_flight.push_back(call);
+            lane.in_flight.push_back((call, block_len));
+            self.block_bytes += block_len;
             self.in_flight += 1;
         }
         progressed
