@@ -108,11 +108,7 @@ impl<A, T> Group<A, T> {
         max_runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
     ) -> Self {
-        let args = args.into_iter();
-        // Sized up front: a `Take` of a boxed iterator may not know its length, and growing
-        // the list by doubling would allocate (and free) it several times per group.
-        let mut slots = Vec::with_capacity(args.size_hint().1.unwrap_or(0));
-        slots.extend(args.map(Slot::new));
+        let slots: Vec<_> = args.into_iter().map(Slot::new).collect();
         let runners = max_runners.clamp(1, slots.len().max(1));
         Group {
             ranges: Ranges::new(slots.len(), runners),
@@ -363,17 +359,15 @@ where
     Job::with_promise(producer, move || group.run(&*call))
 }
 
-/// Submits `call` over the next `size` inputs of `inputs` to `executor` as one group run by
-/// at most `max_runners` jobs; gives the `map` the group, or `None` if `inputs` is
-/// exhausted.
+/// Submits `call` over `args` (drained; not empty) to `executor` as one group run by at
+/// most `max_runners` jobs; gives the `map` the group.
 pub(crate) fn submit<E, F, A, T>(
     executor: &E,
     call: &Arc<F>,
-    inputs: &mut dyn Iterator<Item = A>,
-    size: usize,
+    args: &mut Vec<A>,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Option<Head<A, T>>
+) -> Head<A, T>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
@@ -381,18 +375,15 @@ where
     T: Send + 'static,
 {
     let group = Group::new(
-        inputs.take(size),
+        args.drain(..),
         max_runners,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
     );
-    if group.len() == 0 {
-        return None;
-    }
     let runners = group.ranges.parts();
     let group = Arc::new(group);
     for _ in 0..runners {
         executor.execute(runner(&group, call));
     }
-    Some(Head { group, next: 0 })
+    Head { group, next: 0 }
 }
