@@ -784,15 +784,13 @@ impl<A, T> Iterator for Map<'_, A, T> {
     type Item = Result<T, MapError>;
 
     // The common cases, small enough to be inlined where the map is consumed: the front
-    // group's next call is done and `ready` says the window needs no refill, or the front
-    // single call is done and the window needs no refill (what `fill` checks first).
-    // Everything else is `next_slow`.
+    // group's next call is done and `ready` says the window needs no refill, or a decoded
+    // chunk has a result left. The front single call is `next_single`'s, everything else
+    // `next_slow`'s. (Inlined, the group case took 72 instructions per element on the
+    // consuming thread, the input loop's included, against 120 before: callgrind of a no-op
+    // `map` over 100 000 inputs on 2 workers.)
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        // The next result of a chunk already decoded (`finish` empties `current`).
-        if let Some(outcome) = self.current.pop_front() {
-            return Some(outcome.map_err(MapError::Call));
-        }
         #[cfg(not(cfut_loom))]
         if self.ready > 0
             && let Some(Unit::Group(head)) = self.queue.front_mut()
@@ -801,6 +799,10 @@ impl<A, T> Iterator for Map<'_, A, T> {
             self.ready -= 1;
             self.in_flight -= 1;
             return Some(outcome.map_err(|error| MapError::Call(*error)));
+        }
+        // The next result of a chunk already decoded (`finish` empties `current`).
+        if let Some(outcome) = self.current.pop_front() {
+            return Some(outcome.map_err(MapError::Call));
         }
         self.next_single()
     }
