@@ -26,11 +26,12 @@
 //! Here:
 //!
 //! - A group of `n` calls is run by `min(n, max_workers)` *runner* jobs, submitted together.
-//!   The calls start split into one range per runner; a runner starts the calls of its range
-//!   one at a time, each claimed with one atomic add, and when its range is empty it steals
-//!   the back half of the largest range left, until none is left (`ranges.rs`). A runner
-//!   never holds a call it cannot start now: every unstarted call sits in a range that every
-//!   runner can steal from. So while a group holds an unstarted call, either one of its
+//!   A runner starts the calls of its own range one at a time, each claimed with one atomic
+//!   add, and when its range is empty it refills it with the oldest calls left: the front
+//!   half of another runner's range, or else the next block of calls nobody took yet (one
+//!   call while calls are slow, so that they start in input order), until none is left
+//!   (`ranges.rs`). A runner never holds a call it cannot start now: every unstarted call
+//!   is either unassigned or in a range that every runner can steal from. So while a group holds an unstarted call, either one of its
 //!   runners is still queued — and an idle worker takes it and joins in — or all of them
 //!   have started, each on its own worker, and then `max_workers` workers are busy: no worker
 //!   idles while a call of the `map` waits inside a group. That is the guarantee of rayon's
@@ -146,7 +147,34 @@ impl<A, T> Group<A, T> {
         #[cfg(not(cfut_loom))]
         let mut waking = std::time::Duration::ZERO;
         let mut calls = 0;
-        while let Some(index) = self.ranges.next(me) {
+        // The size of the last block this runner took from the front (`ranges.rs`): at first
+        // what the `map`'s latest timing says fits in `BLOCK_WORK` (nothing before the first
+        // timing came back).
+        #[cfg(not(cfut_loom))]
+        let mut block = {
+            let (samples, per_call) = self.timing.latest();
+            if samples == 0 {
+                0
+            } else {
+                fits_in_block(per_call.as_nanos(), 1)
+            }
+        };
+        loop {
+            // A block holds `BLOCK_WORK` of calls as this runner measured them so far, at
+            // most twice the last one: one call first, then 2, 4, … while calls are tiny.
+            #[cfg(not(cfut_loom))]
+            let next_block = || {
+                if calls > 0 {
+                    let took = start.elapsed().saturating_sub(waking).as_nanos();
+                    block = fits_in_block(took, calls).min(2 * block.max(1));
+                }
+                block.max(1)
+            };
+            #[cfg(cfut_loom)]
+            let next_block = || 1;
+            let Some(index) = self.ranges.next(me, next_block) else {
+                break;
+            };
             let slot = &self.slots[index];
             // SAFETY: this runner claimed call `index` (each call is claimed once).
             let arg = unsafe { slot.take_arg() };
@@ -268,6 +296,14 @@ impl<A, T> Drop for Group<A, T> {
             unsafe { slot.drop_outcome() };
         }
     }
+}
+
+/// How many calls fit in [`BLOCK_WORK`](crate::tuning::BLOCK_WORK) when `calls` calls took
+/// `took` nanoseconds; at least one.
+#[cfg(not(cfut_loom))]
+fn fits_in_block(took: u128, calls: usize) -> usize {
+    let fits = crate::tuning::BLOCK_WORK.as_nanos() * calls as u128 / took.max(1);
+    usize::try_from(fits).unwrap_or(usize::MAX).max(1)
 }
 
 /// The `map`'s handle on a group: takes the outcomes in input order, each once. Not
