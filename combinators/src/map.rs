@@ -514,10 +514,11 @@ impl<'a, A, T> Map<'a, A, T> {
     /// the first timing comes back) — so tiny calls do not pay a dispatch each, and calls
     /// over 50 µs go one per job. Unlike an explicit chunk, an automatic group never costs
     /// parallelism or latency: it is run by up to one job per worker
-    /// ([`Executor::max_workers`]), each starting the group's calls one at a time and, once
-    /// its own share is done, taking half of what another has not started, so an idle worker
-    /// always finds the group's unstarted calls; and each call's result is yielded as soon
-    /// as that call is done. `chunksize(1)` turns grouping off; so does
+    /// ([`Executor::max_workers`]), each starting the group's calls one at a time, taken
+    /// from the front in blocks of a few microseconds of calls (one call while calls are
+    /// slow, so that they start in input order), and, once nothing is left to take, half of
+    /// what another has not started, so an idle worker always finds the group's unstarted
+    /// calls; and each call's result is yielded as soon as that call is done. `chunksize(1)` turns grouping off; so does
     /// [`eager`](Self::eager): each call is then its own job with its own future, handed to
     /// the executor a few hundred at a time ([`JobExecutor::execute_all`]: on the thread
     /// pool, one admission and one round of wake-ups for all of them), where the calls still
