@@ -47,8 +47,9 @@
 //! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find nothing
 //!   left), against groups of about 50 µs of calls (`tuning.rs`, `GROUP_WORK`); two atomic
 //!   operations per call on the runner's side (its claim and its publication), none shared
-//!   with another runner while each has calls of its own, and one atomic load per call on
-//!   the `map`'s. Groups of one call are plain jobs. The `map_100k_grouped` row of
+//!   with another runner while each has calls of its own, one lock per block of calls taken
+//!   from the front (`tuning.rs`, `BLOCK_WORK`), and one atomic load per call on the
+//!   `map`'s. Groups of one call are plain jobs. The `map_100k_grouped` row of
 //!   `cargo run --release -p cfut-bench --bin compare -- combinators` measures it
 //!   (`tuning.rs` gives the figures).
 //!
