@@ -26,11 +26,12 @@
 //! Here:
 //!
 //! - A group of `n` calls is run by `min(n, max_workers)` *runner* jobs, submitted together.
-//!   The calls start split into one range per runner; a runner starts the calls of its range
-//!   one at a time, each claimed with one atomic add, and when its range is empty it steals
-//!   the back half of the largest range left, until none is left (`ranges.rs`). A runner
-//!   never holds a call it cannot start now: every unstarted call sits in a range that every
-//!   runner can steal from. So while a group holds an unstarted call, either one of its
+//!   A runner starts the calls of its own range one at a time, each claimed with one atomic
+//!   add, and when its range is empty it refills it with the oldest calls left: the front
+//!   half of another runner's range, or else the next block of calls nobody took yet (one
+//!   call while calls are slow, so that they start in input order), until none is left
+//!   (`ranges.rs`). A runner never holds a call it cannot start now: every unstarted call
+//!   is either unassigned or in a range that every runner can steal from. So while a group holds an unstarted call, either one of its
 //!   runners is still queued — and an idle worker takes it and joins in — or all of them
 //!   have started, each on its own worker, and then `max_workers` workers are busy: no worker
 //!   idles while a call of the `map` waits inside a group. That is the guarantee of rayon's
@@ -46,8 +47,9 @@
 //! - The cost: up to `max_workers - 1` extra dispatches per group (runners that find nothing
 //!   left), against groups of about 50 µs of calls (`tuning.rs`, `GROUP_WORK`); two atomic
 //!   operations per call on the runner's side (its claim and its publication), none shared
-//!   with another runner while each has calls of its own, and one atomic load per call on
-//!   the `map`'s. Groups of one call are plain jobs. The `map_100k_grouped` row of
+//!   with another runner while each has calls of its own, one lock per block of calls taken
+//!   from the front (`tuning.rs`, `BLOCK_WORK`), and one atomic load per call on the
+//!   `map`'s. Groups of one call are plain jobs. The `map_100k_grouped` row of
 //!   `cargo run --release -p cfut-bench --bin compare -- combinators` measures it
 //!   (`tuning.rs` gives the figures).
 //!
@@ -108,11 +110,7 @@ impl<A, T> Group<A, T> {
         max_runners: usize,
         #[cfg(not(cfut_loom))] timing: Arc<Timing>,
     ) -> Self {
-        let args = args.into_iter();
-        // Sized up front: a `Take` of a boxed iterator may not know its length, and growing
-        // the list by doubling would allocate (and free) it several times per group.
-        let mut slots = Vec::with_capacity(args.size_hint().1.unwrap_or(0));
-        slots.extend(args.map(Slot::new));
+        let slots: Vec<_> = args.into_iter().map(Slot::new).collect();
         let runners = max_runners.clamp(1, slots.len().max(1));
         Group {
             ranges: Ranges::new(slots.len(), runners),
@@ -150,7 +148,34 @@ impl<A, T> Group<A, T> {
         #[cfg(not(cfut_loom))]
         let mut waking = std::time::Duration::ZERO;
         let mut calls = 0;
-        while let Some(index) = self.ranges.next(me) {
+        // The size of the last block this runner took from the front (`ranges.rs`): at first
+        // what the `map`'s latest timing says fits in `BLOCK_WORK` (nothing before the first
+        // timing came back).
+        #[cfg(not(cfut_loom))]
+        let mut block = {
+            let (samples, per_call) = self.timing.latest();
+            if samples == 0 {
+                0
+            } else {
+                fits_in_block(per_call.as_nanos(), 1)
+            }
+        };
+        loop {
+            // A block holds `BLOCK_WORK` of calls as this runner measured them so far, at
+            // most twice the last one: one call first, then 2, 4, … while calls are tiny.
+            #[cfg(not(cfut_loom))]
+            let next_block = || {
+                if calls > 0 {
+                    let took = start.elapsed().saturating_sub(waking).as_nanos();
+                    block = fits_in_block(took, calls).min(2 * block.max(1));
+                }
+                block.max(1)
+            };
+            #[cfg(cfut_loom)]
+            let next_block = || 1;
+            let Some(index) = self.ranges.next(me, next_block) else {
+                break;
+            };
             let slot = &self.slots[index];
             // SAFETY: this runner claimed call `index` (each call is claimed once).
             let arg = unsafe { slot.take_arg() };
@@ -274,6 +299,14 @@ impl<A, T> Drop for Group<A, T> {
     }
 }
 
+/// How many calls fit in [`BLOCK_WORK`](crate::tuning::BLOCK_WORK) when `calls` calls took
+/// `took` nanoseconds; at least one.
+#[cfg(not(cfut_loom))]
+fn fits_in_block(took: u128, calls: usize) -> usize {
+    let fits = crate::tuning::BLOCK_WORK.as_nanos() * calls as u128 / took.max(1);
+    usize::try_from(fits).unwrap_or(usize::MAX).max(1)
+}
+
 /// The `map`'s handle on a group: takes the outcomes in input order, each once. Not
 /// `Clone`: there is one reader. Dropping it tells the group how far it read.
 pub(crate) struct Head<A, T> {
@@ -363,17 +396,15 @@ where
     Job::with_promise(producer, move || group.run(&*call))
 }
 
-/// Submits `call` over the next `size` inputs of `inputs` to `executor` as one group run by
-/// at most `max_runners` jobs; gives the `map` the group, or `None` if `inputs` is
-/// exhausted.
+/// Submits `call` over `args` (drained; not empty) to `executor` as one group run by at
+/// most `max_runners` jobs; gives the `map` the group.
 pub(crate) fn submit<E, F, A, T>(
     executor: &E,
     call: &Arc<F>,
-    inputs: &mut dyn Iterator<Item = A>,
-    size: usize,
+    args: &mut Vec<A>,
     max_runners: usize,
     #[cfg(not(cfut_loom))] timing: &Arc<Timing>,
-) -> Option<Head<A, T>>
+) -> Head<A, T>
 where
     E: JobExecutor + ?Sized,
     F: Fn(A) -> T + Send + Sync + 'static,
@@ -381,18 +412,15 @@ where
     T: Send + 'static,
 {
     let group = Group::new(
-        inputs.take(size),
+        args.drain(..),
         max_runners,
         #[cfg(not(cfut_loom))]
         Arc::clone(timing),
     );
-    if group.len() == 0 {
-        return None;
-    }
     let runners = group.ranges.parts();
     let group = Arc::new(group);
     for _ in 0..runners {
         executor.execute(runner(&group, call));
     }
-    Some(Head { group, next: 0 })
+    Head { group, next: 0 }
 }

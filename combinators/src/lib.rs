@@ -110,6 +110,7 @@ mod as_completed_stream;
     reason = "a group's buffer of calls: one slot per call, handed between a runner and the `map` by atomics (group/slot.rs), where a mutex per call cost more than the call"
 )]
 mod group;
+mod inputs;
 mod loom;
 mod map;
 #[cfg(feature = "indicatif")]

@@ -21,19 +21,15 @@ pub(crate) trait Submitter<A, T> {
     /// One unit of work over `args`, with one result per element (a panic fails only its
     /// element).
     fn chunk(&self, args: Vec<A>) -> Future<ChunkResults<T>>;
-    /// The calls over the next `size` inputs as one automatic group, run by at most
+    /// The calls over `args` (drained; not empty) as one automatic group, run by at most
     /// `max_runners` jobs that take the calls one at a time (`group.rs`); gives the group,
-    /// where the outcome of each call waits by index (`None` once the inputs are exhausted). The runners record how long their calls took in
-    /// [`timing`](Self::timing) — what `map`'s automatic grouping of tiny calls reads.
-    /// Where the time cannot be measured on the executor's side (the portable level: the
-    /// call may run in another process), consumes nothing and gives `Err(())`.
+    /// where the outcome of each call waits by index. The runners record how long their
+    /// calls took in [`timing`](Self::timing) — what `map`'s automatic grouping of tiny
+    /// calls reads. Only called where [`timing`](Self::timing) is `Some`: where the time
+    /// cannot be measured on the executor's side (the portable level: the call may run in
+    /// another process), there is no grouping.
     #[cfg(not(cfut_loom))]
-    fn group(
-        &self,
-        inputs: &mut dyn Iterator<Item = A>,
-        size: usize,
-        max_runners: usize,
-    ) -> Result<Option<Head<A, T>>, ()>;
+    fn group(&self, args: &mut Vec<A>, max_runners: usize) -> Head<A, T>;
     /// One call on `arg`, timed where it runs like a group's calls (a group of one needs no
     /// runner). Gives `arg` back where the time cannot be measured (as `group`).
     #[cfg(not(cfut_loom))]
@@ -142,20 +138,8 @@ where
     }
 
     #[cfg(not(cfut_loom))]
-    fn group(
-        &self,
-        inputs: &mut dyn Iterator<Item = A>,
-        size: usize,
-        max_runners: usize,
-    ) -> Result<Option<Head<A, T>>, ()> {
-        Ok(group::submit(
-            self.executor,
-            &self.call,
-            inputs,
-            size,
-            max_runners,
-            &self.timing,
-        ))
+    fn group(&self, args: &mut Vec<A>, max_runners: usize) -> Head<A, T> {
+        group::submit(self.executor, &self.call, args, max_runners, &self.timing)
     }
 
     #[cfg(not(cfut_loom))]
@@ -197,13 +181,8 @@ impl<A, T> Submitter<A, T> for RouteSubmitter<'_, A, T> {
     }
 
     #[cfg(not(cfut_loom))]
-    fn group(
-        &self,
-        _inputs: &mut dyn Iterator<Item = A>,
-        _size: usize,
-        _max_runners: usize,
-    ) -> Result<Option<Head<A, T>>, ()> {
-        Err(())
+    fn group(&self, _args: &mut Vec<A>, _max_runners: usize) -> Head<A, T> {
+        unreachable!("no grouping without a timing (`Submitter::group`)")
     }
 
     #[cfg(not(cfut_loom))]

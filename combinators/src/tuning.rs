@@ -45,6 +45,21 @@ pub(crate) const SUBMIT_BATCH: usize = 256;
 #[cfg(not(cfut_loom))]
 pub(crate) const GROUP_WORK: std::time::Duration = std::time::Duration::from_micros(50);
 
+/// Automatic grouping: a group's runner takes the calls nobody took yet in blocks from the
+/// front (`group/ranges.rs`), each holding about this much work as measured (the `map`'s
+/// latest timing at first, none before the first timing, then the runner's own calls so
+/// far; at most twice the last block).
+///
+/// Trades: the calls of a block start in order on one runner (an idle runner steals its
+/// front half), and a block costs one lock. Calls slower than this go one per block, so they
+/// start in input order, as one job per call would start them; tiny calls reach blocks of a
+/// few hundred. Chosen, not tuned: a fifth of [`GROUP_WORK`], so that a group's calls are
+/// spread over several blocks per runner. `cpu_hash_files` of `compare -- workloads --runs 3`
+/// measures the order (its two largest files are its second and third);
+/// `map_100k_grouped` of `compare -- combinators --runs 3` the locks.
+#[cfg(not(cfut_loom))]
+pub(crate) const BLOCK_WORK: std::time::Duration = std::time::Duration::from_micros(10);
+
 /// Automatic grouping: the largest group, also the size of every group until the first
 /// timing comes back. Trades: dispatches (one runner job per worker and group) and one
 /// allocation per group, against memory (a slot per call: the larger of the argument and

@@ -1,24 +1,39 @@
 //! [`Ranges`]: which calls of a group each runner may start, claimed with one atomic add per
-//! call, and split in half for an idle runner (rayon's adaptive splitting, without a range
-//! ever being held by a runner that cannot start it).
+//! call, handed out from the front in blocks, and split in half for an idle runner (rayon's
+//! adaptive splitting, without a range ever being held by a runner that cannot start it).
 //!
-//! The calls `0..len` start split into one range per runner. A runner claims the front call
-//! of its own range with one `fetch_add` on a word no other runner touches while it has work
-//! (each range on its own cache lines). A runner whose range is empty *steals*: it takes the
-//! back half of the largest range (one compare-and-swap on that range), claims the stolen
-//! part's first call at once and publishes the rest as its own range, where others may
-//! steal from it in turn. So a call is never held back by a runner that cannot start it: the
-//! owner of a range starts its front call now, and every other call of the range stays
-//! visible to every idle runner.
+//! The calls `0..len` start *unassigned*. A runner claims the front call of its own range
+//! with one `fetch_add` on a word no other runner touches while it has work (each range on
+//! its own cache lines). A runner whose range is empty refills it with the oldest calls
+//! left while its calls are slow: if some range is not empty, it *steals* the front half of
+//! the one whose front call is the oldest (one compare-and-swap on that range; its owner goes
+//! on after the stolen half); otherwise it takes the next unassigned call. While calls are
+//! tiny, it takes the next block of unassigned calls — as many as its calls so far say fit
+//! in a few microseconds (`group.rs`) — and steals only once none is left (a steal contends
+//! with the victim's claims on its word). Either way it claims the first call of what it
+//! took at once and publishes the rest as its own range, where others may steal from it in
+//! turn. So a call is never held back by a runner that
+//! cannot start it: the owner of a range starts its front call now, and every other call of
+//! the range stays visible to every idle runner.
 //!
-//! Steals happen under one lock, and so does a runner's decision that nothing is left:
-//! between a steal's compare-and-swap and the publication of its rest, the rest is in no
-//! range, and a runner that scanned the ranges then would leave while calls it could start
-//! are still to come (then they would run one after another on the thief). Under the lock,
-//! no steal is half done while a runner scans; a runner that finds every range empty leaves,
-//! and the ranges stay empty (only a steal of a non-empty range fills one). The lock costs
-//! nothing per call: a runner takes it only when its own range ran out (a halving split
-//! gives each runner about `log2(len)` steals per group).
+//! Oldest first keeps the calls starting in input order as long as they are slow (blocks of
+//! one call): a group formed before the `map` knew how long its calls take starts them as
+//! one job per call would. Ranges split evenly up front, with thieves taking the back half of
+//! the largest, started two streams, one at the front of each half, and left a range's front
+//! to its owner: `cpu_hash_files` (`compare -- workloads`, 2 threads), whose two largest files
+//! are its second and third, had them hashed one after the other on one worker. With its
+//! files' lengths as sleeps (600 MB/s, 2 workers, five maps each) that took 0.574-0.580 s
+//! against 0.455-0.459 s for `chunksize(1)`; taken from the front, 0.457-0.474 s. Tiny calls
+//! pay one lock per block, a block holding a few microseconds of calls.
+//!
+//! Refills happen under one lock, and so does a runner's decision that nothing is left:
+//! between a steal's compare-and-swap (or a block's removal from the unassigned calls) and
+//! the publication of its rest, the rest is in no range, and a runner that scanned the ranges
+//! then would leave while calls it could start are still to come (then they would run one
+//! after another on the thief). Under the lock, no refill is half done while a runner scans;
+//! a runner that finds every range empty and no call unassigned leaves, and nothing is left
+//! for good (only a refill from a non-empty range or from the unassigned calls fills one).
+//! The lock costs nothing per call: a runner takes it only when its own range ran out.
 
 use crate::loom::sync::Mutex;
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
@@ -40,15 +55,20 @@ fn unpack(word: u64) -> (u32, u32) {
 #[repr(align(128))]
 struct Padded(AtomicU64);
 
-/// The unstarted calls of a group, as one range per runner.
+/// The unstarted calls of a group: those not yet handed to a runner, and one range per
+/// runner.
 pub(crate) struct Ranges {
     ranges: Box<[Padded]>,
-    /// Held while stealing, and while deciding that every range is empty (module docs).
-    steal: Mutex<()>,
+    /// The first call not yet handed to a runner (the calls from it to `len` are
+    /// unassigned). The lock is held while taking a block or stealing, and while deciding
+    /// that nothing is left (module docs).
+    steal: Mutex<u32>,
+    /// How many calls there are.
+    len: u32,
 }
 
 impl Ranges {
-    /// The calls `0..len` split into `parts` ranges of nearly equal length (`parts` ≥ 1).
+    /// The calls `0..len`, all unassigned, for `parts` runners (`parts` ≥ 1).
     ///
     /// # Panics
     ///
@@ -59,13 +79,12 @@ impl Ranges {
             .ok()
             .filter(|&len| len < u32::MAX)
             .expect("a group holds fewer than 2^32 - 1 calls");
-        let parts = u32::try_from(parts.max(1)).unwrap_or(u32::MAX);
-        let bound = |part: u32| (u64::from(len) * u64::from(part) / u64::from(parts)) as u32;
         Ranges {
-            ranges: (0..parts)
-                .map(|part| Padded(AtomicU64::new(pack(bound(part), bound(part + 1)))))
+            ranges: (0..parts.max(1))
+                .map(|_| Padded(AtomicU64::new(pack(0, 0))))
                 .collect(),
-            steal: Mutex::new(()),
+            steal: Mutex::new(0),
+            len,
         }
     }
 
@@ -75,15 +94,17 @@ impl Ranges {
     }
 
     /// The next call runner `me` may start: the front of its own range, or else the first
-    /// call of a stolen half; `None` once every range is empty (then they stay empty).
-    pub(crate) fn next(&self, me: usize) -> Option<usize> {
-        self.claim(me).or_else(|| self.steal(me))
+    /// call of a block of `block()` unassigned calls (at least one), or else the first call
+    /// of a stolen half; `None` once nothing is left (then nothing will be).
+    pub(crate) fn next(&self, me: usize, block: impl FnOnce() -> usize) -> Option<usize> {
+        self.claim(me).or_else(|| self.refill(me, block))
     }
 
     /// The front call of runner `me`'s own range, if any.
     fn claim(&self, me: usize) -> Option<usize> {
-        // Only the owner adds to `lo`, so `lo` passes `hi` by one at most: once, when the
-        // range ran out, after which the owner steals a new range or leaves.
+        // Only the owner adds to `lo` (a thief moves it to at most `hi`), so `lo` passes
+        // `hi` by one at most: once, when the range ran out, after which the owner refills
+        // its range or leaves.
         // ORDERING: only the uniqueness of each index matters (the add and every split are
         // read-modify-writes of one word); the calls' data was published before the runners
         // were submitted.
@@ -91,12 +112,39 @@ impl Ranges {
         (lo < hi).then_some(lo as usize)
     }
 
-    /// Steals the back half of the largest range for runner `me` (whose range is empty):
-    /// claims its first call and publishes the rest as `me`'s range.
-    fn steal(&self, me: usize) -> Option<usize> {
-        let _steal = self.steal.lock();
+    /// Refills runner `me`'s range (empty), claims the first call it took and publishes the
+    /// rest as `me`'s range. With a block of one call (slow calls), the oldest calls left:
+    /// the front half of the range whose front call is the oldest, or if every range is empty
+    /// the next unassigned call. With larger blocks (tiny calls, whose order matters less than
+    /// a steal's contention with the victim's claims), the next block of unassigned calls
+    /// first, and a steal only once none is left.
+    fn refill(&self, me: usize, block: impl FnOnce() -> usize) -> Option<usize> {
+        let mut unassigned = self.steal.lock();
+        let size = u32::try_from(block()).unwrap_or(u32::MAX).max(1);
+        if size == 1
+            && let Some(first) = self.steal_oldest(me)
+        {
+            return Some(first);
+        }
+        let first = *unassigned;
+        if first >= self.len {
+            return self.steal_oldest(me);
+        }
+        let end = first + size.min(self.len - first);
+        *unassigned = end;
+        // Only `me` adds to its own word, and every other writer holds the lock.
+        // ORDERING: as in `claim`; the lock orders this store before later steals.
+        self.ranges[me]
+            .0
+            .store(pack(first + 1, end), Ordering::Relaxed);
+        Some(first as usize)
+    }
+
+    /// Steals the front half of the range whose front call is the oldest for runner `me`
+    /// (whose range is empty); `None` if every range is empty. The caller holds the lock.
+    fn steal_oldest(&self, me: usize) -> Option<usize> {
         loop {
-            let (victim, word) = self.largest()?;
+            let (victim, word) = self.oldest()?;
             let (lo, hi) = unpack(word);
             let half = (hi - lo).div_ceil(2);
             // ORDERING: as in `claim`. Fails if the owner claimed meanwhile: look again.
@@ -104,33 +152,30 @@ impl Ranges {
                 .0
                 .compare_exchange(
                     word,
-                    pack(lo, hi - half),
+                    pack(lo + half, hi),
                     Ordering::Relaxed,
                     Ordering::Relaxed,
                 )
                 .is_ok()
             {
-                let first = hi - half;
-                // Only `me` adds to its own word, and every other writer holds the lock.
-                // ORDERING: as in `claim`; the lock orders this store before later steals.
+                // ORDERING: as in `refill`.
                 self.ranges[me]
                     .0
-                    .store(pack(first + 1, hi), Ordering::Relaxed);
-                return Some(first as usize);
+                    .store(pack(lo + 1, lo + half), Ordering::Relaxed);
+                return Some(lo as usize);
             }
         }
     }
 
-    /// The range with the most calls left, as its index and word; `None` if all are empty.
-    fn largest(&self) -> Option<(usize, u64)> {
-        let mut best = None;
-        let mut most = 0;
+    /// The non-empty range whose front call is the oldest, as its index and word; `None` if
+    /// all are empty.
+    fn oldest(&self) -> Option<(usize, u64)> {
+        let mut best: Option<(usize, u64)> = None;
         for (index, range) in self.ranges.iter().enumerate() {
             // ORDERING: as in `claim`; the compare-and-swap that follows checks the word.
             let word = range.0.load(Ordering::Relaxed);
             let (lo, hi) = unpack(word);
-            if hi.saturating_sub(lo) > most {
-                most = hi - lo;
+            if lo < hi && best.is_none_or(|(_, oldest)| lo < unpack(oldest).0) {
                 best = Some((index, word));
             }
         }
@@ -140,7 +185,9 @@ impl Ranges {
     /// Empties every range: the calls no runner claimed, given to `take` one by one; they
     /// will never be claimed.
     pub(crate) fn take_all(&self, mut take: impl FnMut(usize)) {
-        let _steal = self.steal.lock();
+        let mut unassigned = self.steal.lock();
+        (*unassigned..self.len).for_each(|index| take(index as usize));
+        *unassigned = self.len;
         for range in self.ranges.iter() {
             // ORDERING: as in `claim`.
             let mut word = range.0.load(Ordering::Relaxed);

@@ -8,8 +8,9 @@
 //! * [`loom_group`], for a runner that runs racing a runner that is rejected, the map
 //!   waiting for a call and cancelling the rest, and the group dropped by whoever lets go
 //!   last: no call is lost, none gets a fate it should not have, nothing leaks;
-//! * [`loom_ranges`], for runners claiming calls while others steal halves of their ranges:
-//!   each call claimed once, no runner leaving while a stolen half is on its way.
+//! * [`loom_ranges`], for runners claiming calls while others refill their ranges, from the
+//!   unassigned calls or by stealing halves: each call claimed once, no runner leaving while
+//!   a block or a stolen half is on its way.
 
 mod loom_group;
 mod loom_ranges;
