@@ -54,7 +54,10 @@ use crate::{Error, Job};
 /// - No future stays pending forever because its producer vanished: a dropped [`Promise`]
 ///   completes it with [`Error::Abandoned`].
 /// - Waiting never busy-waits for long: a blocked caller watches the future for about 50 µs,
-///   then sleeps until completion or its deadline.
+///   then sleeps until completion or its deadline. It sleeps at once if the executor marked
+///   the call as waiting for a thread start ([`Job::hint_thread_start`]).
+///
+/// [`Job::hint_thread_start`]: crate::Job::hint_thread_start
 ///
 /// [`Promise`]: crate::Promise
 pub struct Future<T> {
