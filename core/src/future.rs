@@ -54,7 +54,10 @@ use crate::{Error, Job};
 /// - No future stays pending forever because its producer vanished: a dropped [`Promise`]
 ///   completes it with [`Error::Abandoned`].
 /// - Waiting never busy-waits for long: a blocked caller watches the future for about 50 µs,
-///   then sleeps until completion or its deadline.
+///   then sleeps until completion or its deadline. It sleeps at once if the executor marked
+///   the call as waiting for a thread start ([`Job::hint_thread_start`]).
+///
+/// [`Job::hint_thread_start`]: crate::Job::hint_thread_start
 ///
 /// [`Promise`]: crate::Promise
 pub struct Future<T> {
@@ -149,7 +152,7 @@ impl<T> Future<T> {
         }
     }
 
-    fn inner(&self) -> &Inner<T> {
+    pub(crate) fn inner(&self) -> &Inner<T> {
         match &self.handle {
             Handle::Plain(inner) => inner,
             Handle::Task(task) => task.inner(),
@@ -301,14 +304,16 @@ impl<T> Future<T> {
 
     /// Runs `job`, this future's own (a wait helper handed it back still queued), on this
     /// thread and returns the outcome: the fork-join fast path. Nobody else can reach a task
-    /// whose both halves are here and whose state word is `0` (no waiter, callback or waker
-    /// registered, not cancelled), so the call's outcome is returned directly, without being
-    /// published in the future; otherwise the job runs the usual way.
+    /// whose both halves are here and whose state word holds nothing but the thread-start
+    /// hint (no waiter, callback, waker or arbiter registered, not cancelled), so the call's
+    /// outcome is returned directly, without being published in the future; otherwise the
+    /// job runs the usual way.
     fn run_inline(self, job: Job) -> Result<T, Error> {
         if let Handle::Task(task) = &self.handle {
-            if self.inner().state() == 0 {
+            if self.inner().is_untouched() {
                 // SAFETY: `job` is this task's unique job side (its key), unacted, and
-                // `self` is its unique future, held by value; the state word is `0`.
+                // `self` is its unique future, held by value; the state word holds nothing
+                // but the hint, which registers no party.
                 let outcome = unsafe { task.run_inline() };
                 job.discard_spent();
                 return outcome;

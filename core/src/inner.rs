@@ -97,8 +97,13 @@ const REGISTRATION: u16 = PARTIES | SLOT_BUSY | SLOT_FULL;
 /// A cancel arbiter is installed (`set_arbiter`): `cancel` asks it, under the lock, before it
 /// claims the pending future. Set only while pending; not a claim, like the registrations.
 const ARBITRATED: u16 = 512;
+/// The executor queued the call while a worker thread was starting for it and no worker was
+/// idle (`Job::hint_thread_start`): a blocking wait sleeps at once instead of spinning, since
+/// a spinning caller may hold the very CPU on which the new thread is queued to start. Set
+/// with `fetch_or` at any time, never cleared; a hint, not a claim: it changes no outcome.
+pub(crate) const THREAD_START: u16 = 1024;
 /// The bits a pending future may carry: set by parties that do not decide its fate.
-const NOT_A_CLAIM: u16 = REGISTRATION | ARBITRATED;
+const NOT_A_CLAIM: u16 = REGISTRATION | ARBITRATED | THREAD_START;
 
 /// Wakes the async poller of a waiter that a future told (see `WaiterShared::notify`).
 fn wake(waker: Option<Waker>) {
@@ -250,6 +255,26 @@ impl<T> Inner<T> {
     /// Callbacks ran: the holder of the future may read or take the outcome.
     fn is_settled(&self) -> bool {
         self.state() & DONE != 0
+    }
+
+    /// Nothing but the thread-start hint in the state word: no party registered, no arbiter,
+    /// not claimed. With both halves of a task in hand, nobody else can reach it then, so
+    /// the call may run inline (`Future::run_inline`); the hint concerns only how a wait
+    /// waits, and the inline path does not wait.
+    pub(crate) fn is_untouched(&self) -> bool {
+        self.state() & !THREAD_START == 0
+    }
+
+    /// Marks the future as waiting for a worker thread to start (see `THREAD_START`).
+    pub(crate) fn hint_thread_start(&self) {
+        // ORDERING: a hint that publishes no data; a read-modify-write, so it keeps every
+        // other party's bits and continues the release sequences of the word.
+        self.state.fetch_or(THREAD_START, Ordering::Relaxed);
+    }
+
+    /// `true` once [`hint_thread_start`](Self::hint_thread_start) was called.
+    pub(crate) fn thread_start_hinted(&self) -> bool {
+        self.state() & THREAD_START != 0
     }
 
     /// Pending → running. `false` if the future was cancelled (or resolved) first.
@@ -517,11 +542,13 @@ impl<T> Inner<T> {
     }
 
     /// Blocks until done: a bounded spin (`spin.rs`), then sleeps on the condition variable.
+    /// A future whose call waits for a thread start (`THREAD_START`) is not spun on: the
+    /// caller sleeps at once and leaves its CPU to the starting thread.
     ///
     /// Returns at once if the future is `READY` (so a callback may wait on its own future);
     /// a thread that had to sleep is woken at `DONE`.
     pub(crate) fn block(&self) {
-        if spin::spin_until(|| self.is_done()) {
+        if !self.thread_start_hinted() && spin::spin_until(|| self.is_done()) {
             return;
         }
         let mut parties = self.parties.lock();

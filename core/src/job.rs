@@ -203,6 +203,95 @@ impl Job {
             .map_or(0, |task| std::ptr::from_ref(task).cast::<()>() as usize)
     }
 
+    /// Tells the job's future that the call waits for a worker thread to start: the executor
+    /// queued it while starting a thread for it (or while one was starting) and no worker was
+    /// idle to take it. A blocking wait on that future (`result()`, `wait()`) then sleeps at
+    /// once instead of first spinning for about 50 µs: a spinning caller can hold the very
+    /// CPU on which the operating system queued the new thread, which then starts only once
+    /// the spin is over. Nothing else changes: running, cancelling, rejecting or dropping the
+    /// job, and every outcome, are the same with or without the hint. It stays set.
+    ///
+    /// Public for every in-process executor, not only this workspace's: any pool that starts
+    /// its threads on demand (as Python's does) meets the same case, and only the executor
+    /// knows when a call waits for a thread start. Call it before handing the job to a
+    /// thread; after start-up, when no call waits for a thread, never call it, so that short
+    /// calls keep the spin that spares their callers a sleep and wake-up.
+    ///
+    /// Only jobs made by [`Spawn::spawn`] (every `submit`) carry the hint; on a job made by
+    /// [`new`](Self::new) (no future) or [`with_promise`](Self::with_promise) (the
+    /// promise's future is out of the job's reach) it does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use cfut_core::{Executor, Job, JobExecutor, Shutdown, Spawn};
+    ///
+    /// // A pool that has not started its thread yet: the first call waits for that start.
+    /// struct Lazy(Mutex<Vec<Job>>);
+    /// impl Executor for Lazy {
+    ///     fn max_workers(&self) -> usize { 1 }
+    ///     fn shutdown(&self, _: Shutdown) {}
+    /// }
+    /// impl JobExecutor for Lazy {
+    ///     fn execute(&self, job: Job) {
+    ///         job.hint_thread_start();
+    ///         self.0.lock().unwrap().push(job);
+    ///     }
+    /// }
+    ///
+    /// let pool = Lazy(Mutex::new(Vec::new()));
+    /// let future = pool.spawn(|| 6 * 7);
+    /// let job = pool.0.lock().unwrap().pop().unwrap();
+    /// assert!(job.thread_start_hinted());
+    /// std::thread::spawn(move || job.run()); // the thread that starts
+    /// assert_eq!(future.result(), Ok(42), "the same outcome; the wait slept at once");
+    ///
+    /// let plain = Job::new(|| ());
+    /// plain.hint_thread_start();
+    /// assert!(!plain.thread_start_hinted(), "no future to tell");
+    /// ```
+    ///
+    /// [`Spawn::spawn`]: crate::Spawn::spawn
+    pub fn hint_thread_start(&self) {
+        if let Some(task) = &self.task {
+            task.hint_thread_start();
+        }
+    }
+
+    /// `true` if [`hint_thread_start`](Self::hint_thread_start) marked this job's future: what
+    /// an executor's tests check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use cfut_core::{Executor, Job, JobExecutor, Shutdown, Spawn};
+    ///
+    /// struct Queue(Mutex<Vec<Job>>);
+    /// impl Executor for Queue {
+    ///     fn max_workers(&self) -> usize { 1 }
+    ///     fn shutdown(&self, _: Shutdown) {}
+    /// }
+    /// impl JobExecutor for Queue {
+    ///     fn execute(&self, job: Job) { self.0.lock().unwrap().push(job) }
+    /// }
+    ///
+    /// let queue = Queue(Mutex::new(Vec::new()));
+    /// let future = queue.spawn(|| 1);
+    /// let job = queue.0.lock().unwrap().pop().unwrap();
+    /// assert!(!job.thread_start_hinted());
+    /// job.hint_thread_start();
+    /// assert!(job.thread_start_hinted());
+    /// job.run();
+    /// assert_eq!(future.result(), Ok(1));
+    /// ```
+    pub fn thread_start_hinted(&self) -> bool {
+        self.task
+            .as_deref()
+            .is_some_and(|task| task.thread_start_hinted())
+    }
+
     /// Drops a job whose call its future already took out and ran (`Future::result`'s
     /// inline path): there is nothing left to act on, so no `Abandon` is dispatched.
     pub(crate) fn discard_spent(mut self) {

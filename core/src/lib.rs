@@ -63,9 +63,11 @@
 //!   [`Error::Abandoned`]; a [`Job`] dropped unrun does the same.
 //! - *Bounded busy waiting*: a blocked caller first watches the future for about 50 µs
 //!   (a bounded spin, so that a short call's result costs no sleep and wake-up), then sleeps
-//!   on the future's own primitive until it is woken; completing a future nobody waits on
-//!   makes no system call. A caller that waits one second spends at most a few
-//!   milliseconds of CPU (checked by a test that reads the thread's CPU clock).
+//!   on the future's own primitive until it is woken (at once, without the spin, if the
+//!   executor marked the call as waiting for a worker thread to start:
+//!   [`Job::hint_thread_start`]); completing a future nobody waits on makes no system
+//!   call. A caller that waits one second spends at most a few milliseconds of CPU (checked
+//!   by a test that reads the thread's CPU clock).
 //! - *Cancelled is done*: a cancelled future wakes `wait`/`as_completed` waiters (CPython
 //!   hides user-cancelled futures from them and can hang, gh-92001; we fix that on purpose).
 //!

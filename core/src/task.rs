@@ -48,8 +48,9 @@ pub(crate) trait Completion<T>: Send + Sync {
     /// # Safety
     ///
     /// The caller must hold the task's unique [`Job`] (unacted) and the unique [`Future`] by
-    /// value, and must have seen the state word at `0` (no registration, not cancelled):
-    /// then no other party can reach the task, and the call cell is still full.
+    /// value, and must have seen nothing but the thread-start hint in the state word
+    /// (`Inner::is_untouched`: no registration, not cancelled): then no other party can
+    /// reach the task, and the call cell is still full.
     unsafe fn run_inline(&self) -> Result<T, Error>;
 }
 
@@ -62,6 +63,15 @@ pub(crate) trait Runnable: Send + Sync {
     /// No two calls may overlap: the caller must be the unique owner of the task's job side
     /// (the one [`Job`] made by [`spawn`]), which calls this at most once.
     unsafe fn act(&self, action: Action);
+
+    /// Marks the future as waiting for a thread start (`Job::hint_thread_start`); a task
+    /// without a future of its own ignores it.
+    fn hint_thread_start(&self) {}
+
+    /// `true` if the future was marked by [`hint_thread_start`](Self::hint_thread_start).
+    fn thread_start_hinted(&self) -> bool {
+        false
+    }
 }
 
 /// The future's state and the call, in one allocation.
@@ -133,6 +143,14 @@ where
                 drop(call);
             }
         }
+    }
+
+    fn hint_thread_start(&self) {
+        self.inner.hint_thread_start();
+    }
+
+    fn thread_start_hinted(&self) -> bool {
+        self.inner.thread_start_hinted()
     }
 }
 

@@ -12,6 +12,9 @@ use crate::queue::{Injector, Local, Stealer};
 use crate::sleep::Sleep;
 use crate::worker;
 
+#[cfg(all(test, not(cfut_loom)))]
+mod tests;
+
 /// A per-thread start hook (Python's `initializer`).
 pub(crate) type Initializer = Box<dyn Fn() + Send + Sync + 'static>;
 
@@ -98,6 +101,9 @@ impl Registry {
             Ok(pass) => pass,
             Err(closed) => return this.reject(job, closed),
         };
+        if this.call_waits_for_thread_start() {
+            job.hint_thread_start();
+        }
         this.injector.push(job);
         if !this.sleep.notify_work(|| this.injector.len()) {
             Self::start_thread(this);
@@ -125,8 +131,12 @@ impl Registry {
                 return;
             }
         };
+        let hint = this.call_waits_for_thread_start();
         let mut pushed = 0_usize;
         for job in jobs {
+            if hint {
+                job.hint_thread_start();
+            }
             this.injector.push(job);
             pushed += 1;
         }
@@ -144,6 +154,27 @@ impl Registry {
             }
         }
         drop(pass);
+    }
+
+    /// Whether a call queued from outside the pool now waits for a thread start: a thread is
+    /// starting or may still be started (fewer than `max_workers` so far), and no worker is
+    /// idle to take the call. Then the submit path marks the call's job
+    /// (`Job::hint_thread_start`), so that a caller blocking on its future sleeps at once
+    /// and leaves its CPU to the new thread instead of spinning on it.
+    ///
+    /// Read before the push, so a hint, like the idle count it reads: a worker that turns
+    /// idle just before the push takes the call without a thread start (the hinted caller
+    /// then sleeps where it could have spun), and one that turns busy makes the push start
+    /// a thread for an unhinted call (the caller spins, as before the hint). Neither changes
+    /// an outcome. Once every thread has started (all of them, in a pool past its warm-up),
+    /// this is two loads of counters nobody writes any more, and no job is marked, so round
+    /// trips keep their spin. Calls submitted by a worker to its own deque are never marked:
+    /// their waits help on the worker's deque first.
+    fn call_waits_for_thread_start(&self) -> bool {
+        // ORDERING: a hint (see above); `starting` is `SeqCst` everywhere else.
+        let may_start = self.started.load(Ordering::Relaxed) < self.config.max_workers
+            || self.starting.load(Ordering::SeqCst) > 0;
+        may_start && self.sleep.idle_workers() == 0
     }
 
     /// From a worker: queued work may have no idle worker to take it. Wakes one, or starts a

@@ -18,13 +18,16 @@
 //! * [`loom_waker`], for async waker registration racing completion;
 //! * [`loom_waiter_poll`], for an async poll of the any-of-N waiter racing completions;
 //! * [`loom_task`], for `Spawn::spawn`'s single-allocation task: its job run, cancelled or
-//!   dropped racing the future's cancel, blocking wait or drop.
+//!   dropped racing the future's cancel, blocking wait or drop;
+//! * [`loom_thread_start`], for the thread-start hint racing the claim, run, cancel and
+//!   registration paths, and the inline path with the hint set.
 
 mod loom_arbiter;
 mod loom_callback;
 mod loom_complete_cancel;
 mod loom_promise_drop;
 mod loom_task;
+mod loom_thread_start;
 mod loom_waiter;
 mod loom_waiter_poll;
 mod loom_waker;
