@@ -46,7 +46,7 @@ fn scope_joins_a_call_that_borrows() {
 fn cancelling_shutdown_inside_a_scope_still_joins() {
     loom::model(|| {
         let pool = ThreadPoolExecutor::new(1).unwrap();
-        let data = vec![1_u8, 2, 3];
+        let data = [1_u8, 2, 3];
         pool.scope(|s| {
             let first = s.spawn(|| data.len());
             let second = s.spawn(|| data[0]);
