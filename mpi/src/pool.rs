@@ -140,7 +140,10 @@ impl MpiPoolExecutor {
     /// waits (as a thread pool's waiting caller runs queued calls). The manager thread still
     /// answers the calls nobody waits for, within a millisecond of their results. Several
     /// threads may drive at once (one of them at a time makes the MPI calls); the guard
-    /// cannot leave its thread.
+    /// cannot leave its thread. It takes the place of the thread's wait helper while it
+    /// lives: on a worker of a `cfut-threads` pool, that worker's waits then no longer run its
+    /// own pool's queued calls (a one-thread pool waiting on its own child would hang), so
+    /// hold it on a thread of your own, not inside a thread pool's calls.
     ///
     /// # Examples
     ///
