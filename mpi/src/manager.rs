@@ -68,12 +68,13 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>) {
     // itself. After another thread's (a caller driving in a round trip), spinning would take
     // the core that caller and the worker rank need.
     let mut own = Backoff::new();
-    // Since when nothing was in flight, driven by another thread, or moved by the manager:
-    // past `DORMANT_AFTER` of that, the manager sleeps without a time limit.
-    let mut quiet_since = Instant::now();
+    // Since when the manager has found nothing in flight, nobody driving and nothing to move
+    // (`None` after any activity; the clock is read only when it is about to sleep idle): past
+    // `DORMANT_AFTER` of that, it sleeps without a time limit.
+    let mut idle_since: Option<Instant> = None;
     loop {
         if inbox.driven() {
-            quiet_since = Instant::now();
+            idle_since = None;
             // Another thread drives: stand aside until it hands calls over (or for
             // `MAX_SLEEP`, then look again).
             inbox.wait(Some(MAX_SLEEP), Waiting::ResultsDue);
@@ -85,12 +86,12 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>) {
             .expect("the driver is seated while the manager serves");
         if driver.step(inbox) {
             own.reset();
-            quiet_since = Instant::now();
+            idle_since = None;
             continue;
         }
         let in_flight = driver.in_flight();
         if in_flight > 0 {
-            quiet_since = Instant::now();
+            idle_since = None;
         }
         // Under the seat: no other thread can move a call into flight meanwhile.
         if in_flight == 0 && inbox.finished() {
@@ -110,7 +111,7 @@ fn serve(seat: &Seat, inbox: &Inbox<Call>) {
             // calls over, or the shutdown; for at most `MAX_SLEEP` (a quiet submission does
             // not wake it) until it has been idle for `DORMANT_AFTER`, then without a limit,
             // woken by every submission.
-            if quiet_since.elapsed() >= DORMANT_AFTER {
+            if idle_since.get_or_insert_with(Instant::now).elapsed() >= DORMANT_AFTER {
                 inbox.wait(None, Waiting::Dormant);
             } else {
                 inbox.wait(Some(MAX_SLEEP), Waiting::Idle);

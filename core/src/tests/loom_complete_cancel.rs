@@ -5,7 +5,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 
-use super::Counted;
+use super::{Counted, assert_cancelled_or_succeeded};
 use crate::{Error, State, promise};
 
 /// The producer completes while the user cancels a pending future.
@@ -68,14 +68,7 @@ fn run_vs_cancel() {
 
         let ran = ran.load(Ordering::SeqCst);
         assert_ne!(ran, cancelled, "the call runs exactly when the cancel lost");
-        let future = Arc::try_unwrap(future).unwrap();
-        if cancelled {
-            assert_eq!(future.state(), State::Cancelled);
-            assert_eq!(future.result(), Err(Error::Cancelled));
-        } else {
-            assert_eq!(future.state(), State::Succeeded);
-            assert_eq!(future.result(), Ok(7));
-        }
+        assert_cancelled_or_succeeded(Arc::try_unwrap(future).unwrap(), cancelled, 7);
     });
 }
 

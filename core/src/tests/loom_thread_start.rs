@@ -18,10 +18,10 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 
-use super::Counted;
+use super::{Counted, assert_cancelled_or_succeeded};
 use crate::inner::{Inner, RUNNING};
 use crate::task::spawn;
-use crate::{Error, Job, State, WaitHelper, Waiter, install_wait_helper};
+use crate::{Error, Job, WaitHelper, Waiter, install_wait_helper};
 
 /// A worker's own queue holding one job: hands it back when its key is awaited.
 struct HandsBack(RefCell<Option<Job>>);
@@ -71,14 +71,7 @@ fn hint_and_run_vs_cancel_vs_wait() {
         assert_eq!(drops.load(Ordering::SeqCst), 1, "the call is dropped once");
         assert_eq!(ran.load(Ordering::SeqCst), !cancelled);
         assert!(future.inner().thread_start_hinted(), "the hint survives");
-        let future = Arc::try_unwrap(future).unwrap();
-        if cancelled {
-            assert_eq!(future.state(), State::Cancelled);
-            assert_eq!(future.result(), Err(Error::Cancelled));
-        } else {
-            assert_eq!(future.state(), State::Succeeded);
-            assert_eq!(future.result(), Ok(5));
-        }
+        assert_cancelled_or_succeeded(Arc::try_unwrap(future).unwrap(), cancelled, 5);
     });
 }
 

@@ -55,3 +55,19 @@ impl Drop for Counted {
         self.drops.fetch_add(1, Ordering::SeqCst);
     }
 }
+
+/// The end a call racing a cancel leaves on its future: cancelled (`cancelled`, the cancel
+/// won) or succeeded with `value`, state and outcome alike.
+pub(super) fn assert_cancelled_or_succeeded(
+    future: crate::Future<u32>,
+    cancelled: bool,
+    value: u32,
+) {
+    if cancelled {
+        assert_eq!(future.state(), crate::State::Cancelled);
+        assert_eq!(future.result(), Err(crate::Error::Cancelled));
+    } else {
+        assert_eq!(future.state(), crate::State::Succeeded);
+        assert_eq!(future.result(), Ok(value));
+    }
+}
