@@ -92,10 +92,13 @@ impl std::fmt::Debug for DrivingGuard<'_> {
     }
 }
 
-/// The wait helper of a driving thread: drives the root while the
-/// awaited future is pending, calls are in flight and the last progress is recent (the
-/// driver's spin, [`SPIN`](crate::tuning::SPIN)); then leaves the rest of the wait to the
-/// manager and to the future's own (a short spin, then sleep).
+/// The wait helper of a driving thread: drives the root while the awaited future is
+/// pending, calls are in flight and the last progress is recent (the driver's spin,
+/// [`SPIN`](crate::tuning::SPIN), longer while blocks cross: [`Driver::transfer_time`]); then
+/// leaves the rest of the wait to the manager and to the future's own (a short spin, then
+/// sleep).
+///
+/// [`Driver::transfer_time`]: crate::driver::Driver::transfer_time
 #[derive(Debug)]
 pub(crate) struct DrivingWait {
     pub(crate) inbox: Arc<Inbox<Call>>,
