@@ -145,6 +145,24 @@ impl Board {
             .is_ok()
     }
 
+    /// Parent (a cancelling shutdown, under the pool's lock): cancels every call sent ahead
+    /// that the worker has not started; how many. A cell holds [`QUEUED`] only between the
+    /// manager's [`queue`](Self::queue) and the one exchange that decides the call, so the
+    /// sweep takes exactly the calls that are still undecided.
+    pub(crate) fn cancel_queued(&self) -> usize {
+        (0..CELLS as u64)
+            .filter(|&index| {
+                let cell = self.cell(index);
+                // ORDERING: the same exchange as `cancel`'s; the load only skips the cells
+                // that cannot be won.
+                cell.load(Ordering::Relaxed) == QUEUED
+                    && cell
+                        .compare_exchange(QUEUED, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+            })
+            .count()
+    }
+
     /// Parent, after the worker died: `true` if call `id` never started there.
     pub(crate) fn never_started(&self, id: u64) -> bool {
         self.cell(id).load(Ordering::Acquire) != STARTED
@@ -292,6 +310,24 @@ mod tests {
         // The cell is reused `CELLS` calls later.
         parent.queue(7 + CELLS as u64);
         assert!(parent.cancel(7 + CELLS as u64));
+    }
+
+    #[test]
+    fn a_sweep_cancels_exactly_the_calls_not_started() {
+        let (parent, fd) = Board::create().unwrap();
+        let worker = Board::open(fd).unwrap();
+        for id in 0..6 {
+            parent.queue(id);
+        }
+        assert!(worker.start(0));
+        assert!(parent.cancel(1));
+        assert_eq!(parent.cancel_queued(), 4, "calls 2 to 5");
+        for id in 2..6 {
+            assert!(!worker.start(id), "call {id} was swept");
+            assert!(parent.cancel(id), "its future's own cancel agrees");
+        }
+        assert!(!parent.cancel(0), "the started call stays started");
+        assert_eq!(parent.cancel_queued(), 0, "nothing is left to sweep");
     }
 
     #[test]

@@ -359,8 +359,9 @@ impl Worker {
                     }
                     let now = Instant::now();
                     if status == wire::CANCELLED {
-                        // Cancelled through the board before the worker reached it: the
-                        // future is already cancelled, and no duration was measured.
+                        // Cancelled through the board before the worker reached it (by its
+                        // future, already settled, or by a cancelling shutdown, settled here);
+                        // no duration was measured.
                         call.slot.cancel();
                     } else {
                         // Completing runs the future's callbacks here, outside the state lock.
@@ -603,6 +604,9 @@ impl Manager {
                 let mut state = self.shared.state.lock();
                 state.pids.push(worker.pid);
                 state.started += 1;
+                if let Some(board) = &worker.board {
+                    state.boards.push((worker.pid, Arc::clone(board)));
+                }
                 if let Some(socket) = direct {
                     state.direct.push(Direct {
                         pid: worker.pid,
@@ -790,8 +794,7 @@ impl Manager {
             let mut worker = self.workers.swap_remove(index);
             let death = worker.death.take().expect("checked");
             let mut state = self.shared.state.lock();
-            state.pids.retain(|&pid| pid != worker.pid);
-            let handed = state.remove_lane(worker.pid);
+            let handed = state.forget_worker(worker.pid);
             worker.adopt(handed);
             let stopping_by_force = state.forced.is_some();
             let mut requeue = std::mem::take(&mut worker.in_flight);
@@ -868,9 +871,8 @@ impl Manager {
             if worker.budget == Some(0) && worker.in_flight.is_empty() && worker.death.is_none() {
                 let mut worker = self.workers.swap_remove(index);
                 let mut state = self.shared.state.lock();
-                state.pids.retain(|&pid| pid != worker.pid);
                 // A worker out of budget never has its lane open, so nothing was handed.
-                let handed = state.remove_lane(worker.pid);
+                let handed = state.forget_worker(worker.pid);
                 drop(state);
                 debug_assert!(handed.is_none(), "a call handed to a retiring worker");
                 drop(handed);
@@ -909,6 +911,7 @@ impl Manager {
                 worker.adopt(handed);
             }
             state.direct.clear();
+            state.boards.clear();
         }
         for worker in &mut self.workers {
             let _ = worker.socket.shutdown(std::net::Shutdown::Both);

@@ -206,7 +206,8 @@ impl ProcessPoolExecutor {
                 state.phase = Phase::Finished;
             }
             let cancelled = if how.cancels_pending() {
-                state.cancel_sent_ahead = true;
+                // No call sent ahead starts once this returns; the manager settles them.
+                state.cancel_queued_on_boards();
                 state.pending.drain(..).collect()
             } else {
                 Vec::new()

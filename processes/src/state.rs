@@ -24,9 +24,10 @@ use std::time::Duration;
 
 use cfut_core::Error;
 
+use crate::board::Board;
 use crate::direct::{Handed, Lane};
 use crate::initializer::Initializer;
-use crate::loom::sync::{Condvar, Mutex};
+use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread::{JoinHandle, ThreadId};
 use crate::task::PendingCall;
 use crate::wake::WakeFlags;
@@ -66,8 +67,9 @@ pub(crate) enum Phase {
 pub(crate) struct State {
     /// Calls not yet taken by a worker: still cancellable.
     pub(crate) pending: VecDeque<PendingCall>,
-    /// A cancelling shutdown asks the manager to cancel the calls sent ahead to workers that
-    /// have not started them (they are pending too, see `board.rs`).
+    /// A cancelling shutdown asks the manager to settle, as cancelled, the futures of the
+    /// calls sent ahead that it cancelled on the boards (they are pending too, see
+    /// `board.rs`).
     pub(crate) cancel_sent_ahead: bool,
     /// Why new calls are refused (shut down or broken), once they are.
     pub(crate) closed: Option<Error>,
@@ -87,6 +89,9 @@ pub(crate) struct State {
     pub(crate) started: usize,
     /// The direct lane of each live worker that has one (see `direct.rs`).
     pub(crate) direct: Vec<Direct>,
+    /// The cancel board of each live worker that has one (see `board.rs`), so that a
+    /// cancelling shutdown decides, before it returns, that no call sent ahead starts.
+    pub(crate) boards: Vec<(u32, Arc<Board>)>,
 }
 
 /// A worker's direct lane and a duplicate of the manager's end of its socket, through which
@@ -114,6 +119,7 @@ impl State {
             pids: Vec::new(),
             started: 0,
             direct: Vec::new(),
+            boards: Vec::new(),
         }
     }
 
@@ -134,6 +140,23 @@ impl State {
             .iter_mut()
             .find(|direct| direct.pid == pid)
             .map(|direct| &mut direct.lane)
+    }
+
+    /// Forgets worker `pid`, which the manager is about to reap: its pid, its board and its
+    /// lane; returns the call handed to it, if any.
+    pub(crate) fn forget_worker(&mut self, pid: u32) -> Option<Handed<PendingCall>> {
+        self.pids.retain(|&live| live != pid);
+        self.boards.retain(|&(live, _)| live != pid);
+        self.remove_lane(pid)
+    }
+
+    /// Cancels on every live worker's board the calls sent ahead that it has not started
+    /// (a cancelling shutdown); the manager settles their futures (`cancel_sent_ahead`).
+    pub(crate) fn cancel_queued_on_boards(&mut self) {
+        for (_, board) in &self.boards {
+            board.cancel_queued();
+        }
+        self.cancel_sent_ahead = true;
     }
 
     /// Removes worker `pid`'s lane (closing the duplicate socket); its handed call, if any.
