@@ -179,7 +179,9 @@ impl ProcessPoolExecutor {
     }
 
     /// Python's `shutdown(wait, cancel_futures)`: stop accepting calls; optionally cancel the
-    /// ones not yet taken by a worker; optionally wait until every other call finished and
+    /// ones not yet started by a worker (calls sent ahead to a busy worker included: none of
+    /// them starts once this returns, and their futures show cancelled as soon as the
+    /// manager thread has looked); optionally wait until every other call finished and
     /// every worker exited. Calling it again is harmless. Called from one of this pool's
     /// done-callbacks (which run on the pool's manager thread), it does not wait.
     ///
