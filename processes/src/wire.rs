@@ -353,6 +353,32 @@ pub(crate) fn send_pieces(
 pub(crate) const MAX_PIECES: usize = 8;
 
 /// `recv(2)` into `buf`; `Ok(0)` is end of stream.
+/// Blocks until `fd` has bytes to read (or is closed). Waiting in `poll` instead of a
+/// blocking `recv` lets the peer's reads go unnoticed: a blocking `recv` on a Unix stream
+/// socket wakes up every time the peer reads the bytes this side wrote (the wake-up that
+/// frees write space), finds nothing and sleeps again, two needless switches of the CPU per
+/// call; `poll` for input is woken only by input. A worker waiting here: 4.0 → 2.1 context
+/// switches and 78 → 69 µs of CPU per one-at-a-time call (`perf stat -e context-switches,
+/// task-clock` over 22 000 `submit(noop, i).result()` on a 2-process pool).
+pub(crate) fn wait_readable(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut pollfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one valid pollfd; the result is checked.
+        let ready = unsafe { libc::poll(&mut pollfd, 1, -1) };
+        if ready >= 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], nonblocking: bool) -> io::Result<usize> {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
     unsafe { recv_raw(fd, buf.as_mut_ptr(), buf.len(), nonblocking) }

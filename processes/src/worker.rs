@@ -229,9 +229,15 @@ impl Worker {
             if self.flush().is_err() {
                 return Next::Closed;
             }
-            match self.inbox.fill(self.channel.as_fd(), false) {
-                Ok(0) | Err(_) => return Next::Closed,
+            match self.inbox.fill(self.channel.as_fd(), true) {
+                Ok(0) => return Next::Closed,
                 Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                    if wire::wait_readable(self.channel.as_fd()).is_err() {
+                        return Next::Closed;
+                    }
+                }
+                Err(_) => return Next::Closed,
             }
         }
     }
