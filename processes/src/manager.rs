@@ -258,7 +258,8 @@ impl Worker {
                 }
                 Ok(_) => {
                     self.frames(shared);
-                    if self.death.is_some() {
+                    if self.death.is_some() || self.inbox.drained() {
+                        // Drained: the next `poll` says whether more came.
                         return;
                     }
                 }

@@ -229,6 +229,9 @@ impl Worker {
             if self.flush().is_err() {
                 return Next::Closed;
             }
+            if self.inbox.drained() && wire::wait_readable(self.channel.as_fd()).is_err() {
+                return Next::Closed;
+            }
             match self.inbox.fill(self.channel.as_fd(), true) {
                 Ok(0) => return Next::Closed,
                 Ok(_) => {}
