@@ -526,8 +526,9 @@ impl Manager {
         for worker in &mut self.workers {
             worker.take_lane(&mut state);
         }
-        if state.forced.is_some() {
-            // Calls put back from a killed worker can never run now.
+        if state.forced.is_some() || state.cancelling {
+            // Calls put back from a killed worker can never run now; after a cancelling
+            // shutdown, those put back from a dead one were pending at the shutdown.
             cancelled.extend(state.pending.drain(..).map(|call| call.slot));
         }
         if let Some(Error::Broken { .. }) = &state.closed {

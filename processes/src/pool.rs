@@ -208,9 +208,7 @@ impl ProcessPoolExecutor {
                 state.phase = Phase::Finished;
             }
             let cancelled = if how.cancels_pending() {
-                // No call sent ahead starts once this returns; the manager settles them.
-                state.cancel_queued_on_boards();
-                state.pending.drain(..).collect()
+                state.cancel_not_started()
             } else {
                 Vec::new()
             };

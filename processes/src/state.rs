@@ -71,6 +71,9 @@ pub(crate) struct State {
     /// calls sent ahead that it cancelled on the boards (they are pending too, see
     /// `board.rs`).
     pub(crate) cancel_sent_ahead: bool,
+    /// A cancelling shutdown happened: calls put back in `pending` later (those a dead
+    /// worker had not started) were pending at the shutdown, so they are cancelled too.
+    pub(crate) cancelling: bool,
     /// Why new calls are refused (shut down or broken), once they are.
     pub(crate) closed: Option<Error>,
     /// The manager should finish once nothing is pending or running.
@@ -108,6 +111,7 @@ impl State {
         State {
             pending: VecDeque::new(),
             cancel_sent_ahead: false,
+            cancelling: false,
             closed: None,
             stopping: false,
             forced: None,
@@ -150,13 +154,18 @@ impl State {
         self.remove_lane(pid)
     }
 
-    /// Cancels on every live worker's board the calls sent ahead that it has not started
-    /// (a cancelling shutdown); the manager settles their futures (`cancel_sent_ahead`).
-    pub(crate) fn cancel_queued_on_boards(&mut self) {
+    /// A cancelling shutdown: cancels every call not started. Returns the pending ones (their
+    /// futures to cancel); the calls sent ahead to workers are cancelled on the boards here,
+    /// so none of them starts once the lock is released, and the manager settles their
+    /// futures (`cancel_sent_ahead`); calls a dead worker had not started, put back later,
+    /// are cancelled by the manager too (`cancelling`).
+    pub(crate) fn cancel_not_started(&mut self) -> Vec<PendingCall> {
         for (_, board) in &self.boards {
             board.cancel_queued();
         }
         self.cancel_sent_ahead = true;
+        self.cancelling = true;
+        self.pending.drain(..).collect()
     }
 
     /// Removes worker `pid`'s lane (closing the duplicate socket); its handed call, if any.
