@@ -44,10 +44,14 @@ pub(crate) struct Registry {
     deques: Mutex<Vec<Option<Local<Job>>>>,
     /// Threads started so far (never more than `max_workers`).
     started: AtomicUsize,
-    /// Threads started but not yet looking for work (running the initializer). Not idle, as
-    /// in Python: submitters still start threads meanwhile; but workers do not start more
-    /// for calls already queued, since a starting thread will take them.
+    /// Threads started but not yet looking for work (running the initializer), counted from
+    /// before their start is decided ([`Registry::reserve_start`]) until they look. Not idle,
+    /// as in Python: submitters still start threads meanwhile, while fewer are starting than
+    /// calls are queued; workers do not start more for calls already queued, since a
+    /// starting thread will take them.
     starting: AtomicUsize,
+    /// Held while a thread start is decided ([`Registry::reserve_start`]).
+    start_decision: Mutex<()>,
     /// Join handles, by worker index.
     threads: Mutex<Vec<Option<JoinHandle<()>>>>,
     /// Worker threads that have not exited yet; `exited` is signalled when it drops.
@@ -76,6 +80,7 @@ impl Registry {
             deques: Mutex::new(deques),
             started: AtomicUsize::new(0),
             starting: AtomicUsize::new(0),
+            start_decision: Mutex::new(()),
             threads: Mutex::new((0..workers).map(|_| None).collect()),
             live: Mutex::new(0),
             exited: Condvar::new(),
@@ -106,7 +111,7 @@ impl Registry {
         }
         this.injector.push(job);
         if !this.sleep.notify_work(|| this.injector.len()) {
-            Self::start_thread(this);
+            Self::start_thread_for_submitted(this);
         }
         drop(pass);
     }
@@ -150,7 +155,7 @@ impl Registry {
                     break;
                 }
             } else {
-                Self::start_thread(this);
+                Self::start_thread_for_submitted(this);
             }
         }
         drop(pass);
@@ -193,13 +198,58 @@ impl Registry {
         if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
             return;
         }
-        if this.starting.load(Ordering::SeqCst) > 0 {
-            return; // a thread about to search will take the queued calls
+        // A thread about to look (starting), or looking (idle), will take the queued calls.
+        // `starting` is read before the idle count and a new thread counts itself idle before
+        // it leaves `starting` (`thread_ready`), so a thread between the two is seen.
+        // Work still queued is looked at last: the calls that worker found may have been
+        // taken since by one that has stopped looking.
+        let unclaimed =
+            |starting| starting == 0 && this.sleep.idle_workers() == 0 && this.has_work();
+        if !this.reserve_start(unclaimed) {
+            return;
         }
         if let Some(pass) = this.gate.enter_to_start_thread() {
             Self::start_thread(this);
             drop(pass);
+        } else {
+            this.starting.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+
+    /// A submitter found no worker idle: starts a thread for its call unless, by now, as many
+    /// threads are starting or idle as calls are queued (each takes one once it looks).
+    /// CPython starts one thread per call that finds none idle. Without this check a worker
+    /// passing on a queued call (`start_thread_for_queued`) and the call's submitter could
+    /// both start one for it, and the submitter could start one after the thread started for
+    /// its call had begun to look: one thread too many
+    /// (`loom_pool::two_blocked_calls_start_two_threads`).
+    fn start_thread_for_submitted(this: &Arc<Self>) {
+        // ORDERING: a hint, as in `start_thread_for_queued`; `start_thread` re-checks. Once
+        // every thread started, a submit that finds them all busy stops here.
+        if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
+            return;
+        }
+        let takers_short = |starting| starting + this.sleep.idle_workers() < this.injector.len();
+        if this.reserve_start(takers_short) {
+            Self::start_thread(this);
+        }
+    }
+
+    /// Counts one more thread as starting if `allowed(starting)`. Decisions are taken one at a
+    /// time under `start_decision`, so that each decider sees what the ones before it saw and
+    /// decided (a compare-and-swap on `starting` alone is not enough: the count can go back to
+    /// a value a decider read while the queue it also read has changed). Only thread starts
+    /// come here, at most `max_workers` of them per pool. `allowed` may read the idle count
+    /// after `starting`: a new thread counts itself idle before it leaves `starting`.
+    fn reserve_start(&self, allowed: impl Fn(usize) -> bool) -> bool {
+        let _decision = self.start_decision.lock();
+        // ORDERING: `SeqCst`, as everywhere for this counter (the lock orders the deciders).
+        let starting = self.starting.load(Ordering::SeqCst);
+        if !allowed(starting) {
+            return false;
+        }
+        self.starting.fetch_add(1, Ordering::SeqCst);
+        true
     }
 
     /// Fails `job` with the error of a closed gate.
@@ -215,7 +265,8 @@ impl Registry {
 
     /// Starts one more worker if fewer than `max_workers` were started. Called only with a
     /// gate pass (an admitted submitter, or a worker admitted to start a thread), so that
-    /// shutdown finds every handle registered.
+    /// shutdown finds every handle registered, and with the start reserved in `starting`
+    /// ([`reserve_start`](Self::reserve_start)), which is given back if none is started.
     fn start_thread(this: &Arc<Self>) {
         // ORDERING: the counter only hands out distinct indices; the deque and the handle
         // are published through mutexes.
@@ -224,7 +275,10 @@ impl Registry {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                 (n < this.config.max_workers).then_some(n + 1)
             });
-        let Ok(index) = claimed else { return };
+        let Ok(index) = claimed else {
+            this.starting.fetch_sub(1, Ordering::SeqCst);
+            return;
+        };
         let local = this.deques.lock()[index]
             .take()
             .expect("each index is claimed once");
@@ -235,7 +289,6 @@ impl Registry {
             builder = builder.stack_size(size);
         }
         *this.live.lock() += 1;
-        this.starting.fetch_add(1, Ordering::SeqCst);
         match builder.spawn(move || worker::main(registry, index, local)) {
             Ok(handle) => this.threads.lock()[index] = Some(handle),
             Err(error) => {

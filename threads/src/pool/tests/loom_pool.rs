@@ -132,3 +132,34 @@ fn batch_vs_park() {
         drop(pool);
     });
 }
+
+/// Two calls that each wait for the other (so both must run at once) on a pool allowed three
+/// threads start exactly two, as CPython's `test_threads_terminate` asks of three: the second
+/// call's submitter and the first thread passing on that queued call may decide to start a
+/// thread at the same moment, and only one of them may. Fails (three threads) if the
+/// submitter starts one without reserving it against the queued calls and the workers idle
+/// (`Registry::start_thread_for_submitted`), or if the decisions are not taken one at a time
+/// (`Registry::reserve_start`).
+#[test]
+fn two_blocked_calls_start_two_threads() {
+    use crate::loom::sync::Arc;
+    use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+    loom::model(|| {
+        let pool = ThreadPoolExecutor::new(3).unwrap();
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let meet = |arrived: Arc<AtomicUsize>| {
+            move || {
+                arrived.fetch_add(1, Ordering::SeqCst);
+                while arrived.load(Ordering::SeqCst) < 2 {
+                    loom::thread::yield_now();
+                }
+            }
+        };
+        let first = pool.spawn(meet(Arc::clone(&arrived)));
+        let second = pool.spawn(meet(Arc::clone(&arrived)));
+        assert_eq!(first.result(), Ok(()));
+        assert_eq!(second.result(), Ok(()));
+        assert_eq!(pool.threads_started(), 2);
+        drop(pool);
+    });
+}
