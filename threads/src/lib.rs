@@ -28,8 +28,10 @@
 //! submitted from outside, a *local* deque per thread for calls submitted by running tasks,
 //! and *stealers* through which idle threads take work from busy ones. Idle threads spin
 //! briefly, then sleep; a submission wakes a sleeping thread only if fewer are awake to take
-//! work than calls are queued. Threads take calls from the injector one at a time, oldest
-//! first, so that calls from outside start in submission order. A call queued from outside
+//! work than calls are queued; a new thread starts, as in Python, for a call that finds none
+//! idle — one per call, never two (starts are decided one at a time, against the calls
+//! queued and the threads starting or idle). Threads take calls from the injector one at a
+//! time, oldest first, so that calls from outside start in submission order. A call queued from outside
 //! while a thread starts for it (no thread idle) is marked
 //! ([`Job::hint_thread_start`](cfut_core::Job::hint_thread_start)), so that a caller
 //! waiting for it sleeps at once instead of spinning on the CPU the new thread needs.
