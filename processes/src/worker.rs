@@ -15,6 +15,7 @@ use crate::block::Block;
 use crate::board::{self, Board, QUEUED_ID};
 use crate::initializer::{self, Initializer};
 use crate::task::{self, Trampoline};
+use crate::tuning::WORKER_SPIN;
 use crate::{image, wire};
 
 /// The environment variable that marks a worker process. Internal: never set it by hand.
@@ -128,6 +129,7 @@ fn serve() -> i32 {
         out: wire::Outbox::with_capacity(crate::tuning::BUFFER),
         limit: wire::DEFAULT_MAX_FRAME,
         board,
+        poll_first: false,
     };
     worker.run()
 }
@@ -140,6 +142,12 @@ struct Worker {
     limit: usize,
     /// Decides, with the parent, whether a call sent ahead starts (`board.rs`).
     board: Option<Board>,
+    /// Whether to poll for the next call before sleeping ([`Worker::receive_soon`]): the
+    /// last call was not sent ahead, so it came to an idle worker, as calls made one at a
+    /// time do. A worker fed calls ahead by a busy pool sleeps at once instead: its parent
+    /// has results to read and calls to send, and needs the CPU more than this worker needs
+    /// to wake fast.
+    poll_first: bool,
 }
 
 enum Next {
@@ -184,6 +192,7 @@ impl Worker {
                 }
             };
             let frame = &self.inbox.data()[..4 + length];
+            self.poll_first = sent_ahead(frame).is_none();
             match may_start(self.board.as_ref(), frame, self.out.bytes_mut()) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -229,8 +238,16 @@ impl Worker {
             if self.flush().is_err() {
                 return Next::Closed;
             }
-            if self.inbox.drained() && wire::wait_readable(self.channel.as_fd()).is_err() {
-                return Next::Closed;
+            if self.inbox.drained() {
+                match self.receive_soon() {
+                    Some(Ok(0) | Err(_)) => return Next::Closed,
+                    Some(Ok(_)) => continue,
+                    None => {
+                        if wire::wait_readable(self.channel.as_fd()).is_err() {
+                            return Next::Closed;
+                        }
+                    }
+                }
             }
             match self.inbox.fill(self.channel.as_fd(), true) {
                 Ok(0) => return Next::Closed,
@@ -245,6 +262,28 @@ impl Worker {
         }
     }
 
+    /// Receives without blocking until something arrives or [`WORKER_SPIN`] has passed
+    /// (`None`), yielding the CPU between attempts: a call that follows soon after the last
+    /// result finds this worker awake. Waking a sleeping worker is what a one-at-a-time call
+    /// costs most (the kernel must wake an idle CPU for it); the yield lets the parent's
+    /// manager, woken by that result, run on this CPU meanwhile.
+    fn receive_soon(&mut self) -> Option<std::io::Result<usize>> {
+        if !self.poll_first {
+            return None;
+        }
+        let start = Instant::now();
+        loop {
+            match self.inbox.fill(self.channel.as_fd(), true) {
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                received => return Some(received),
+            }
+            if start.elapsed() >= WORKER_SPIN {
+                return None;
+            }
+            std::thread::yield_now();
+        }
+    }
+
     fn flush(&mut self) -> std::io::Result<()> {
         let result = self.out.flush(self.channel.as_fd(), false);
         self.out.clear();
@@ -252,16 +291,19 @@ impl Worker {
     }
 }
 
+/// The id of `frame` if it is a call sent ahead to this worker while it was busy.
+fn sent_ahead(frame: &[u8]) -> Option<u64> {
+    match wire::header(frame) {
+        Some((_, wire::CALL)) => wire::u64_at(frame, wire::ID_AT).filter(|id| id & QUEUED_ID != 0),
+        _ => None,
+    }
+}
+
 /// For a call sent ahead, wins its cell of the cancel board and appends `STARTED`, or
 /// finds it cancelled and appends its `RESULT` of status `CANCELLED` (then `false`: skip
 /// it). Other frames may start.
 fn may_start(board: Option<&Board>, frame: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
-    let sent_ahead = |id: &u64| id & QUEUED_ID != 0;
-    let id = match wire::header(frame) {
-        Some((_, wire::CALL)) => wire::u64_at(frame, wire::ID_AT).filter(sent_ahead),
-        _ => None,
-    };
-    let Some(id) = id else {
+    let Some(id) = sent_ahead(frame) else {
         return Ok(true);
     };
     let Some(board) = board else {
