@@ -1,6 +1,11 @@
 //! `cpu_hash_files` and `cpu_hash_files_processes` (s): SHA-256 of every regular file under
-//! the Rust toolchain's `lib/` (`rustc --print sysroot`), each file read whole and hashed by
-//! one call, with the page cache warmed first (every file read once before the first run).
+//! the Rust toolchain's `lib/` (`rustc --print sysroot`), one call per file, with the page
+//! cache warmed first (every file read once before the first run). Each call streams its file
+//! through the hash in reads of [`READ_SIZE`], as Python's `hashlib.file_digest` does (the
+//! Python side calls it): the idiomatic way in both languages. Reading each file whole into
+//! a buffer of its size first took almost twice as long in both, the same for each (2
+//! threads, the same files, three rounds: 0.36–0.38 s in Rust and 0.36–0.38 s in Python
+//! whole, 0.21 s and 0.20–0.22 s streamed).
 //!
 //! - `cpu_hash_files`: 2 threads. cfut's default `map`; rayon's `par_iter`; threadpool, one
 //!   call per file ([`crate::peers::map_in_order`]); Python's `ThreadPoolExecutor.map` with
@@ -14,6 +19,8 @@
 //! the serial ones (Python's through a digest of all digests, in the sorted order of the
 //! paths' bytes).
 
+use std::fs::File;
+use std::io::Read as _;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,10 +41,23 @@ pub(super) const WORKERS: usize = 2;
 /// A file's SHA-256.
 type Digest = [u8; 32];
 
-/// One call: read `path` whole and hash it.
+/// The size of each read of a file being hashed: `hashlib.file_digest`'s.
+const READ_SIZE: usize = 256 * 1024;
+
+/// One call: stream `path` through SHA-256.
 fn hash_file(path: PathBuf) -> Digest {
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    Sha256::digest(&bytes).into()
+    let fail = |e: std::io::Error| -> ! { panic!("read {}: {e}", path.display()) };
+    let mut file = File::open(&path).unwrap_or_else(|e| fail(e));
+    let mut buffer = vec![0_u8; READ_SIZE];
+    let mut hasher = Sha256::new();
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return hasher.finalize().into(),
+            Ok(read) => hasher.update(&buffer[..read]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => fail(e),
+        }
+    }
 }
 
 /// The process-pool call: the path travels as a string.
