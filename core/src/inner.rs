@@ -412,6 +412,9 @@ impl<T> Inner<T> {
     /// Publishes `flags` (the resolution flags not set yet) and `READY`, runs the callbacks,
     /// then publishes `DONE` and tells every waiter. Resolver only, after writing the outcome.
     fn finish(&self, flags: u16) {
+        if self.state.load(Ordering::Relaxed) & ARBITRATED != 0 {
+            self.drop_arbiter();
+        }
         // Nobody registered: publish everything with one exchange, without the lock. A party
         // registering sets `PARTIES` under the lock with `fetch_or`, so either it sees `DONE`
         // in the value it replaced (and does not register), or this exchange fails and we take
@@ -499,6 +502,30 @@ impl<T> Inner<T> {
             };
             unwind::run_reporting("done-callback", || callback(view));
         });
+    }
+
+    /// Drops the cancel arbiter of a resolved future (with the rarer parties, if it was the
+    /// only one), here on the resolving thread: an executor's arbiter usually holds what its
+    /// own thread allocated and counts (a process pool's manager: the closure, a handle on
+    /// the worker's cancel board), which would otherwise be freed and released by whichever
+    /// thread drops the future last. Under the lock, so that a `cancel` still asking it has
+    /// finished; `cancel` asks it only while the future is pending, which it no longer is.
+    fn drop_arbiter(&self) {
+        let mut parties = self.parties.lock();
+        let only_arbiter = parties
+            .more
+            .as_ref()
+            .is_some_and(|more| more.callbacks.is_empty() && more.watchers.is_empty());
+        let dropped = if only_arbiter {
+            (parties.more.take(), None)
+        } else {
+            (
+                None,
+                parties.more.as_mut().and_then(|more| more.arbiter.take()),
+            )
+        };
+        drop(parties);
+        drop(dropped);
     }
 
     /// Installs (or replaces) the cancel arbiter while the future is pending; `false` if it

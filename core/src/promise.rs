@@ -96,6 +96,9 @@ impl<T> Promise<T> {
     /// learns of the start ([`set_running_or_notify_cancel`](Self::set_running_or_notify_cancel)),
     /// and completes it as usual. Installing again replaces the arbiter (the call was handed
     /// elsewhere). The arbiter runs under the future's lock: it must not touch the future.
+    /// It is dropped as the future settles, by the party that settles it (the executor
+    /// completing it, or `cancel`), before that party returns: what it holds is released on
+    /// that thread, not on whichever thread drops the future last.
     ///
     /// # Examples
     ///
@@ -117,6 +120,7 @@ impl<T> Promise<T> {
     /// assert!(!future.cancel(), "it started");
     /// assert_eq!(future.state(), State::Running);
     /// producer.set_result(7);
+    /// assert_eq!(Arc::strong_count(&cell), 1, "settled: the arbiter and its handle are gone");
     /// assert_eq!(future.result(), Ok(7));
     ///
     /// // Cancelled before it starts: the queue sees the cancellation and skips the call.

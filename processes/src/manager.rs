@@ -170,8 +170,7 @@ impl Worker {
                 (Some(board), false) => {
                     id |= QUEUED_ID;
                     board.queue(id);
-                    let board = Arc::clone(board);
-                    call.slot.hand_over(Box::new(move || board.cancel(id)))
+                    call.slot.hand_over(board, id)
                 }
                 (None, false) => {
                     // Only workers with a board are sent calls ahead.

@@ -12,6 +12,8 @@ use std::os::fd::BorrowedFd;
 use cfut_core::{Error, Portable, Promise};
 
 use crate::block::Block;
+use crate::board::Board;
+use crate::loom::sync::Arc as BoardArc;
 use crate::tuning::BLOCK_FROM;
 use crate::{image, raw, wire};
 
@@ -396,9 +398,10 @@ fn decode_failure(status: u8, payload: &[u8]) -> Error {
 pub(crate) trait Slot: Send {
     /// Marks the future running; `false` if it was cancelled (then the call must not be sent).
     fn set_running(&self) -> bool;
-    /// Leaves the future pending while the call waits in a worker's queue, cancellable
-    /// through `arbiter` (see `board.rs`); `false` if it was cancelled (do not send it).
-    fn hand_over(&self, arbiter: Box<dyn FnMut() -> bool + Send>) -> bool;
+    /// Leaves the future pending while the call waits in a worker's queue as call `id`,
+    /// cancellable through the worker's `board` (see `board.rs`); `false` if it was cancelled
+    /// (do not send it).
+    fn hand_over(&self, board: &BoardArc<Board>, id: u64) -> bool;
     /// Completes the future from a `RESULT` frame (and the block that came right before it).
     fn complete(self: Box<Self>, status: u8, payload: &[u8], block: Option<Block>);
     /// Fails the future.
@@ -420,7 +423,7 @@ impl Slot for Settled {
         false
     }
 
-    fn hand_over(&self, _: Box<dyn FnMut() -> bool + Send>) -> bool {
+    fn hand_over(&self, _: &BoardArc<Board>, _: u64) -> bool {
         false
     }
 
@@ -442,8 +445,9 @@ impl<R: Send + 'static> Slot for Typed<R> {
         self.promise.set_running_or_notify_cancel()
     }
 
-    fn hand_over(&self, arbiter: Box<dyn FnMut() -> bool + Send>) -> bool {
-        self.promise.set_cancel_arbiter(arbiter)
+    fn hand_over(&self, board: &BoardArc<Board>, id: u64) -> bool {
+        let board = BoardArc::clone(board);
+        self.promise.set_cancel_arbiter(move || board.cancel(id))
     }
 
     fn complete(self: Box<Self>, status: u8, payload: &[u8], block: Option<Block>) {
@@ -602,7 +606,7 @@ mod tests {
         fn set_running(&self) -> bool {
             true
         }
-        fn hand_over(&self, _: Box<dyn FnMut() -> bool + Send>) -> bool {
+        fn hand_over(&self, _: &BoardArc<Board>, _: u64) -> bool {
             true
         }
         fn complete(self: Box<Self>, status: u8, payload: &[u8], block: Option<Block>) {
