@@ -712,9 +712,10 @@ impl Manager {
                 }),
             None => -1,
         };
-        // No spinning before sleeping: measured on a loaded 2-CPU machine, a manager or
-        // worker that polls for the next event keeps the CPU from the thread that must run
-        // next (the caller, the worker) and made round trips several times slower.
+        // No spinning before sleeping: measured on a loaded 2-CPU machine, a manager that
+        // polls for the next event keeps the CPU from the thread that must run next (the
+        // caller, the worker) and made round trips several times slower. (A worker does poll
+        // briefly after a call that came to it idle, yielding between polls: `WORKER_SPIN`.)
         if !self.shared.state.lock().flags.sleep() {
             // Something changed since the look at the state: look again first.
             return;
