@@ -97,6 +97,7 @@ pub(crate) const REAP_GIVE_UP: Duration = Duration::from_secs(2);
 /// back at 1.33–1.47 against 1.38–1.56 with polling after idle calls only. 20 µs already
 /// covers a caller's next call in a loop; 50 µs also covers a little work between calls.
 /// Beside 2 busy loops on the 2 CPUs (three alternating runs of the example, against the
-/// build without polling): round trip p50 29–31 against 36–37 µs; beside 4 (two runs), 30–31 against
-/// 30–31 µs, p90 45–82 against 37–39 µs (a yielding poll still takes turns on the CPU).
+/// build without polling): round trip p50 29–31 against 36–37 µs; beside 4 (two runs),
+/// 30–31 against 30–31 µs, p90 45–82 against 37–39 µs (a yielding poll still takes turns
+/// on the CPU).
 pub(crate) const WORKER_SPIN: Duration = Duration::from_micros(50);
