@@ -86,7 +86,7 @@ enum Role {
 fn role(system: &str) -> Role {
     if system.starts_with("cfut") {
         Role::Cfut
-    } else if system == "ideal" || system == "serial" || system.ends_with("floor") {
+    } else if system.starts_with("ideal") || system == "serial" || system.ends_with("floor") {
         Role::Reference
     } else if system.starts_with("python") || system == "mpi4py" {
         Role::PythonPeer
@@ -301,6 +301,7 @@ mod tests {
         assert_eq!(role("pipe-pipelined-floor"), Role::Reference);
         assert_eq!(role("serial"), Role::Reference);
         assert_eq!(role("ideal"), Role::Reference);
+        assert_eq!(role("ideal-in-order"), Role::Reference);
     }
 
     #[test]
