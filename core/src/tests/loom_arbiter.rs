@@ -7,7 +7,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU8, Ordering};
 use loom::thread;
 
-use crate::{Promise, State, promise};
+use crate::{Future, Promise, State, promise};
 
 const QUEUED: u8 = 0;
 const STARTED: u8 = 1;
@@ -39,6 +39,12 @@ fn serve(cell: &AtomicU8, producer: Promise<u32>) -> bool {
     }
 }
 
+/// The user cancels `future` on a thread of its own; joining gives `cancel`'s answer.
+fn cancel_on_a_thread(future: &Arc<Future<u32>>) -> thread::JoinHandle<bool> {
+    let future = Arc::clone(future);
+    thread::spawn(move || future.cancel())
+}
+
 /// Installing the arbiter and starting the call race the user's cancel.
 #[test]
 fn cancel_vs_hand_over_and_start() {
@@ -46,10 +52,7 @@ fn cancel_vs_hand_over_and_start() {
         let cell = Arc::new(AtomicU8::new(QUEUED));
         let (producer, future) = promise::<u32>();
         let future = Arc::new(future);
-        let user = {
-            let future = Arc::clone(&future);
-            thread::spawn(move || future.cancel())
-        };
+        let user = cancel_on_a_thread(&future);
         let ran = producer.set_cancel_arbiter(arbiter(&cell)) && serve(&cell, producer);
         let cancelled = user.join().unwrap();
 
@@ -77,10 +80,7 @@ fn cancel_vs_hand_over_again() {
         let (producer, future) = promise::<u32>();
         assert!(producer.set_cancel_arbiter(arbiter(&first)));
         let future = Arc::new(future);
-        let user = {
-            let future = Arc::clone(&future);
-            thread::spawn(move || future.cancel())
-        };
+        let user = cancel_on_a_thread(&future);
         // On a thread of its own, so that the model's main thread, blocked in `join`, costs no
         // preemption: the interleaving that matters needs two.
         let executor = thread::spawn(move || {
@@ -107,10 +107,7 @@ fn the_arbiter_is_dropped_by_the_settling_party() {
         let (producer, future) = promise::<u32>();
         assert!(producer.set_cancel_arbiter(arbiter(&cell)));
         let future = Arc::new(future);
-        let user = {
-            let future = Arc::clone(&future);
-            thread::spawn(move || future.cancel())
-        };
+        let user = cancel_on_a_thread(&future);
         if serve(&cell, producer) {
             // Settled by the executor: the user's cancel may still be running, but not in the
             // arbiter any more.
