@@ -280,7 +280,7 @@ impl Worker {
             if start.elapsed() >= WORKER_SPIN {
                 return None;
             }
-            std::thread::yield_now();
+            crate::loom::thread::yield_now();
         }
     }
 

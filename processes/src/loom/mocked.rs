@@ -54,7 +54,7 @@ pub(crate) mod sync {
 }
 
 pub(crate) mod thread {
-    pub(crate) use ::loom::thread::{Builder, JoinHandle, ThreadId, current};
+    pub(crate) use ::loom::thread::{Builder, JoinHandle, ThreadId, current, yield_now};
     // loom models no time and no CPU count: the real ones (never reached in a model).
     pub(crate) use std::thread::{available_parallelism, sleep};
 }

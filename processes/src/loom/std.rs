@@ -53,6 +53,6 @@ pub(crate) mod sync {
 
 pub(crate) mod thread {
     pub(crate) use std::thread::{
-        Builder, JoinHandle, ThreadId, available_parallelism, current, sleep,
+        Builder, JoinHandle, ThreadId, available_parallelism, current, sleep, yield_now,
     };
 }
