@@ -412,14 +412,15 @@ impl<T> Inner<T> {
     /// Publishes `flags` (the resolution flags not set yet) and `READY`, runs the callbacks,
     /// then publishes `DONE` and tells every waiter. Resolver only, after writing the outcome.
     fn finish(&self, flags: u16) {
-        if self.state.load(Ordering::Relaxed) & ARBITRATED != 0 {
+        let mut current = self.state.load(Ordering::Relaxed);
+        if current & ARBITRATED != 0 {
             self.drop_arbiter();
         }
         // Nobody registered: publish everything with one exchange, without the lock. A party
         // registering sets `PARTIES` under the lock with `fetch_or`, so either it sees `DONE`
         // in the value it replaced (and does not register), or this exchange fails and we take
-        // the lock below, after its registration.
-        let mut current = self.state.load(Ordering::Relaxed);
+        // the lock below, after its registration. (`current` may be stale by then: the
+        // exchange then fails and reloads it.)
         while current & PARTIES == 0 {
             // ORDERING: `Release` publishes the outcome and the flags to every `Acquire`
             // reader of the state word; `Acquire` makes a registration in the slot visible.
@@ -512,20 +513,12 @@ impl<T> Inner<T> {
     /// finished; `cancel` asks it only while the future is pending, which it no longer is.
     fn drop_arbiter(&self) {
         let mut parties = self.parties.lock();
-        let only_arbiter = parties
+        let more = parties
             .more
-            .as_ref()
-            .is_some_and(|more| more.callbacks.is_empty() && more.watchers.is_empty());
-        let dropped = if only_arbiter {
-            (parties.more.take(), None)
-        } else {
-            (
-                None,
-                parties.more.as_mut().and_then(|more| more.arbiter.take()),
-            )
-        };
+            .take_if(|more| more.callbacks.is_empty() && more.watchers.is_empty());
+        let arbiter = parties.more.as_mut().and_then(|more| more.arbiter.take());
         drop(parties);
-        drop(dropped);
+        drop((more, arbiter));
     }
 
     /// Installs (or replaces) the cancel arbiter while the future is pending; `false` if it

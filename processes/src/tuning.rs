@@ -85,7 +85,7 @@ pub(crate) const REAP_GIVE_UP: Duration = Duration::from_secs(2);
 
 /// A worker that has sent its results and has no call left polls its socket this long
 /// (receiving without blocking, yielding the CPU between attempts) before it sleeps, if its
-/// last call came to it idle (not sent ahead; `worker.rs`, `Worker::receive_soon`).
+/// last call came to it idle (not sent ahead; `worker.rs`, `Worker::receive_next`).
 ///
 /// Trades a worker's CPU after such a call (at most this much per pause in the calls) against
 /// the cost of waking it: for a sleeping worker the kernel must bring an idle CPU back, which

@@ -142,7 +142,7 @@ struct Worker {
     limit: usize,
     /// Decides, with the parent, whether a call sent ahead starts (`board.rs`).
     board: Option<Board>,
-    /// Whether to poll for the next call before sleeping ([`Worker::receive_soon`]): the
+    /// Whether to poll for the next call before sleeping ([`Worker::receive_next`]): the
     /// last call was not sent ahead, so it came to an idle worker, as calls made one at a
     /// time do. A worker fed calls ahead by a busy pool sleeps at once instead: its parent
     /// has results to read and calls to send, and needs the CPU more than this worker needs
@@ -192,8 +192,9 @@ impl Worker {
                 }
             };
             let frame = &self.inbox.data()[..4 + length];
-            self.poll_first = sent_ahead(frame).is_none();
-            match may_start(self.board.as_ref(), frame, self.out.bytes_mut()) {
+            let ahead = sent_ahead(frame);
+            self.poll_first = ahead.is_none();
+            match may_start(self.board.as_ref(), ahead, self.out.bytes_mut()) {
                 Ok(true) => {}
                 Ok(false) => {
                     self.inbox.consume(4 + length);
@@ -238,18 +239,12 @@ impl Worker {
             if self.flush().is_err() {
                 return Next::Closed;
             }
-            if self.inbox.drained() {
-                match self.receive_soon() {
-                    Some(Ok(0) | Err(_)) => return Next::Closed,
-                    Some(Ok(_)) => continue,
-                    None => {
-                        if wire::wait_readable(self.channel.as_fd()).is_err() {
-                            return Next::Closed;
-                        }
-                    }
-                }
-            }
-            match self.inbox.fill(self.channel.as_fd(), true) {
+            let received = if self.inbox.drained() {
+                self.receive_next()
+            } else {
+                self.inbox.fill(self.channel.as_fd(), true)
+            };
+            match received {
                 Ok(0) => return Next::Closed,
                 Ok(_) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
@@ -262,26 +257,28 @@ impl Worker {
         }
     }
 
-    /// Receives without blocking until something arrives or [`WORKER_SPIN`] has passed
-    /// (`None`), yielding the CPU between attempts: a call that follows soon after the last
+    /// Receives once the socket, drained by the last receive, has input. With `poll_first`,
+    /// first receives without blocking until something arrives or [`WORKER_SPIN`] has
+    /// passed, yielding the CPU between attempts: a call that follows soon after the last
     /// result finds this worker awake. Waking a sleeping worker is what a one-at-a-time call
     /// costs most (the kernel must wake an idle CPU for it); the yield lets the parent's
     /// manager, woken by that result, run on this CPU meanwhile.
-    fn receive_soon(&mut self) -> Option<std::io::Result<usize>> {
-        if !self.poll_first {
-            return None;
-        }
-        let start = Instant::now();
-        loop {
-            match self.inbox.fill(self.channel.as_fd(), true) {
-                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                received => return Some(received),
+    fn receive_next(&mut self) -> std::io::Result<usize> {
+        if self.poll_first {
+            let start = Instant::now();
+            loop {
+                match self.inbox.fill(self.channel.as_fd(), true) {
+                    Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                    received => return received,
+                }
+                if start.elapsed() >= WORKER_SPIN {
+                    break;
+                }
+                crate::loom::thread::yield_now();
             }
-            if start.elapsed() >= WORKER_SPIN {
-                return None;
-            }
-            crate::loom::thread::yield_now();
         }
+        wire::wait_readable(self.channel.as_fd())?;
+        self.inbox.fill(self.channel.as_fd(), true)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -299,11 +296,11 @@ fn sent_ahead(frame: &[u8]) -> Option<u64> {
     }
 }
 
-/// For a call sent ahead, wins its cell of the cancel board and appends `STARTED`, or
-/// finds it cancelled and appends its `RESULT` of status `CANCELLED` (then `false`: skip
-/// it). Other frames may start.
-fn may_start(board: Option<&Board>, frame: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
-    let Some(id) = sent_ahead(frame) else {
+/// For a call sent ahead (`ahead`: its id, from [`sent_ahead`]), wins its cell of the cancel
+/// board and appends `STARTED`, or finds it cancelled and appends its `RESULT` of status
+/// `CANCELLED` (then `false`: skip it). Other frames may start.
+fn may_start(board: Option<&Board>, ahead: Option<u64>, out: &mut Vec<u8>) -> Result<bool, String> {
+    let Some(id) = ahead else {
         return Ok(true);
     };
     let Some(board) = board else {

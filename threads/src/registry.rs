@@ -194,10 +194,6 @@ impl Registry {
     /// also after shutdown, until the pool terminates: the queued calls must still run, and a
     /// running call may be waiting for one of them.
     pub(crate) fn start_thread_for_queued(this: &Arc<Self>) {
-        // ORDERING: a hint to skip the gate; `start_thread` re-checks under the gate.
-        if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
-            return;
-        }
         // A thread about to look (starting), or looking (idle), will take the queued calls.
         // `starting` is read before the idle count and a new thread counts itself idle before
         // it leaves `starting` (`thread_ready`), so a thread between the two is seen.
@@ -224,11 +220,6 @@ impl Registry {
     /// its call had begun to look: one thread too many
     /// (`loom_pool::two_blocked_calls_start_two_threads`).
     fn start_thread_for_submitted(this: &Arc<Self>) {
-        // ORDERING: a hint, as in `start_thread_for_queued`; `start_thread` re-checks. Once
-        // every thread started, a submit that finds them all busy stops here.
-        if this.started.load(Ordering::Relaxed) >= this.config.max_workers {
-            return;
-        }
         let takers_short = |starting| starting + this.sleep.idle_workers() < this.injector.len();
         if this.reserve_start(takers_short) {
             Self::start_thread(this);
@@ -238,10 +229,16 @@ impl Registry {
     /// Counts one more thread as starting if `allowed(starting)`. Decisions are taken one at a
     /// time under `start_decision`, so that each decider sees what the ones before it saw and
     /// decided (a compare-and-swap on `starting` alone is not enough: the count can go back to
-    /// a value a decider read while the queue it also read has changed). Only thread starts
-    /// come here, at most `max_workers` of them per pool. `allowed` may read the idle count
-    /// after `starting`: a new thread counts itself idle before it leaves `starting`.
+    /// a value a decider read while the queue it also read has changed). Once `max_workers`
+    /// threads have started it answers `false` without the lock, so the lock is taken only
+    /// while threads are still to start. `allowed` may read the idle count after `starting`:
+    /// a new thread counts itself idle before it leaves `starting`.
     fn reserve_start(&self, allowed: impl Fn(usize) -> bool) -> bool {
+        // ORDERING: a hint that skips the lock (and, for a worker, the gate); `start_thread`
+        // re-checks. Once every thread started, a submit that finds them all busy stops here.
+        if self.started.load(Ordering::Relaxed) >= self.config.max_workers {
+            return false;
+        }
         let _decision = self.start_decision.lock();
         // ORDERING: `SeqCst`, as everywhere for this counter (the lock orders the deciders).
         let starting = self.starting.load(Ordering::SeqCst);
