@@ -93,9 +93,9 @@
 //!   otherwise the pool's manager thread hands calls out. The manager thread reads every
 //!   result and completes the futures (their done-callbacks run there). A worker whose last
 //!   call came to it idle polls its socket for up to 50 µs before it sleeps (yielding the
-//!   CPU between polls), so that a caller's next call finds it awake: waking a sleeping
-//!   process costs more than the rest of a round trip. A worker fed calls ahead by a busy
-//!   pool sleeps at once.
+//!   CPU before each poll, first to the manager reading its result), so that a caller's
+//!   next call finds it awake: waking a sleeping process costs more than the rest of a
+//!   round trip. A worker fed calls ahead by a busy pool sleeps at once.
 //! - Workers inherit standard output and error; their standard input is `/dev/null`.
 //!
 //! # What is trusted

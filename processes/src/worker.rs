@@ -258,15 +258,18 @@ impl Worker {
     }
 
     /// Receives once the socket, drained by the last receive, has input. With `poll_first`,
-    /// first receives without blocking until something arrives or [`WORKER_SPIN`] has
-    /// passed, yielding the CPU between attempts: a call that follows soon after the last
-    /// result finds this worker awake. Waking a sleeping worker is what a one-at-a-time call
-    /// costs most (the kernel must wake an idle CPU for it); the yield lets the parent's
-    /// manager, woken by that result, run on this CPU meanwhile.
+    /// first yields the CPU and receives without blocking, again and again, until something
+    /// arrives or [`WORKER_SPIN`] has passed: a call that follows soon after the last result
+    /// finds this worker awake. Waking a sleeping worker is what a one-at-a-time call costs
+    /// most (the kernel must wake an idle CPU for it). The yield comes before each attempt,
+    /// the first one right after the result went out: the parent's manager, woken by that
+    /// result and usually queued on this very CPU, reads it at once instead of after this
+    /// worker's first receive (`WORKER_SPIN` gives the figures).
     fn receive_next(&mut self) -> std::io::Result<usize> {
         if self.poll_first {
             let start = Instant::now();
             loop {
+                crate::loom::thread::yield_now();
                 match self.inbox.fill(self.channel.as_fd(), true) {
                     Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
                     received => return received,
@@ -274,7 +277,6 @@ impl Worker {
                 if start.elapsed() >= WORKER_SPIN {
                     break;
                 }
-                crate::loom::thread::yield_now();
             }
         }
         wire::wait_readable(self.channel.as_fd())?;
