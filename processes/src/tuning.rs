@@ -105,10 +105,13 @@ pub(crate) const REAP_GIVE_UP: Duration = Duration::from_secs(2);
 /// The first yield comes before the first receive: the manager, woken by the result just
 /// sent, is then scheduled on this CPU at once (`perf sched timehist` showed it waiting 5–9
 /// µs for this worker's first receive and yield, on a VM whose system calls cost a few
-/// microseconds and whose pipe floor is 10.7–11.8 µs). `compare -- processes --runs 3`, two
-/// alternating pairs against receiving first: `proc_round_trip_p50` 18.7/18.7 against
-/// 32.9/33.7 µs (1.72/1.58 against 3.07/2.94 × the pipe floor), the other rows unchanged
-/// within their noise. Under load it costs something (the example above, alternating runs
+/// microseconds and whose pipe floor is 10.7–11.8 µs). The round trip there is bimodal,
+/// about 19 or about 33 µs, and this makes the fast mode the usual one: against receiving
+/// first, `compare -- processes --runs 3` (four alternating pairs) gave `proc_round_trip_p50`
+/// 18.7, 18.7, 19.5, 20.2 against 32.9, 33.7, 19.5, 36.0 µs, the other rows unchanged within
+/// their noise, and ten alternating pairs of the example above gave a p50 of 18.0–20.2 µs in
+/// eight runs and 29–35 µs in two, against 15.9–20.3 µs in five and 29–35 µs in five. Under
+/// load it costs something (the example above, alternating runs
 /// against receiving first): beside 2 busy loops on the 2 CPUs, round trip p50 77–83 against
 /// 75–96 µs (three runs each); beside 4 (nine runs each), p50 101–138 µs in seven runs and
 /// 3.8–3.9 ms in two, against 78–102 µs, and p90 4.0–8.0 against 3.9–4.0 ms. A yield under
