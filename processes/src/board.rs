@@ -1,6 +1,7 @@
-//! The cancel board: one page of memory shared by the parent and one worker, in which a call
-//! sent ahead to a busy worker is either started by the worker or cancelled by the parent —
-//! exactly one of the two, decided by one atomic cell.
+//! The cancel board: memory shared by the parent and one worker, in which a call sent ahead
+//! to a busy worker is either started by the worker or cancelled by the parent — exactly one
+//! of the two, decided by one atomic cell. The same mapping carries the worker's result ring
+//! (`ring.rs`).
 //!
 //! # Why
 //!
@@ -18,7 +19,8 @@
 //!
 //! # Layout and lifetime
 //!
-//! [`CELLS`] one-byte cells, the cell of call `id` at `id % CELLS`. A worker has at most
+//! [`CELLS`] one-byte cells, the cell of call `id` at `id % CELLS`; after them, the worker's
+//! result ring (`ring.rs`): its header, then its [`RING`] bytes. A worker has at most
 //! `MAX_DEPTH` calls unanswered and the manager sets a cell when it sends the call, so a cell
 //! is reused only after the call that had it was answered. The page is a `memfd`, mapped by
 //! the parent, handed to the worker with its first frame (`SCM_RIGHTS`), and mapped there;
@@ -35,6 +37,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 
 use crate::loom::sync::shared::{AtomicU8, Ordering};
+use crate::ring::{Header, Ring};
+use crate::tuning::RING;
 
 /// Cells in a board: one page of one-byte cells.
 pub(crate) const CELLS: usize = 4096;
@@ -54,6 +58,13 @@ const _: () = assert!(
     crate::tuning::MAX_DEPTH <= CELLS,
     "a cell per unanswered call"
 );
+
+/// Where the ring's header starts: after the cells, aligned for it.
+const HEADER_AT: usize = CELLS.next_multiple_of(std::mem::align_of::<Header>());
+/// Where the ring's bytes start.
+const RING_AT: usize = HEADER_AT + std::mem::size_of::<Header>();
+/// The size of the mapping.
+const SIZE: usize = RING_AT + RING;
 
 /// One side's mapping of a board.
 #[derive(Debug)]
@@ -78,7 +89,7 @@ impl Board {
         // SAFETY: `fd` was just created and is owned by nobody else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: `ftruncate` on our open memfd has no memory effects; the result is checked.
-        if unsafe { libc::ftruncate(fd.as_raw_fd(), CELLS as libc::off_t) } != 0 {
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), SIZE as libc::off_t) } != 0 {
             return Err(io::Error::last_os_error());
         }
         let board = Board::map(fd.as_raw_fd())?;
@@ -92,12 +103,13 @@ impl Board {
     }
 
     fn map(fd: libc::c_int) -> io::Result<Board> {
-        // SAFETY: a fresh shared mapping of `CELLS` bytes of an open file of that size; the
-        // result is checked.
+        // SAFETY: a fresh shared mapping of `SIZE` bytes of an open file; the result is
+        // checked. (A file the worker was handed that is smaller than `SIZE` would fault on
+        // access: the parent made it, with `ftruncate` to `SIZE`.)
         let address = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                CELLS,
+                SIZE,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED,
                 fd,
@@ -117,6 +129,19 @@ impl Board {
         // SAFETY: `index < CELLS`, the mapping holds `CELLS` bytes and lives as long as
         // `self`; `AtomicU8` has the size and alignment of `u8`.
         unsafe { &*self.cells.as_ptr().add(index) }
+    }
+
+    /// The worker's result ring.
+    pub(crate) fn ring(&self) -> Ring<'_> {
+        // SAFETY: the mapping holds `SIZE` bytes and lives as long as `self`; the header lies
+        // at `HEADER_AT`, aligned for it, and was zero-filled by `ftruncate` (a valid header);
+        // the ring's bytes follow it. The parent's and the worker's rings are the one taking
+        // and the one pushing side.
+        unsafe {
+            let base = self.cells.as_ptr().cast::<u8>();
+            let header = &*base.add(HEADER_AT).cast::<Header>();
+            Ring::new(header, base.add(RING_AT), RING)
+        }
     }
 
     /// Parent, before sending call `id` ahead: the call is queued.
@@ -172,7 +197,7 @@ impl Board {
 impl Drop for Board {
     fn drop(&mut self) {
         // SAFETY: the mapping was made by `map` with this size and is unmapped only here.
-        unsafe { libc::munmap(self.cells.as_ptr().cast(), CELLS) };
+        unsafe { libc::munmap(self.cells.as_ptr().cast(), SIZE) };
     }
 }
 

@@ -121,8 +121,8 @@
 //! - A call is pending, and cancellable, until a worker starts it. When every worker is busy
 //!   and the pool's calls are short (under a millisecond on average), a few queued calls are
 //!   sent ahead to each worker in one batch, to save a round trip per tiny call; they stay
-//!   pending all the same: the parent and the worker share one atomic cell per call (a page
-//!   of shared memory, the *cancel board*) in which either the worker starts the call or a
+//!   pending all the same: the parent and the worker share one atomic cell per call (in
+//!   memory they share, the *cancel board*) in which either the worker starts the call or a
 //!   `cancel()` (or a cancelling shutdown) cancels it, never both. A cancelled call is skipped
 //!   by the worker; a started one shows running as soon as the worker's next write arrives.
 //!   Long calls are never sent ahead.
@@ -130,6 +130,9 @@
 //!   lives on.
 //! - A worker that dies mid-call fails only that call, with [`Error::WorkerDied`] carrying
 //!   the exit status or signal; calls queued behind it are re-queued, the worker replaced.
+//!   The results before it all arrive: a worker hands each result over before it starts its
+//!   next call — tiny ones through a ring in the memory it shares with the parent (no system
+//!   call per result), the rest through its socket — and both outlive the process.
 //! - A value that fails to encode or decode, or whose `Serialize`/`Deserialize` panics, in
 //!   either direction and on either side, fails only its call with [`Error::Serialization`];
 //!   the message says which value (argument or result), which step (encoding or decoding),
@@ -186,6 +189,7 @@ mod loom;
 mod manager;
 mod pool;
 pub mod raw;
+mod ring;
 mod state;
 mod task;
 mod tuning;

@@ -137,9 +137,12 @@ struct Worker {
     readable: bool,
     /// Just sent `READY` (taken by the manager).
     became_ready: bool,
-    /// The cancel board shared with the worker; without one (it could not be made or
-    /// handed over) the worker gets no calls ahead.
+    /// The cancel board shared with the worker, with its result ring; without one (it could
+    /// not be made or handed over) the worker gets no calls ahead and sends every frame
+    /// through the socket.
     board: Option<Arc<Board>>,
+    /// Bytes read from the socket since the start (published to the worker, `ring.rs`).
+    socket_read: u64,
 }
 
 #[derive(Debug)]
@@ -242,12 +245,63 @@ impl Worker {
         }
     }
 
-    /// Receives everything available and handles the complete frames.
+    /// Takes the frames in the result ring and handles them. Frames in the ring are pushed
+    /// only once the parent read every byte the worker sent through the socket (`ring.rs`),
+    /// so with frames there the socket's bytes are all handled, but for a `NUDGE` that may
+    /// have come in two pieces: the ring then waits for the rest of it, unless the socket
+    /// `closed`. Anything else half received means bytes the worker did not send (a call
+    /// wrote to its socket): a malformed stream.
+    fn take_ring(&mut self, shared: &Shared, closed: bool) {
+        let Some(board) = &self.board else {
+            return;
+        };
+        if self.death.is_some() || !board.ring().has_frames() {
+            return;
+        }
+        if !self.inbox.is_idle() {
+            if !self.inbox.holds_part_of(&wire::NUDGE_FRAME) {
+                self.death = Some(Death::Malformed(
+                    "bytes the worker did not send came before its results".to_owned(),
+                ));
+                return;
+            }
+            if !closed {
+                return;
+            }
+            self.inbox.discard();
+        }
+        match self.inbox.receive_with(|buf| board.ring().take_into(buf)) {
+            Ok(0) => {}
+            Ok(_) => self.frames(shared),
+            Err(message) => self.death = Some(Death::Malformed(message)),
+        }
+    }
+
+    /// Receives what the worker sent if its result ring holds frames (the manager looks at
+    /// every ring each turn: a push wakes it only when it sleeps).
+    fn look_at_ring(&mut self, shared: &Shared) {
+        if self.death.is_none() && self.board.as_ref().is_some_and(|b| b.ring().has_frames()) {
+            self.receive(shared);
+        }
+    }
+
+    /// Receives everything the socket holds, then the result ring, and handles the complete
+    /// frames. A worker's socket and ring never both hold frames not yet read (`ring.rs`), so
+    /// either order keeps the worker's; the socket comes first so that bytes a call wrote to
+    /// the worker's socket itself (a misbehaving call) are read before the result the worker
+    /// pushed after it, and fail that call as a malformed frame.
     fn receive(&mut self, shared: &Shared) {
         loop {
-            match self.inbox.fill(self.socket.as_fd(), true) {
+            let received = self.inbox.fill(self.socket.as_fd(), true);
+            if let (Ok(n), Some(board)) = (&received, &self.board) {
+                self.socket_read += *n as u64;
+                board.ring().record_socket_read(self.socket_read);
+            }
+            match received {
                 Ok(0) => {
                     self.frames(shared);
+                    // The worker pushed its last frames before the socket closed.
+                    self.take_ring(shared, true);
                     // A call handed to the worker before it died is the one that fails.
                     self.take_lane(&mut shared.state.lock());
                     if self.death.is_none() {
@@ -257,24 +311,29 @@ impl Worker {
                 }
                 Ok(_) => {
                     self.frames(shared);
-                    if self.death.is_some() || self.inbox.drained() {
-                        // Drained: the next `poll` says whether more came.
+                    if self.death.is_some() {
                         return;
                     }
+                    if self.inbox.drained() {
+                        // Drained: the next `poll` says whether more came.
+                        break;
+                    }
                 }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
                 Err(error) if error.kind() == io::ErrorKind::InvalidData => {
                     // A header announcing a frame above the limit: nothing was allocated.
                     self.death = Some(Death::Malformed(error.to_string()));
                     return;
                 }
                 Err(_) => {
+                    self.take_ring(shared, true);
                     self.take_lane(&mut shared.state.lock());
                     self.death.get_or_insert(Death::Closed);
                     return;
                 }
             }
         }
+        self.take_ring(shared, false);
     }
 
     /// Handles every complete frame in the inbox; checks each header as soon as it arrives.
@@ -288,6 +347,18 @@ impl Worker {
                     return;
                 }
             };
+            if kind == wire::NUDGE {
+                // Only woke the manager (`ring.rs`).
+                if length != 1 {
+                    self.death = Some(Death::Malformed(format!("a nudge of {length} bytes")));
+                    return;
+                }
+                if self.inbox.data().len() < 4 + length {
+                    return;
+                }
+                self.inbox.consume(4 + length);
+                continue;
+            }
             if kind == wire::RESULT && self.ready && self.in_flight.is_empty() {
                 // A result while nothing is known in flight: the call was handed to the
                 // worker directly; the write happened under the lock taken here.
@@ -487,6 +558,7 @@ impl Manager {
                 if worker.death.is_none() && std::mem::take(&mut worker.readable) {
                     worker.receive(&self.shared);
                 }
+                worker.look_at_ring(&self.shared);
                 if std::mem::take(&mut worker.became_ready) {
                     self.startup_failures = 0;
                 }
@@ -675,6 +747,7 @@ impl Manager {
             readable: false,
             became_ready: false,
             board,
+            socket_read: 0,
         })
     }
 
@@ -720,8 +793,21 @@ impl Manager {
             // Something changed since the look at the state: look again first.
             return;
         }
+        // Frames pushed to a ring from here on wake this poll (`ring.rs`); frames already
+        // there are taken first.
+        // (A worker whose inbox holds part of a frame is woken by the rest, not by its ring.)
+        let rings = || {
+            self.workers
+                .iter()
+                .filter_map(|w| Some((w, w.board.as_ref()?.ring())))
+        };
+        if !rings().all(|(worker, ring)| !worker.inbox.is_idle() || ring.will_sleep()) {
+            rings().for_each(|(_, ring)| ring.awake());
+            return;
+        }
         // SAFETY: `fds` is a valid array of `fds.len()` pollfd structures.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
+        rings().for_each(|(_, ring)| ring.awake());
         if ready < 0 {
             let error = io::Error::last_os_error();
             if error.kind() != io::ErrorKind::Interrupted {

@@ -69,6 +69,12 @@ pub(crate) const REFUSED: u8 = 12;
 pub(crate) const RESULT: u8 = 13;
 /// Worker to parent: a call sent ahead started.
 pub(crate) const STARTED: u8 = 14;
+/// Worker to parent: a result ring holds frames for a parent that sleeps (`ring.rs`). No
+/// body; it may come between any two frames, and says nothing else.
+pub(crate) const NUDGE: u8 = 15;
+
+/// A whole `NUDGE` frame.
+pub(crate) const NUDGE_FRAME: [u8; HEADER] = [1, 0, 0, 0, NUDGE];
 
 /// Either way: a block of bytes for the next frame; the kind is this plus the log2 of the
 /// alignment its numbers need (see [`block_kind`]).
@@ -586,6 +592,43 @@ impl Inbox {
         Ok(got)
     }
 
+    /// Nothing is half received: no bytes unconsumed, no block arriving or waiting for its
+    /// frame.
+    pub(crate) fn is_idle(&self) -> bool {
+        let block = self.block.take();
+        let idle = self.data().is_empty() && self.incoming.is_none() && block.is_none();
+        self.block.set(block);
+        idle
+    }
+
+    /// The unconsumed bytes are the start of `frame` and nothing else (no block either).
+    pub(crate) fn holds_part_of(&self, frame: &[u8]) -> bool {
+        let data = self.data();
+        !data.is_empty()
+            && data.len() < frame.len()
+            && frame.starts_with(data)
+            && self.incoming.is_none()
+    }
+
+    /// Drops the unconsumed bytes (a dead peer's incomplete frame).
+    pub(crate) fn discard(&mut self) {
+        self.start = 0;
+        self.buf.clear();
+    }
+
+    /// Puts the bytes `receive` appends to the (empty) buffer in, as if they had come from
+    /// the socket: whole frames from another source (the result ring, `ring.rs`). Call it
+    /// only while the inbox [`is_idle`](Self::is_idle).
+    pub(crate) fn receive_with<E>(
+        &mut self,
+        receive: impl FnOnce(&mut Vec<u8>) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        debug_assert!(self.is_idle(), "bytes from elsewhere after a partial frame");
+        self.start = 0;
+        self.buf.clear();
+        receive(&mut self.buf)
+    }
+
     /// Whether the last [`fill`](Self::fill) received less than it had room for: the socket
     /// held no more bytes then (a stream socket hands over all it holds, up to the room), so
     /// another receive right away would most likely find nothing. A reader that wants to
@@ -699,6 +742,20 @@ impl Outbox {
         self.bytes.extend_from_slice(&block_header(&block));
         self.splice(Arc::new(block), 0);
         self.bytes.extend_from_slice(&frame);
+    }
+
+    /// The bytes to send as one slice, if no block is spliced in and nothing was sent yet.
+    pub(crate) fn frames(&self) -> Option<&[u8]> {
+        (self.blocks.is_empty() && self.sent == 0).then_some(&self.bytes[..])
+    }
+
+    /// How many bytes are left to send, blocks included.
+    pub(crate) fn unsent_len(&self) -> usize {
+        let mut len = self.bytes.len() - self.sent;
+        for (_, block, offset) in &self.blocks {
+            len += block.len() - offset;
+        }
+        len
     }
 
     /// Nothing left to send.

@@ -130,6 +130,7 @@ fn serve() -> i32 {
         limit: wire::DEFAULT_MAX_FRAME,
         board,
         poll_first: false,
+        socket_sent: 0,
     };
     worker.run()
 }
@@ -148,6 +149,8 @@ struct Worker {
     /// has results to read and calls to send, and needs the CPU more than this worker needs
     /// to wake fast.
     poll_first: bool,
+    /// Bytes written to the socket since the start (see `ring.rs` for why they are counted).
+    socket_sent: u64,
 }
 
 enum Next {
@@ -205,10 +208,10 @@ impl Worker {
                     return EXIT_PROTOCOL;
                 }
             }
-            // The results so far (and this call's `STARTED`) are sent before the call starts:
-            // once in the socket, a result survives the worker, so if this call kills it, the
-            // parent knows exactly which call died (the first unanswered one) and that the
-            // ones queued behind it never started.
+            // The results so far (and this call's `STARTED`) are handed over before the call
+            // starts: once in the result ring or the socket, a result survives the worker, so
+            // if this call kills it, the parent knows exactly which call died (the first
+            // unanswered one) and that the ones queued behind it never started.
             if self.flush().is_err() {
                 return 0;
             }
@@ -283,10 +286,75 @@ impl Worker {
         self.inbox.fill(self.channel.as_fd(), true)
     }
 
+    /// Hands the frames in `out` to the parent: through the result ring if they fit there
+    /// and the parent read everything sent through the socket, else through the socket once
+    /// the parent took everything from the ring (the order of the two, `ring.rs`).
     fn flush(&mut self) -> std::io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        if let Some(board) = &self.board {
+            let ring = board.ring();
+            // `Some(wake the parent)` if the frames went into the ring.
+            let pushed = (ring.socket_caught_up(self.socket_sent)
+                && self.out.frames().is_some_and(|frames| ring.push(frames)))
+            .then(|| ring.wake_wanted());
+            match pushed {
+                Some(wake) => {
+                    self.out.clear();
+                    return if wake {
+                        self.send(&wire::NUDGE_FRAME)
+                    } else {
+                        Ok(())
+                    };
+                }
+                None => self.wait_taken()?,
+            }
+        }
+        self.socket_sent += self.out.unsent_len() as u64;
         let result = self.out.flush(self.channel.as_fd(), false);
         self.out.clear();
         result
+    }
+
+    /// Writes `bytes` to the socket, counted.
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.socket_sent += bytes.len() as u64;
+        let mut sent = 0;
+        while sent < bytes.len() {
+            sent += wire::send(self.channel.as_fd(), &bytes[sent..], false)?;
+        }
+        Ok(())
+    }
+
+    /// Waits until the parent took every frame from the ring, before frames go through the
+    /// socket. The parent was woken by the push that left them there if it slept (`ring.rs`),
+    /// so this is a short wait; an error once the parent closed the socket.
+    fn wait_taken(&self) -> std::io::Result<()> {
+        let Some(board) = &self.board else {
+            return Ok(());
+        };
+        let ring = board.ring();
+        let mut looks = 0_u32;
+        while !ring.is_taken() {
+            looks += 1;
+            if looks < 64 {
+                crate::loom::thread::yield_now();
+                continue;
+            }
+            // Long enough that the parent may be gone: look at the socket, 1 ms at a time.
+            let mut fd = libc::pollfd {
+                fd: std::os::fd::AsRawFd::as_raw_fd(&self.channel),
+                events: libc::POLLRDHUP,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut fd, 1, 1) };
+            if fd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0 {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+        }
+        Ok(())
     }
 }
 

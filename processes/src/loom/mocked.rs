@@ -11,6 +11,14 @@ pub(crate) mod sync {
         pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
     }
 
+    /// The result ring's counters (`ring.rs`): loom's, for the model of the ring's protocol,
+    /// which runs in one process with the header on the heap. (The pool's own rings, in
+    /// memory shared with a worker process, are never made in a loom build: the pool cannot
+    /// run under loom.)
+    pub(crate) mod ring {
+        pub(crate) use ::loom::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
+    }
+
     pub(crate) use ::loom::sync::Arc;
     /// Shares a big call's immutable block (`block.rs`) between its pending call and the
     /// bytes queued for its worker: nothing to model (never written once shared), so std's

@@ -8,6 +8,11 @@ pub(crate) mod sync {
         pub(crate) use std::sync::atomic::{AtomicU8, Ordering};
     }
 
+    /// The result ring's counters (`ring.rs`), in memory shared with another process: std's.
+    pub(crate) mod ring {
+        pub(crate) use std::sync::atomic::{AtomicU8, AtomicU64, Ordering, fence};
+    }
+
     /// Shares a big call's immutable block (`block.rs`) between its pending call and the
     /// bytes queued for its worker: nothing to model (never written once shared), so std's
     /// `Arc` on both sides, also in tests that run outside a loom model.
