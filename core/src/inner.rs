@@ -98,9 +98,11 @@ const REGISTRATION: u16 = PARTIES | SLOT_BUSY | SLOT_FULL;
 /// claims the pending future. Set only while pending; not a claim, like the registrations.
 const ARBITRATED: u16 = 512;
 /// The executor queued the call while a worker thread was starting for it and no worker was
-/// idle (`Job::hint_thread_start`): a blocking wait sleeps at once instead of spinning, since
-/// a spinning caller may hold the very CPU on which the new thread is queued to start. Set
-/// with `fetch_or` at any time, never cleared; a hint, not a claim: it changes no outcome.
+/// idle (`Job::hint_thread_start`), or behind other calls that need the CPUs
+/// (`Promise::hint_queued`): a blocking wait sleeps at once instead of spinning, since a
+/// spinning caller may hold the very CPU on which the new thread is queued to start, or that
+/// the calls ahead need. Set with `fetch_or` at any time, never cleared; a hint, not a claim:
+/// it changes no outcome.
 pub(crate) const THREAD_START: u16 = 1024;
 /// The bits a pending future may carry: set by parties that do not decide its fate.
 const NOT_A_CLAIM: u16 = REGISTRATION | ARBITRATED | THREAD_START;

@@ -141,6 +141,35 @@ impl<T> Promise<T> {
         self.inner().set_arbiter(Box::new(arbiter))
     }
 
+    /// Tells the future that its call waits in a queue behind other calls, whose running
+    /// needs the machine's CPUs (a process pool's parent, all of whose workers are busy): a
+    /// blocking wait on the future ([`Future::result`], [`Future::wait`]) then sleeps at once
+    /// instead of spinning first, and leaves its CPU to that work. A hint: it changes no
+    /// outcome, and a wait that starts after the future is done returns at once as usual.
+    ///
+    /// Spinning pays when the result comes within microseconds (one call handed to an idle
+    /// worker); a call queued behind a batch comes much later, and a waiter spinning meanwhile
+    /// takes a CPU from the threads and processes producing it. [`Job::hint_thread_start`]
+    /// gives the same hint for a call that waits for a thread to start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (producer, future) = cfut_core::promise::<u32>();
+    /// producer.hint_queued();
+    /// let worker = std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(10)); // the calls ahead
+    ///     producer.set_result(7);
+    /// });
+    /// assert_eq!(future.result(), Ok(7), "the same outcome; the wait slept at once");
+    /// worker.join().unwrap();
+    /// ```
+    ///
+    /// [`Job::hint_thread_start`]: crate::Job::hint_thread_start
+    pub fn hint_queued(&self) {
+        self.inner().hint_thread_start();
+    }
+
     /// `true` if the future was cancelled: the call need not run.
     ///
     /// # Examples

@@ -376,6 +376,9 @@ impl ProcessPoolExecutor {
                 return future;
             }
         }
+        // Queued behind other calls (or a worker's start): a caller that waits for it spins
+        // on a CPU that the workers and the manager need (`Promise::hint_queued`).
+        call.slot.hint_queued();
         state.pending.push_back(call);
         match state.phase {
             Phase::Running => state.wake(),

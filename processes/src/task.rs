@@ -408,6 +408,9 @@ pub(crate) trait Slot: Send {
     fn fail(self: Box<Self>, error: Error);
     /// Cancels the future (a call that will never be sent).
     fn cancel(self: Box<Self>);
+    /// The call waits in the parent's queue: a wait on its future sleeps at once
+    /// (`Promise::hint_queued`).
+    fn hint_queued(&self);
 }
 
 /// Decodes a `RESULT` frame's status and payload, and the block that came right before it,
@@ -432,6 +435,8 @@ impl Slot for Settled {
     fn fail(self: Box<Self>, _: Error) {}
 
     fn cancel(self: Box<Self>) {}
+
+    fn hint_queued(&self) {}
 }
 
 /// A [`Slot`] for a future of `R`, with the decoder of its result.
@@ -461,6 +466,10 @@ impl<R: Send + 'static> Slot for Typed<R> {
 
     fn cancel(self: Box<Self>) {
         self.promise.cancel();
+    }
+
+    fn hint_queued(&self) {
+        self.promise.hint_queued();
     }
 }
 
@@ -616,6 +625,7 @@ mod tests {
             *self.0.lock().unwrap() = Some(Err(error));
         }
         fn cancel(self: Box<Self>) {}
+        fn hint_queued(&self) {}
     }
 
     type Outcome = Arc<std::sync::Mutex<Option<Result<Vec<u8>, Error>>>>;
