@@ -557,8 +557,9 @@ impl Manager {
             for worker in &mut self.workers {
                 if worker.death.is_none() && std::mem::take(&mut worker.readable) {
                     worker.receive(&self.shared);
+                } else {
+                    worker.look_at_ring(&self.shared);
                 }
-                worker.look_at_ring(&self.shared);
                 if std::mem::take(&mut worker.became_ready) {
                     self.startup_failures = 0;
                 }

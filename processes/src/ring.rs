@@ -72,7 +72,7 @@ pub(crate) struct Header {
 
 impl Header {
     /// A header of a ring with nothing pushed, for a ring outside shared memory.
-    #[cfg(all(test, cfut_loom))]
+    #[cfg(test)]
     fn new() -> Self {
         Header {
             tail: Line(AtomicU64::new(0)),
@@ -234,17 +234,24 @@ impl<'a> Ring<'a> {
 mod tests {
     use super::*;
 
+    /// A pushing and a taking view of one ring of `capacity` bytes, and its header (the ring
+    /// is leaked: the views borrow it for the rest of the test process).
+    fn ring(capacity: usize) -> (Ring<'static>, Ring<'static>, &'static Header) {
+        let header: &'static Header = Box::leak(Box::new(Header::new()));
+        let data = Box::leak(vec![0_u8; capacity].into_boxed_slice()).as_mut_ptr();
+        // SAFETY: the leaked bytes live for good; one view pushes, the other takes.
+        let views = unsafe {
+            (
+                Ring::new(header, data, capacity),
+                Ring::new(header, data, capacity),
+            )
+        };
+        (views.0, views.1, header)
+    }
+
     #[test]
     fn frames_come_out_in_order_across_the_wrap() {
-        // SAFETY: a zeroed header is valid (the atomics are plain integers).
-        let header: &'static Header = Box::leak(Box::new(unsafe { std::mem::zeroed() }));
-        let data: &'static mut [u8] = Box::leak(vec![0_u8; 10].into_boxed_slice());
-        let (worker, parent) = {
-            let ptr = data.as_mut_ptr();
-            let len = data.len();
-            // SAFETY: one pushing and one taking view of the same leaked bytes.
-            unsafe { (Ring::new(header, ptr, len), Ring::new(header, ptr, len)) }
-        };
+        let (worker, parent, _) = ring(10);
         let mut out = Vec::new();
         assert!(worker.push(b"abcdef"));
         assert!(!worker.push(b"ghijk"), "11 bytes do not fit in 10");
@@ -259,12 +266,7 @@ mod tests {
 
     #[test]
     fn a_sleeping_parent_is_woken_once() {
-        // SAFETY: as above.
-        let header: &'static Header = Box::leak(Box::new(unsafe { std::mem::zeroed() }));
-        let data: &'static mut [u8] = Box::leak(vec![0_u8; 16].into_boxed_slice());
-        let ptr = data.as_mut_ptr();
-        // SAFETY: as above.
-        let (worker, parent) = unsafe { (Ring::new(header, ptr, 16), Ring::new(header, ptr, 16)) };
+        let (worker, parent, _) = ring(16);
         assert!(parent.will_sleep());
         assert!(worker.push(b"a"));
         assert!(worker.wake_wanted());
@@ -282,26 +284,18 @@ mod tests {
 
     #[test]
     fn an_impossible_tail_is_an_error() {
-        // SAFETY: as above.
-        let header: &'static Header = Box::leak(Box::new(unsafe { std::mem::zeroed() }));
-        let data: &'static mut [u8] = Box::leak(vec![0_u8; 8].into_boxed_slice());
-        // SAFETY: as above.
-        let parent = unsafe { Ring::new(header, data.as_mut_ptr(), 8) };
+        let (_, parent, header) = ring(8);
         header.tail.0.store(9, Ordering::Relaxed);
         assert!(parent.take_into(&mut Vec::new()).is_err());
     }
 
     #[test]
     fn the_socket_count_tells_the_worker_when_the_parent_caught_up() {
-        // SAFETY: as above.
-        let header: &'static Header = Box::leak(Box::new(unsafe { std::mem::zeroed() }));
-        let data: &'static mut [u8] = Box::leak(vec![0_u8; 8].into_boxed_slice());
-        // SAFETY: as above.
-        let ring = unsafe { Ring::new(header, data.as_mut_ptr(), 8) };
-        assert!(ring.socket_caught_up(0));
-        assert!(!ring.socket_caught_up(5));
-        ring.record_socket_read(5);
-        assert!(ring.socket_caught_up(5));
+        let (worker, parent, _) = ring(8);
+        assert!(worker.socket_caught_up(0));
+        assert!(!worker.socket_caught_up(5));
+        parent.record_socket_read(5);
+        assert!(worker.socket_caught_up(5));
     }
 }
 

@@ -601,7 +601,7 @@ impl Inbox {
         idle
     }
 
-    /// The unconsumed bytes are the start of `frame` and nothing else (no block either).
+    /// The unconsumed bytes are the start of `frame` and nothing else (no block arriving).
     pub(crate) fn holds_part_of(&self, frame: &[u8]) -> bool {
         let data = self.data();
         !data.is_empty()
@@ -624,8 +624,7 @@ impl Inbox {
         receive: impl FnOnce(&mut Vec<u8>) -> Result<usize, E>,
     ) -> Result<usize, E> {
         debug_assert!(self.is_idle(), "bytes from elsewhere after a partial frame");
-        self.start = 0;
-        self.buf.clear();
+        self.discard();
         receive(&mut self.buf)
     }
 

@@ -14,6 +14,7 @@ use std::time::Instant;
 use crate::block::Block;
 use crate::board::{self, Board, QUEUED_ID};
 use crate::initializer::{self, Initializer};
+use crate::ring::Ring;
 use crate::task::{self, Trampoline};
 use crate::tuning::WORKER_SPIN;
 use crate::{image, wire};
@@ -308,7 +309,7 @@ impl Worker {
                         Ok(())
                     };
                 }
-                None => self.wait_taken()?,
+                None => self.wait_taken(&ring)?,
             }
         }
         self.socket_sent += self.out.unsent_len() as u64;
@@ -330,11 +331,7 @@ impl Worker {
     /// Waits until the parent took every frame from the ring, before frames go through the
     /// socket. The parent was woken by the push that left them there if it slept (`ring.rs`),
     /// so this is a short wait; an error once the parent closed the socket.
-    fn wait_taken(&self) -> std::io::Result<()> {
-        let Some(board) = &self.board else {
-            return Ok(());
-        };
-        let ring = board.ring();
+    fn wait_taken(&self, ring: &Ring<'_>) -> std::io::Result<()> {
         let mut looks = 0_u32;
         while !ring.is_taken() {
             looks += 1;
