@@ -97,6 +97,7 @@
 mod builder;
 mod error;
 mod gate;
+mod live;
 mod loom;
 mod padded;
 mod pool;

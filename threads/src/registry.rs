@@ -4,8 +4,9 @@
 use cfut_core::{Error, Job, Shutdown};
 
 use crate::gate::{Closed, Gate};
+use crate::live::Live;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
-use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread::{self, JoinHandle};
 use crate::padded::Padded;
 use crate::queue::{Injector, Local, Stealer};
@@ -54,9 +55,8 @@ pub(crate) struct Registry {
     start_decision: Mutex<()>,
     /// Join handles, by worker index.
     threads: Mutex<Vec<Option<JoinHandle<()>>>>,
-    /// Worker threads that have not exited yet; `exited` is signalled when it drops.
-    live: Mutex<usize>,
-    exited: Condvar,
+    /// Worker threads that have not exited yet.
+    live: Live,
     broken_reason: Mutex<Option<String>>,
     pub(crate) config: Config,
 }
@@ -82,8 +82,7 @@ impl Registry {
             starting: AtomicUsize::new(0),
             start_decision: Mutex::new(()),
             threads: Mutex::new((0..workers).map(|_| None).collect()),
-            live: Mutex::new(0),
-            exited: Condvar::new(),
+            live: Live::new(),
             broken_reason: Mutex::new(None),
             config,
         }
@@ -285,7 +284,7 @@ impl Registry {
         if let Some(size) = this.config.stack_size {
             builder = builder.stack_size(size);
         }
-        *this.live.lock() += 1;
+        this.live.started();
         match builder.spawn(move || worker::main(registry, index, local)) {
             Ok(handle) => this.threads.lock()[index] = Some(handle),
             Err(error) => {
@@ -318,10 +317,7 @@ impl Registry {
 
     /// Called by every worker thread (and failed start) as its very last action.
     pub(crate) fn thread_exited(&self) {
-        let mut live = self.live.lock();
-        *live -= 1;
-        drop(live);
-        self.exited.notify_all();
+        self.live.exited();
     }
 
     /// Is there any queued call a worker could take?
@@ -423,10 +419,6 @@ impl Registry {
                 eprintln!("cfut-threads: a worker thread panicked outside a call");
             }
         }
-        let mine = usize::from(me.is_some());
-        let mut live = self.live.lock();
-        while *live > mine {
-            live = self.exited.wait(live);
-        }
+        self.live.wait_until_at_most(usize::from(me.is_some()));
     }
 }

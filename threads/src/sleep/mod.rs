@@ -152,15 +152,16 @@ impl Sleep {
                     self.stop_searching(&has_work, on_unclaimed);
                     return Some(job);
                 }
-                if round + 1 < SEARCH_ROUNDS {
-                    backoff(round);
-                }
                 // Once the rounds yield (each a system call), a shutdown is worth noticing
-                // at once: the caller's join waits for this thread. Spinning rounds do not
-                // look, so as not to pull in the gate's line, which submitters write.
+                // before each yield: the caller's join waits for this thread. Spinning
+                // rounds do not look, so as not to pull in the gate's line, which
+                // submitters write.
                 if round >= SPIN_ONLY && terminated() && !has_work() {
                     self.remove_searcher();
                     return None;
+                }
+                if round + 1 < SEARCH_ROUNDS {
+                    backoff(round);
                 }
             }
             // `terminated` first: once it is true, no push can still be on its way, so an
