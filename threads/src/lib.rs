@@ -24,8 +24,8 @@
 //! per-thread *initializer* whose failure *breaks* the pool). It implements the core executor
 //! traits, so `map`, `as_completed` and `wait` from `cfut-combinators` work on it.
 //!
-//! Inside, it is a work-stealing scheduler on crossbeam-deque: an *injector* queue for calls
-//! submitted from outside, a *local* deque per thread for calls submitted by running tasks,
+//! Inside, it is a work-stealing scheduler on crossbeam: an *injector* queue for calls
+//! submitted from outside (crossbeam-queue), a *local* deque per thread for calls submitted by running tasks,
 //! and *stealers* through which idle threads take work from busy ones. Idle threads spin
 //! briefly, then sleep; a submission wakes a sleeping thread only if fewer are awake to take
 //! work than calls are queued; a new thread starts, as in Python, for a call that finds none

@@ -5,8 +5,9 @@
 //! * [`Local`], a worker's own deque (only that worker pushes and pops);
 //! * [`Stealer`], the other end of a [`Local`], through which idle workers take work.
 //!
-//! Normally these wrap crossbeam-deque. crossbeam-deque cannot run under loom (it uses
-//! `core` atomics and crossbeam-epoch directly), so under `--cfg cfut_loom` a small lock-based
+//! Normally these wrap crossbeam (crossbeam-queue's `SegQueue` for the injector, `deque.rs`
+//! says why; crossbeam-deque for the rest). crossbeam cannot run under loom (it uses `core`
+//! atomics and crossbeam-epoch directly), so under `--cfg cfut_loom` a small lock-based
 //! stand-in with the same interface takes its place; the sleep protocol is what the models
 //! check, and it only needs "push, then look" semantics from the queues.
 //! Steals that crossbeam reports as `Retry` (a lost race) are retried here, so callers see
