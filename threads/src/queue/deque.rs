@@ -23,11 +23,15 @@ fn settle<T>(mut attempt: impl FnMut() -> Steal<T>) -> Option<T> {
 /// (`malloc_consolidate`): a submitter that queues calls while it frees the futures of
 /// earlier ones (a `map`) paid that merge once per 63 calls, 2 % of all samples in a profile
 /// of `map` with `chunksize(1)`, and the splitting of merged chunks on its next allocations
-/// after it. `map_100k` of `cargo run --release -p cfut-bench --bin compare -- combinators
-/// --runs 3`, three alternating pairs of runs: 6.38 / 5.36 / 3.42 M calls/s with the
-/// `SegQueue` (1.77 / 1.64 / 2.15 × the best Rust peer) against 4.82 / 4.30 / 4.48 (1.49 /
-/// 0.94 / 1.28 ×) with the `Injector`; `compare -- threads` and `compare -- workloads` moved
-/// by no more than their noise.
+/// after it. `map_100k` of `cargo run --release -p cfut-bench --bin compare -- combinators`
+/// (`--runs 3`, then `--runs 5`), nine alternating pairs of runs: cfut's rate higher with
+/// the `SegQueue` in eight of the nine (3.4–6.4, median 5.3, against 3.6–4.8, median 4.4 M
+/// calls/s). The trade: a worker frees each block it emptied, into the submitter's arena,
+/// twice as often (`perf stat -e syscalls:sys_enter_futex` counted 64 000 futex calls per
+/// million `submit`s against 36 000, nearly all of them glibc's arena lock), yet a burst of 100 000 `submit`s then `result`s, three
+/// alternating pairs of 100 bursts (throw-away example), took 5.51 / 4.69 / 4.34 s against
+/// 4.91 / 5.35 / 5.89; `compare -- threads` and `compare -- workloads` moved by no more than
+/// their noise. A queue that recycled its blocks would avoid both costs.
 #[derive(Debug)]
 pub(crate) struct Injector<T>(crossbeam_queue::SegQueue<T>);
 
