@@ -73,25 +73,32 @@ mod tests {
 
     use super::Live;
     use crate::loom::sync::Arc;
-    use loom::thread;
+    use loom::thread::{self, JoinHandle};
+
+    /// A pool's count with two threads started.
+    fn two_started() -> Arc<Live> {
+        let live = Arc::new(Live::new());
+        live.started();
+        live.started();
+        live
+    }
+
+    /// Runs `f` on the count on a thread of its own.
+    fn on_a_thread(live: &Arc<Live>, f: fn(&Live)) -> JoinHandle<()> {
+        let live = Arc::clone(live);
+        thread::spawn(move || f(&live))
+    }
 
     /// Two threads exit while two shutdowns wait for them: every shutdown returns.
     #[test]
     fn no_shutdown_waits_for_threads_that_exited() {
         loom::model(|| {
-            let live = Arc::new(Live::new());
-            live.started();
-            live.started();
-            let exits: Vec<_> = (0..2)
-                .map(|_| {
-                    let live = Arc::clone(&live);
-                    thread::spawn(move || live.exited())
-                })
-                .collect();
-            let other = {
-                let live = Arc::clone(&live);
-                thread::spawn(move || live.wait_until_at_most(0))
-            };
+            let live = two_started();
+            let exits = [
+                on_a_thread(&live, Live::exited),
+                on_a_thread(&live, Live::exited),
+            ];
+            let other = on_a_thread(&live, |live| live.wait_until_at_most(0));
             live.wait_until_at_most(0);
             for exit in exits {
                 exit.join().unwrap();
@@ -104,13 +111,8 @@ mod tests {
     #[test]
     fn a_worker_waits_for_the_others_only() {
         loom::model(|| {
-            let live = Arc::new(Live::new());
-            live.started();
-            live.started();
-            let exit = {
-                let live = Arc::clone(&live);
-                thread::spawn(move || live.exited())
-            };
+            let live = two_started();
+            let exit = on_a_thread(&live, Live::exited);
             live.wait_until_at_most(1);
             exit.join().unwrap();
         });

@@ -1,4 +1,5 @@
-//! The loom stand-in for crossbeam-deque: the same interface over `Mutex<VecDeque>`.
+//! The loom stand-in for crossbeam-queue and crossbeam-deque: the same interface over
+//! `Mutex<VecDeque>`.
 //!
 //! Taking a value locks the mutex, but `is_empty` reads only an atomic length, published
 //! with `Release` after a push and read with `Acquire` — no stronger than crossbeam's
