@@ -67,6 +67,12 @@ fn mpirun_once(args: &[&str]) -> Run {
         std::process::id(),
         RUNS.fetch_add(1, Ordering::Relaxed)
     );
+    // Each launch gets its own temporary directory, where Open MPI puts its session
+    // directory: launches share `/tmp/ompi.<host>.<uid>` otherwise, and one that creates it
+    // while another removes it fails in `orte_init` ("A call to mkdir was unable to create
+    // the desired directory … File exists"; seen once in `.ci/run`, in `mpi_static`).
+    let tmpdir = std::env::temp_dir().join(format!("cfut-mpi-test-{marker}"));
+    std::fs::create_dir_all(&tmpdir).expect("a temporary directory for the launch");
     let mut command = Command::new("timeout");
     command.args(["-k", "5", HANG, "mpirun", "-x", "CFUT_MPI_TEST_RUN"]);
     if let Ok(btl) = std::env::var("CFUT_MPI_TEST_BTL") {
@@ -75,6 +81,7 @@ fn mpirun_once(args: &[&str]) -> Run {
     command
         .args(args)
         .env("CFUT_MPI_TEST_RUN", &marker)
+        .env("TMPDIR", &tmpdir)
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
@@ -90,6 +97,8 @@ fn mpirun_once(args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     };
+    // Best effort: a rank killed by `timeout` may leave files behind in it.
+    let _ = std::fs::remove_dir_all(&tmpdir);
     let left = leftovers(&marker);
     assert!(
         left.is_empty(),
